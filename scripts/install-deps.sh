@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what building and testing memo needs from Debian's packages, only when missing.
+# Safe to run again and again.
+set -euo pipefail
+
+packages=(g++ cmake ninja-build pkg-config git libssl-dev nlohmann-json3-dev libgtest-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+# backfill.config.js files are evaluated with node; any node on PATH will do.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <expected>
+#include <string>
+#include <vector>
+
+#include "memo/config/loader.hpp"
+
+namespace memo::cli {
+
+// What the command line asked for.
+struct Arguments {
+  std::string subcommand;  // "" (run the command through the cache), "hash", "config"
+  bool help = false;
+  bool version = false;
+  bool json = false;
+  std::string cwd;
+  config::Flags flags;
+  std::vector<std::string> command_words;  // after "--"
+  bool saw_separator = false;
+
+  // The words after "--" joined with spaces, as backfill does; run by /bin/sh -c.
+  std::string command() const;
+};
+
+// Parses argv; an unknown option or a missing value is an error naming it.
+std::expected<Arguments, std::string> parse_arguments(int argc, const char* const* argv);
+
+}  // namespace memo::cli

@@ -1,0 +1,75 @@
+#include "memo/cli/help.hpp"
+
+#include "memo/config/loader.hpp"
+
+namespace memo::cli {
+
+namespace {
+
+std::string settings_text() {
+  std::string text =
+      "Settings (backfill.config.js or memo.json, in the package or any folder up to the repo\n"
+      "root; nearer wins; .env at the repo root < environment < flags). For each setting the\n"
+      "env vars are BACKFILL_<NAME> (where backfill reads one) and MEMO_<NAME>, which wins:\n\n";
+  for (const auto& spec : config::setting_specs()) {
+    std::string line = "  " + std::string(spec.key);
+    std::string vars;
+    if (!spec.env_suffix.empty()) {
+      if (spec.backfill_reads_env) vars += "BACKFILL_" + std::string(spec.env_suffix) + ", ";
+      vars += "MEMO_" + std::string(spec.env_suffix);
+    }
+    if (!spec.flag.empty()) vars += (vars.empty() ? "" : ", ") + std::string(spec.flag);
+    text += line + (vars.empty() ? "" : "  [" + vars + "]") + "\n      " + std::string(spec.help) +
+            "\n";
+  }
+  text +=
+      "  (provider options: BACKFILL_CACHE_PROVIDER_OPTIONS, MEMO_CACHE_PROVIDER_OPTIONS, JSON)\n";
+  return text;
+}
+
+constexpr const char* kCommonFlags =
+    "Flags:\n"
+    "  --cwd DIR              run as if started in DIR\n"
+    "  --config FILE          also read this memo.json or backfill.config.js (over the others)\n"
+    "  --mode MODE            READ_WRITE, READ_ONLY, WRITE_ONLY or PASS\n"
+    "  --cache-provider NAME  local or local-skip\n"
+    "  --output-glob GLOB     an output glob (repeat it, or give a JSON array)\n"
+    "  --log-level LEVEL      error, warn, info, verbose, silly or mute\n"
+    "  -h, --help             this help\n";
+
+}  // namespace
+
+std::string help_text(const std::string& subcommand) {
+  if (subcommand == "hash") {
+    return std::string(
+               "Usage: memo hash [flags] -- <command...>\n\n"
+               "Prints the cache key of running <command> in this package, and nothing else on\n"
+               "stdout. The key covers the package's files (hashGlobs), the repo-root files of\n"
+               "environmentGlob, the command, cacheKey, the env vars named in `env`, outputGlob\n"
+               "and memo's entry format.\n\n") +
+           kCommonFlags;
+  }
+  if (subcommand == "config") {
+    return std::string(
+               "Usage: memo config [flags] [--json]\n\n"
+               "Prints every setting's effective value and where it came from (default, a\n"
+               "config file, .env, an env var or a flag). Secrets in provider options are\n"
+               "redacted.\n\n") +
+           kCommonFlags + "  --json                 print JSON\n\n" + settings_text();
+  }
+  return std::string(
+             "memo: a build cache for monorepos.\n\n"
+             "Usage:\n"
+             "  memo [flags] -- <command...>   run <command> in this package through the cache\n"
+             "  memo hash [flags] -- <command...>  print the key\n"
+             "  memo config [--json]           print the effective config and its origins\n"
+             "  memo <subcommand> --help       help on one subcommand\n\n"
+             "The words after -- are joined with spaces and run with /bin/sh -c in the package\n"
+             "folder. On a hit the outputs are restored and the command does not run; on a miss\n"
+             "it runs and, when it exits 0, its outputs are stored. memo exits with the\n"
+             "command's exit code, or 2 when a flag or a config file must be fixed (then\n"
+             "nothing runs). A cache problem is a warning and the command runs uncached.\n\n") +
+         kCommonFlags + "  --version              print memo's version\n\n" + settings_text();
+}
+
+}  // namespace memo::cli

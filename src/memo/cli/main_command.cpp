@@ -1,0 +1,100 @@
+#include "memo/cli/main_command.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "memo/cli/arguments.hpp"
+#include "memo/cli/help.hpp"
+#include "memo/config/loader.hpp"
+#include "memo/hash/package_key.hpp"
+#include "memo/step/cached_step.hpp"
+#include "memo/util/log.hpp"
+
+namespace memo::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using util::Log;
+
+constexpr int kUsageError = 2;
+
+int usage_error(const std::string& message) {
+  Log::set_level(util::LogLevel::Error);
+  Log::error(message);
+  return kUsageError;
+}
+
+int print_config(const config::Config& config, bool as_json) {
+  if (as_json) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, value] : config.shown) {
+      out[key] = {{"value", value}, {"origin", config.origins.at(key).describe()}};
+    }
+    out["repoRoot"] = {{"value", config.repo_root.string()}, {"origin", "discovered"}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "repoRoot = " << config.repo_root.string() << "  (discovered)\n";
+  for (const auto& [key, value] : config.shown) {
+    std::cout << key << " = " << value.dump() << "  (" << config.origins.at(key).describe() << ")\n";
+  }
+  return 0;
+}
+
+int print_key(const config::Config& config, const std::string& command) {
+  auto outputs = hash::GlobSet::compile(config.output_glob);
+  if (!outputs) return usage_error("outputGlob: " + outputs.error());
+  auto key = hash::compute_package_key(config, command, *outputs);
+  if (!key) {
+    Log::error("cannot compute the key: " + key.error());
+    return 1;
+  }
+  std::cout << key->key << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main_command(int argc, const char* const* argv) {
+  auto args = parse_arguments(argc, argv);
+  if (!args) return usage_error(args.error());
+  if (args->version) {
+    std::cout << "memo " << MEMO_VERSION << "\n";
+    return 0;
+  }
+  if (args->help) {
+    std::cout << help_text(args->subcommand);
+    return 0;
+  }
+  if (args->subcommand != "config" && (!args->saw_separator || args->command_words.empty())) {
+    return usage_error("no command given; usage: memo [flags] -- <command...> (see memo --help)");
+  }
+  if (args->subcommand == "config" && args->saw_separator) {
+    return usage_error("memo config takes no command");
+  }
+
+  std::error_code error;
+  fs::path working_directory = fs::current_path(error);
+  if (error) return usage_error("cannot read the current folder: " + error.message());
+  if (!args->cwd.empty()) {
+    working_directory = (working_directory / args->cwd).lexically_normal();
+    if (!fs::is_directory(working_directory, error)) {
+      return usage_error("--cwd: " + working_directory.string() + " is not a folder");
+    }
+  }
+  if (working_directory.filename().empty()) working_directory = working_directory.parent_path();
+
+  auto config = config::load_config(working_directory, args->flags, config::process_environment());
+  if (!config) return usage_error(config.error());
+  Log::set_level(config->log_level);
+
+  if (args->subcommand == "config") return print_config(*config, args->json);
+  if (args->subcommand == "hash") return print_key(*config, args->command());
+  return step::run_cached_step(*config, args->command());
+}
+
+}  // namespace memo::cli

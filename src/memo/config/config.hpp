@@ -1,0 +1,68 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memo/util/log.hpp"
+
+namespace memo::config {
+
+namespace fs = std::filesystem;
+
+// backfill's modes: READ_WRITE fetches, runs on a miss and stores; READ_ONLY never stores;
+// WRITE_ONLY never fetches; PASS only runs the command.
+enum class Mode { ReadWrite, ReadOnly, WriteOnly, Pass };
+
+std::optional<Mode> parse_mode(std::string_view text);
+std::string_view mode_name(Mode mode);
+
+// Where an effective value came from, for `memo config` and for errors that name the culprit.
+struct Origin {
+  enum class Kind { Default, File, DotEnv, Environment, Flag };
+  Kind kind = Kind::Default;
+  std::string file;  // the config file or .env, when the value came from one
+  std::string name;  // the variable or flag, when the value came from one
+
+  // "default", "/repo/memo.json", "/repo/.env MEMO_MODE", "env MEMO_MODE", "flag --mode".
+  std::string describe() const;
+  // How an error names the culprit: "/repo/memo.json: \"mode\"", "MEMO_MODE", "--mode".
+  std::string culprit(std::string_view key) const;
+};
+
+// The effective configuration of one memo run, with every value resolved and validated.
+struct Config {
+  fs::path package_root;  // absolute
+  fs::path repo_root;     // absolute; the package root when no repo is found
+  std::string provider = "local";
+  nlohmann::json provider_options = nlohmann::json::object();
+  std::string cache_key;
+  bool clear_output = false;
+  std::vector<std::string> env;               // names of env vars whose values enter the key
+  std::vector<std::string> environment_glob;  // repo-root files that enter every key
+  std::vector<std::string> hash_globs;        // empty: every file of the package
+  fs::path internal_cache_folder;             // absolute
+  fs::path log_folder;                        // absolute
+  util::LogLevel log_level = util::LogLevel::Info;
+  Mode mode = Mode::ReadWrite;
+  std::string name;
+  std::vector<std::string> output_glob{"lib/**"};
+  bool produce_performance_logs = false;
+  std::string performance_report_name;
+  bool validate_output = false;
+
+  // Every setting's effective value as JSON (secrets redacted) and its origin, by config key.
+  std::map<std::string, nlohmann::json> shown;
+  std::map<std::string, Origin> origins;
+};
+
+// Replaces the values of secret-looking option keys (connection strings, keys, tokens,
+// passwords, SAS) with "<redacted>", recursively, so no log or printout carries them.
+nlohmann::json redact_secrets(const nlohmann::json& options);
+
+}  // namespace memo::config

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memo/config/config.hpp"
+
+namespace memo::config {
+
+// One row per setting: its key in backfill.config.js / memo.json, its env suffix (read as
+// BACKFILL_<suffix> when backfill reads it, and always as MEMO_<suffix>, which wins), the flag
+// that sets it per run, and the help text `memo --help` prints.
+struct SettingSpec {
+  enum class Type { String, Bool, StringList, Mode, LogLevel, Path, Provider };
+  std::string_view key;
+  Type type;
+  std::string_view env_suffix;  // empty: no env var
+  bool backfill_reads_env;      // BACKFILL_<suffix> is honoured too
+  std::string_view flag;        // empty: no flag
+  std::string_view help;
+};
+
+const std::vector<SettingSpec>& setting_specs();
+
+// The per-run settings from the command line, as the user typed them.
+struct Flags {
+  std::map<std::string, std::string> values;  // setting key -> raw text, e.g. "mode" -> "PASS"
+  std::map<std::string, std::string> names;   // setting key -> flag as typed, e.g. "--mode"
+  std::optional<std::filesystem::path> config_file;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_environment();
+
+// Builds the effective config for a run started in `working_directory`: defaults <
+// backfill.config.js files < memo.json files (both from the repo root down to the package,
+// nearer wins) < --config FILE < .env at the repo root < environment < flags. A value the user
+// must fix is an error naming the file, variable or flag and what was expected.
+std::expected<Config, std::string> load_config(const std::filesystem::path& working_directory,
+                                               const Flags& flags, const EnvLookup& env);
+
+}  // namespace memo::config

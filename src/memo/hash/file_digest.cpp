@@ -1,0 +1,80 @@
+#include "memo/hash/file_digest.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+
+#include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
+#include "memo/util/parallel.hpp"
+
+namespace memo::hash {
+
+std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::string& path,
+                                                      bool is_symlink) {
+  if (is_symlink) {
+    char target[4096];
+    ssize_t size = ::readlinkat(dir_fd, path.c_str(), target, sizeof target);
+    if (size < 0) return std::unexpected(path + ": " + util::errno_message(errno));
+    return FileDigest{path, "120000", util::git_blob_id(std::string_view(target, size))};
+  }
+  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::unexpected(path + ": " + util::errno_message(errno));
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    int saved = errno;
+    ::close(fd);
+    return std::unexpected(path + ": " + util::errno_message(saved));
+  }
+  // git's blob header needs the size first; stream the rest so big files use little memory.
+  util::Hasher hasher(util::Hasher::Algorithm::Sha1);
+  std::string header = "blob " + std::to_string(info.st_size);
+  hasher.update(header.data(), header.size() + 1);
+  char buffer[65536];
+  off_t total = 0;
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      return std::unexpected(path + ": " + util::errno_message(saved));
+    }
+    if (n == 0) break;
+    hasher.update(buffer, static_cast<size_t>(n));
+    total += n;
+  }
+  ::close(fd);
+  if (total != info.st_size) return std::unexpected(path + ": changed while it was read");
+  bool executable = (info.st_mode & S_IXUSR) != 0;
+  return FileDigest{path, executable ? "100755" : "100644", hasher.hex_digest()};
+}
+
+std::expected<std::vector<FileDigest>, std::string> digest_files(
+    const std::filesystem::path& root, const std::vector<WalkedFile>& files) {
+  int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
+  std::vector<FileDigest> digests(files.size());
+  std::atomic<bool> failed{false};
+  std::string first_error;
+  std::mutex error_mutex;
+  util::parallel_for(files.size(), [&](std::size_t i) {
+    if (failed) return;
+    auto digest = digest_file_at(root_fd, files[i].path, files[i].is_symlink);
+    if (digest) {
+      digests[i] = std::move(*digest);
+      return;
+    }
+    std::lock_guard lock(error_mutex);
+    if (!failed.exchange(true)) first_error = (root / digest.error()).string();
+  });
+  ::close(root_fd);
+  if (failed) return std::unexpected(first_error);
+  return digests;
+}
+
+}  // namespace memo::hash

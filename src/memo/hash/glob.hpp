@@ -1,0 +1,49 @@
+#pragma once
+
+#include <expected>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace memo::hash {
+
+// A compiled list of globs in the style of globby/micromatch with dot:true, as used by
+// backfill/lage's outputGlob and hashGlobs. Patterns starting with '!' are negations.
+// A path matches the set iff it matches at least one positive pattern and no negation
+// (order of patterns does not matter, like globby).
+//
+// Syntax: `*` (any run of chars within a segment), `?` (one char), `[abc]`, `[a-z]`, `[!a]`,
+// `[^a]`, `{a,b}` (nested allowed, expanded at compile time), `**` as a whole segment (zero or
+// more segments; one or more when it is the last segment, so `lib/**` does not match `lib`),
+// `\` escapes the next char, a leading "./" is stripped and a trailing '/' means "/**".
+class GlobSet {
+ public:
+  // An empty set, which matches nothing.
+  GlobSet() = default;
+
+  // Returns an error message naming the bad pattern for malformed input
+  // (unbalanced '[' or '{', an empty pattern, an absolute pattern "/x", a pattern containing a
+  // ".." segment, or braces expanding to too many alternatives).
+  static std::expected<GlobSet, std::string> compile(const std::vector<std::string>& patterns);
+
+  // `path` is relative, '/'-separated, no leading "./" and no trailing '/'.
+  bool matches(std::string_view path) const;
+
+  // True when some file below directory `dir` (relative, '/'-separated; "" = the root) could
+  // match a positive pattern; used to prune directory walks. May answer true conservatively but
+  // never answers false when a file below could match. Negations are ignored except those ending
+  // in "/**" whose prefix matches `dir` or one of its ancestors, which prune.
+  bool may_match_below(std::string_view dir) const;
+
+  bool has_positive() const;
+  const std::vector<std::string>& patterns() const { return patterns_; }
+
+ private:
+  struct Impl;
+
+  std::vector<std::string> patterns_;
+  std::shared_ptr<const Impl> impl_;  // Immutable, so copies of a GlobSet share it.
+};
+
+}  // namespace memo::hash

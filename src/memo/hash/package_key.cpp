@@ -1,0 +1,96 @@
+#include "memo/hash/package_key.hpp"
+
+#include <cstdlib>
+
+#include "memo/hash/file_digest.hpp"
+#include "memo/hash/file_walk.hpp"
+#include "memo/hash/manifest.hpp"
+#include "memo/util/digest.hpp"
+
+namespace memo::hash {
+
+namespace {
+
+std::expected<GlobSet, std::string> compile_setting(const std::vector<std::string>& globs,
+                                                    const char* setting) {
+  auto compiled = GlobSet::compile(globs);
+  if (!compiled) return std::unexpected(std::string(setting) + ": " + compiled.error());
+  return compiled;
+}
+
+std::expected<void, std::string> add_files(KeyManifest& manifest, std::string_view kind,
+                                           const fs::path& root, const std::string& prefix,
+                                           const WalkOptions& options, std::size_t& count) {
+  auto files = walk_files(root, options);
+  if (!files) return std::unexpected(files.error());
+  auto digests = digest_files(root, *files);
+  if (!digests) return std::unexpected(digests.error());
+  for (const auto& file : *digests) {
+    manifest.add(kind, {prefix.empty() ? file.path : prefix + "/" + file.path, file.mode,
+                        file.blob_id});
+  }
+  count += digests->size();
+  return {};
+}
+
+}  // namespace
+
+std::string package_path_in_repo(const config::Config& config) {
+  std::string relative = config.package_root.lexically_relative(config.repo_root).generic_string();
+  return relative.empty() ? "." : relative;
+}
+
+std::expected<PackageKey, std::string> compute_package_key(const config::Config& config,
+                                                           const std::string& command,
+                                                           const GlobSet& outputs) {
+  KeyManifest manifest;
+  PackageKey result;
+  const std::string package_path = package_path_in_repo(config);
+  manifest.add("package", {package_path});
+  manifest.add("command", {command});
+  manifest.add("cache-key", {config.cache_key});
+  for (const auto& glob : config.output_glob) manifest.add("output-glob", {glob});
+  for (const auto& name : config.env) {
+    const char* value = std::getenv(name.c_str());
+    // Only a digest of the value: the manifest is stored, and values may be secrets.
+    manifest.add("env", {name, value ? util::sha256_hex(std::string("memo-env") + '\0' + name + '\0' + value)
+                                     : std::string("unset")});
+  }
+
+  std::optional<GlobSet> hash_globs;
+  if (!config.hash_globs.empty()) {
+    auto compiled = compile_setting(config.hash_globs, "hashGlobs");
+    if (!compiled) return std::unexpected(compiled.error());
+    hash_globs = std::move(*compiled);
+  }
+  WalkOptions package_walk;
+  package_walk.include = hash_globs ? &*hash_globs : nullptr;
+  package_walk.exclude = &outputs;
+  package_walk.skip_tsbuildinfo = !hash_globs;
+  package_walk.skip_folders = {config.internal_cache_folder, config.log_folder};
+  if (auto added = add_files(manifest, "file", config.package_root,
+                             package_path == "." ? "" : package_path, package_walk,
+                             result.file_count);
+      !added) {
+    return std::unexpected(added.error());
+  }
+
+  if (!config.environment_glob.empty()) {
+    auto environment = compile_setting(config.environment_glob, "environmentGlob");
+    if (!environment) return std::unexpected(environment.error());
+    WalkOptions root_walk;
+    root_walk.include = &*environment;
+    root_walk.skip_folders = {config.internal_cache_folder, config.log_folder};
+    if (auto added = add_files(manifest, "root-file", config.repo_root, "", root_walk,
+                               result.file_count);
+        !added) {
+      return std::unexpected(added.error());
+    }
+  }
+
+  result.manifest = manifest.text();
+  result.key = util::sha256_hex(result.manifest);
+  return result;
+}
+
+}  // namespace memo::hash

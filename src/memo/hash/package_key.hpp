@@ -1,0 +1,28 @@
+#pragma once
+
+#include <expected>
+#include <string>
+
+#include "memo/config/config.hpp"
+#include "memo/hash/glob.hpp"
+
+namespace memo::hash {
+
+struct PackageKey {
+  std::string key;       // 64 hex digits
+  std::string manifest;  // KeyManifest::text()
+  std::size_t file_count = 0;
+};
+
+// The key of running `command` in the package `config` describes: the package's files
+// (hashGlobs, default all but node_modules, .git, *.tsbuildinfo; never the outputs nor memo's
+// own folders), the repo-root files matched by environmentGlob, the command, cacheKey, the
+// listed env vars, the output globs and the entry format version.
+std::expected<PackageKey, std::string> compute_package_key(const config::Config& config,
+                                                           const std::string& command,
+                                                           const GlobSet& outputs);
+
+// The package's folder relative to the repo root, '/'-separated; "." for the root itself.
+std::string package_path_in_repo(const config::Config& config);
+
+}  // namespace memo::hash

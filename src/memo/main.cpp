@@ -1,0 +1,3 @@
+#include "memo/cli/main_command.hpp"
+
+int main(int argc, char** argv) { return memo::cli::main_command(argc, argv); }

@@ -1,0 +1,246 @@
+#include "memo/step/cached_step.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include "memo/archive/restore.hpp"
+#include "memo/exec/subprocess.hpp"
+#include "memo/hash/file_walk.hpp"
+#include "memo/hash/package_key.hpp"
+#include "memo/step/performance_log.hpp"
+#include "memo/store/local_skip_store.hpp"
+#include "memo/store/local_store.hpp"
+#include "memo/util/log.hpp"
+#include "memo/util/stopwatch.hpp"
+
+namespace memo::step {
+
+namespace {
+
+using config::Mode;
+using util::Log;
+
+std::string seconds(double ms) {
+  char text[32];
+  if (ms < 1000) std::snprintf(text, sizeof text, "%.0f ms", ms);
+  else std::snprintf(text, sizeof text, "%.2f s", ms / 1000);
+  return text;
+}
+
+std::string now_utc() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+class Step {
+ public:
+  Step(const config::Config& config, const std::string& command)
+      : config_(config),
+        command_(command),
+        store_(config.internal_cache_folder),
+        skip_store_(config.internal_cache_folder) {
+    report_.name = config.name;
+    report_.provider = config.provider;
+    report_.mode = std::string(config::mode_name(config.mode));
+  }
+
+  int run() {
+    auto compiled = hash::GlobSet::compile(config_.output_glob);
+    if (!compiled) {
+      // A bad glob is the user's to fix, but config loading validated the shape; be safe.
+      Log::warn("outputGlob: " + compiled.error() + "; running uncached");
+      return run_command();
+    }
+    outputs_ = std::move(*compiled);
+    if (config_.mode == Mode::Pass) return finish(run_command());
+
+    util::Stopwatch hashing;
+    auto key = hash::compute_package_key(config_, command_, outputs_);
+    report_.hash_ms = hashing.elapsed_ms();
+    if (!key) {
+      Log::warn("cannot compute the key (" + key.error() + "); running uncached");
+      return finish(run_command());
+    }
+    key_ = key->key;
+    manifest_ = key->manifest;
+    report_.hash = key_;
+    Log::verbose("key " + key_ + " from " + std::to_string(key->file_count) + " files in " +
+                 seconds(report_.hash_ms));
+
+    if (config_.mode != Mode::WriteOnly && try_hit()) return finish(0);
+
+    clear_outputs_if_asked();
+    int exit_code = run_command();
+    if (exit_code != 0) {
+      Log::info(label() + "miss " + short_key() + ", command failed (exit " +
+                std::to_string(exit_code) + ") after " + seconds(report_.build_ms) +
+                "; nothing stored");
+      return finish(exit_code);
+    }
+    if (config_.mode == Mode::ReadOnly) {
+      Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) +
+                " (READ_ONLY: not stored)");
+      return finish(exit_code);
+    }
+    store_outputs();
+    return finish(exit_code);
+  }
+
+ private:
+  std::string label() const { return config_.name.empty() ? "" : config_.name + ": "; }
+  std::string short_key() const { return key_.substr(0, 12); }
+
+  int finish(int exit_code) {
+    if (config_.produce_performance_logs) write_performance_log(config_.log_folder, report_);
+    return exit_code;
+  }
+
+  int run_command() {
+    util::Stopwatch running;
+    auto exit_code = exec::run_shell_command(command_, config_.package_root);
+    report_.build_ms = running.elapsed_ms();
+    if (!exit_code) {
+      Log::error("cannot start the command: " + exit_code.error());
+      return 127;
+    }
+    return *exit_code;
+  }
+
+  void clear_outputs_if_asked() {
+    if (!config_.clear_output) return;
+    auto removed = archive::clear_outputs(config_.package_root, outputs_);
+    if (!removed) Log::warn("clearOutput: " + removed.error());
+    else Log::verbose("clearOutput removed " + std::to_string(*removed) + " files");
+  }
+
+  bool try_hit() {
+    util::Stopwatch fetching;
+    bool hit = config_.provider == "local-skip" ? try_skip_hit() : try_local_hit();
+    report_.fetch_ms = fetching.elapsed_ms();
+    report_.hit = hit;
+    return hit;
+  }
+
+  bool try_skip_hit() {
+    auto current = skip_store_.is_current(package_path(), key_, config_.package_root);
+    if (!current) {
+      Log::warn("local-skip record unreadable (" + current.error().message + "); running the command");
+      return false;
+    }
+    if (*current) {
+      Log::info(label() + "hit " + short_key() + ", outputs already in place (local-skip)");
+    }
+    return *current;
+  }
+
+  bool try_local_hit() {
+    auto found = store_.get(key_);
+    if (!found) {
+      Log::warn("cache entry unreadable (" + found.error().message + "); running the command");
+      if (found.error().kind == store::StoreError::Kind::Corrupt) drop_entry();
+      return false;
+    }
+    if (!*found) return false;
+    const store::Entry& entry = **found;
+    clear_outputs_if_asked();
+    util::Stopwatch restoring;
+    auto restored = archive::restore_outputs(
+        config_.package_root, entry.outputs,
+        [this](const std::string& digest) { return store_.open_blob(digest); });
+    if (!restored) {
+      Log::warn("cannot restore entry " + short_key() + " (" + restored.error() +
+                "); running the command");
+      drop_entry();
+      return false;
+    }
+    if (config_.validate_output) {
+      auto changed = archive::find_changed_outputs(config_.package_root, entry.outputs);
+      if (!changed || !changed->empty()) {
+        std::string what = changed ? (*changed)[0] + (changed->size() > 1 ? " and " +
+                                         std::to_string(changed->size() - 1) + " more" : "")
+                                   : changed.error();
+        Log::error("validateOutput: restored outputs differ from entry " + short_key() + " (" +
+                   what + "); the entry is dropped and the command runs");
+        drop_entry();
+        return false;
+      }
+    }
+    Log::info(label() + "hit " + short_key() + ", restored " + std::to_string(restored->files) +
+              " files in " + seconds(restoring.elapsed_ms()) + ", saved " +
+              seconds(entry.command_ms));
+    return true;
+  }
+
+  void drop_entry() {
+    if (auto removed = store_.remove(key_); !removed) {
+      Log::warn("cannot drop entry " + short_key() + ": " + removed.error().message);
+    }
+  }
+
+  std::string package_path() const { return hash::package_path_in_repo(config_); }
+
+  void store_outputs() {
+    util::Stopwatch storing;
+    hash::WalkOptions walk;
+    walk.include = &outputs_;
+    walk.skip_folders = {config_.internal_cache_folder, config_.log_folder};
+    auto files = hash::walk_files(config_.package_root, walk);
+    if (!files) {
+      Log::warn("cannot list the outputs (" + files.error() + "); nothing stored");
+      return;
+    }
+    std::string stored_what;
+    if (config_.provider == "local-skip") {
+      auto recorded = skip_store_.record(package_path(), key_, config_.package_root, *files);
+      if (!recorded) {
+        Log::warn("cannot record the key (" + recorded.error().message + "); nothing stored");
+        return;
+      }
+      stored_what = "recorded";
+    } else {
+      store::Entry entry;
+      entry.key = key_;
+      entry.package = package_path();
+      entry.name = config_.name;
+      entry.command = command_;
+      entry.manifest = manifest_;
+      entry.created = now_utc();
+      entry.command_ms = report_.build_ms;
+      auto stored = store_.put(std::move(entry), config_.package_root, *files);
+      if (!stored) {
+        Log::warn("cannot store the outputs (" + stored.error().message + "); nothing stored");
+        return;
+      }
+      stored_what = "stored " + std::to_string(files->size()) + " files";
+    }
+    report_.put_ms = storing.elapsed_ms();
+    if (files->empty()) {
+      Log::warn("outputGlob matched no file in " + config_.package_root.string() +
+                "; the entry holds no outputs");
+    }
+    Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) + ", " +
+              stored_what + " in " + seconds(report_.put_ms));
+  }
+
+  const config::Config& config_;
+  const std::string& command_;
+  store::LocalStore store_;
+  store::LocalSkipStore skip_store_;
+  hash::GlobSet outputs_;
+  std::string key_;
+  std::string manifest_;
+  PerformanceReport report_;
+};
+
+}  // namespace
+
+int run_cached_step(const config::Config& config, const std::string& command) {
+  return Step(config, command).run();
+}
+
+}  // namespace memo::step

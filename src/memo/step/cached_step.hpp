@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string>
+
+#include "memo/config/config.hpp"
+
+namespace memo::step {
+
+// Runs one build step through the cache, as the config's mode and provider say:
+//   READ_WRITE  key -> fetch -> hit: restore | miss: run, store when it exits 0
+//   READ_ONLY   key -> fetch -> hit: restore | miss: run, never store
+//   WRITE_ONLY  key -> run, store when it exits 0 (never fetch)
+//   PASS        run
+// Returns the command's exit code (0 on a hit). A cache problem is one warning and the command
+// runs uncached; it never changes the build's result.
+int run_cached_step(const config::Config& config, const std::string& command);
+
+}  // namespace memo::step

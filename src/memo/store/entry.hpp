@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memo/archive/output_file.hpp"
+
+namespace memo::store {
+
+// What one cache entry says about itself: the key and the manifest that produced it, the
+// command's outcome, and the outputs with their digests. Content lives in the blobs.
+struct Entry {
+  std::string key;
+  std::string package;   // the package's folder relative to the repo root
+  std::string name;      // the package's name
+  std::string command;
+  std::string manifest;  // hash::KeyManifest text
+  std::string created;   // UTC, ISO 8601
+  double command_ms = 0;  // how long the command ran: the time a hit saves
+  std::vector<archive::OutputFile> outputs;
+};
+
+// The stored form: a header line "memo-entry <format> <sha256 of the body>" and a JSON body.
+// The checksum catches a truncated or altered entry before anything is restored from it.
+std::string serialize_entry(const Entry& entry);
+std::expected<Entry, std::string> parse_entry(std::string_view text);
+
+}  // namespace memo::store

@@ -1,0 +1,178 @@
+#include "memo/store/local_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+
+#include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
+#include "memo/util/parallel.hpp"
+
+namespace memo::store {
+
+namespace {
+
+StoreError io_error(int error_number, const std::string& message) {
+  return store_error_from_errno(error_number, message);
+}
+
+// Copies the regular file `path` (below `package_fd`) into a temp file in the store, computing
+// its SHA-256 on the way, then renames it to its digest (or drops it when that blob exists).
+StoreResult<archive::OutputFile> store_file(int package_fd, const std::string& path,
+                                            const fs::path& blobs) {
+  int fd = ::openat(package_fd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
+  struct stat info {};
+  ::fstat(fd, &info);
+  auto temp = util::AtomicFile::create(blobs / "incoming", 0444);
+  if (!temp) {
+    int saved = errno;
+    ::close(fd);
+    return std::unexpected(io_error(saved, temp.error()));
+  }
+  util::Hasher hasher(util::Hasher::Algorithm::Sha256);
+  char buffer[65536];
+  std::uint64_t size = 0;
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int saved = errno;
+      ::close(fd);
+      return std::unexpected(io_error(saved, path + ": " + util::errno_message(saved)));
+    }
+    if (n == 0) break;
+    hasher.update(buffer, static_cast<size_t>(n));
+    if (auto written = temp->write(buffer, static_cast<size_t>(n)); !written) {
+      int saved = errno;
+      ::close(fd);
+      return std::unexpected(io_error(saved, written.error()));
+    }
+    size += static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+  archive::OutputFile output;
+  output.path = path;
+  output.type = archive::OutputFile::Type::File;
+  output.mode = info.st_mode & 0777;
+  output.size = size;
+  output.digest = hasher.hex_digest();
+  fs::path destination = blobs / output.digest.substr(0, 2) / output.digest.substr(2);
+  if (::access(destination.c_str(), F_OK) == 0) {
+    temp->discard();  // the same bytes are stored already
+    return output;
+  }
+  if (auto made = util::create_directories(destination.parent_path()); !made) {
+    return std::unexpected(io_error(errno, made.error()));
+  }
+  if (auto committed = temp->commit_as(destination); !committed) {
+    return std::unexpected(io_error(errno, committed.error()));
+  }
+  return output;
+}
+
+StoreResult<archive::OutputFile> store_symlink(int package_fd, const std::string& path) {
+  char target[4096];
+  ssize_t size = ::readlinkat(package_fd, path.c_str(), target, sizeof target);
+  if (size < 0) return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
+  archive::OutputFile output;
+  output.path = path;
+  output.type = archive::OutputFile::Type::Symlink;
+  output.link_target.assign(target, static_cast<size_t>(size));
+  if (!archive::is_contained_symlink(path, output.link_target)) {
+    return std::unexpected(StoreError{
+        StoreError::Kind::Denied, "output " + path + " is a symlink to \"" + output.link_target +
+                                      "\", outside the package; memo caches only links that stay inside"});
+  }
+  return output;
+}
+
+}  // namespace
+
+LocalStore::LocalStore(fs::path root) : root_(std::move(root)) {}
+
+fs::path LocalStore::entry_path(const std::string& key) const {
+  return root_ / "entries" / key.substr(0, 2) / key;
+}
+
+fs::path LocalStore::blob_path(const std::string& digest) const {
+  return root_ / "blobs" / digest.substr(0, 2) / digest.substr(2);
+}
+
+StoreResult<std::optional<Entry>> LocalStore::get(const std::string& key) const {
+  auto text = util::read_file(entry_path(key));
+  if (!text) {
+    if (errno == ENOENT) return std::optional<Entry>();
+    return std::unexpected(store_error_from_errno(errno, text.error()));
+  }
+  auto entry = parse_entry(*text);
+  if (!entry) {
+    return std::unexpected(StoreError{StoreError::Kind::Corrupt,
+                                      entry_path(key).string() + ": " + entry.error()});
+  }
+  if (entry->key != key) {
+    return std::unexpected(StoreError{StoreError::Kind::Corrupt,
+                                      entry_path(key).string() + ": holds another key"});
+  }
+  return std::optional<Entry>(std::move(*entry));
+}
+
+StoreResult<void> LocalStore::remove(const std::string& key) {
+  if (::unlink(entry_path(key).c_str()) != 0 && errno != ENOENT) {
+    return std::unexpected(store_error_from_errno(errno, entry_path(key).string() + ": " +
+                                                             util::errno_message(errno)));
+  }
+  return {};
+}
+
+std::expected<int, std::string> LocalStore::open_blob(const std::string& digest) const {
+  if (!util::is_hex_digest(digest, 64)) return std::unexpected("bad blob digest");
+  int fd = ::open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    return std::unexpected("blob " + digest.substr(0, 12) + ": " + util::errno_message(errno));
+  }
+  return fd;
+}
+
+StoreResult<Entry> LocalStore::put(Entry entry, const fs::path& package_root,
+                                   const std::vector<hash::WalkedFile>& outputs) {
+  int package_fd = ::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (package_fd < 0) {
+    return std::unexpected(io_error(errno, package_root.string() + ": " + util::errno_message(errno)));
+  }
+  const fs::path blobs = root_ / "blobs";
+  if (auto made = util::create_directories(blobs); !made) {
+    ::close(package_fd);
+    return std::unexpected(io_error(errno, made.error()));
+  }
+  entry.outputs.assign(outputs.size(), {});
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  StoreError first_error;
+  util::parallel_for(outputs.size(), [&](std::size_t i) {
+    if (failed) return;
+    auto stored = outputs[i].is_symlink ? store_symlink(package_fd, outputs[i].path)
+                                        : store_file(package_fd, outputs[i].path, blobs);
+    if (stored) {
+      entry.outputs[i] = std::move(*stored);
+      return;
+    }
+    std::lock_guard lock(error_mutex);
+    if (!failed.exchange(true)) first_error = std::move(stored.error());
+  });
+  ::close(package_fd);
+  if (failed) return std::unexpected(first_error);
+
+  // The entry goes last: once it is readable, every blob it names is in place.
+  if (auto written = util::write_file_atomically(entry_path(entry.key), serialize_entry(entry));
+      !written) {
+    return std::unexpected(io_error(errno, written.error()));
+  }
+  return entry;
+}
+
+}  // namespace memo::store

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memo/hash/file_walk.hpp"
+#include "memo/store/entry.hpp"
+#include "memo/store/store_error.hpp"
+
+namespace memo::store {
+
+namespace fs = std::filesystem;
+
+// The content-addressed store on local disk:
+//   blobs/<2 hex>/<62 hex>   a file's bytes, named by their SHA-256, stored once for all entries
+//   entries/<2 hex>/<key>    the entry (see entry.hpp), written last
+// Every file is written under a temp name and renamed into place, so any number of memo
+// processes can share the store and a crash never leaves a readable half entry.
+class LocalStore {
+ public:
+  explicit LocalStore(fs::path root);
+
+  // The entry for `key`, std::nullopt when there is none; a Corrupt error for an entry that
+  // fails its checksum or is unsafe (the caller removes it).
+  StoreResult<std::optional<Entry>> get(const std::string& key) const;
+
+  // Copies `outputs` (relative to `package_root`) into blobs, fills entry.outputs and writes the
+  // entry. Symlinks are stored as links, never followed; one that leaves the package is refused.
+  StoreResult<Entry> put(Entry entry, const fs::path& package_root,
+                         const std::vector<hash::WalkedFile>& outputs);
+
+  StoreResult<void> remove(const std::string& key);
+
+  std::expected<int, std::string> open_blob(const std::string& digest) const;
+
+  const fs::path& root() const { return root_; }
+
+ private:
+  fs::path entry_path(const std::string& key) const;
+  fs::path blob_path(const std::string& digest) const;
+
+  fs::path root_;
+};
+
+}  // namespace memo::store

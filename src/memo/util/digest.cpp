@@ -1,0 +1,70 @@
+#include "memo/util/digest.hpp"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+
+namespace memo::util {
+
+Hasher::Hasher(Algorithm algorithm) : context_(EVP_MD_CTX_new()) {
+  auto* ctx = static_cast<EVP_MD_CTX*>(context_);
+  const EVP_MD* md = algorithm == Algorithm::Sha1 ? EVP_sha1() : EVP_sha256();
+  if (!ctx || EVP_DigestInit_ex(ctx, md, nullptr) != 1) {
+    throw std::runtime_error("OpenSSL could not start a digest");
+  }
+}
+
+Hasher::~Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
+
+void Hasher::update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
+
+void Hasher::update(const void* data, std::size_t size) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data, size);
+}
+
+std::string Hasher::hex_digest() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), out, &size);
+  return to_hex(out, size);
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  Hasher hasher(Hasher::Algorithm::Sha256);
+  hasher.update(bytes);
+  return hasher.hex_digest();
+}
+
+std::string sha1_hex(std::string_view bytes) {
+  Hasher hasher(Hasher::Algorithm::Sha1);
+  hasher.update(bytes);
+  return hasher.hex_digest();
+}
+
+std::string git_blob_id(std::string_view bytes) {
+  Hasher hasher(Hasher::Algorithm::Sha1);
+  std::string header = "blob " + std::to_string(bytes.size());
+  hasher.update(header.data(), header.size() + 1);  // includes the terminating NUL
+  hasher.update(bytes);
+  return hasher.hex_digest();
+}
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(size * 2, '0');
+  for (std::size_t i = 0; i < size; ++i) {
+    hex[2 * i] = kDigits[data[i] >> 4];
+    hex[2 * i + 1] = kDigits[data[i] & 0xf];
+  }
+  return hex;
+}
+
+bool is_hex_digest(std::string_view text, std::size_t length) {
+  if (text.size() != length) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace memo::util

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace memo::util {
+
+// Streaming SHA-1 / SHA-256 over OpenSSL's EVP interface. SHA-1 exists only for git blob ids
+// (so a file's digest equals what git's index holds); everything memo names itself uses SHA-256.
+class Hasher {
+ public:
+  enum class Algorithm { Sha1, Sha256 };
+  explicit Hasher(Algorithm algorithm);
+  ~Hasher();
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  void update(std::string_view bytes);
+  void update(const void* data, std::size_t size);
+  // Lowercase hex of the digest; the hasher cannot be updated afterwards.
+  std::string hex_digest();
+
+ private:
+  void* context_;
+};
+
+std::string sha256_hex(std::string_view bytes);
+std::string sha1_hex(std::string_view bytes);
+
+// git's blob id: SHA-1 of "blob <size>\0" followed by the bytes.
+std::string git_blob_id(std::string_view bytes);
+
+std::string to_hex(const unsigned char* data, std::size_t size);
+bool is_hex_digest(std::string_view text, std::size_t length);
+
+}  // namespace memo::util

@@ -1,0 +1,140 @@
+#include "memo/util/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+namespace memo::util {
+
+std::string errno_message(int error_number) { return std::strerror(error_number); }
+
+namespace {
+
+std::expected<std::string, std::string> read_all(int fd, const std::string& name) {
+  std::string content;
+  struct stat info {};
+  if (fstat(fd, &info) == 0 && info.st_size > 0) content.reserve(static_cast<size_t>(info.st_size));
+  char buffer[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(name + ": " + errno_message(errno));
+    }
+    if (n == 0) break;
+    content.append(buffer, static_cast<size_t>(n));
+  }
+  return content;
+}
+
+}  // namespace
+
+std::expected<std::string, std::string> read_file(const fs::path& path) {
+  return read_file_at(AT_FDCWD, path.c_str());
+}
+
+std::expected<std::string, std::string> read_file_at(int dir_fd, const char* path) {
+  int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::unexpected(std::string(path) + ": " + errno_message(errno));
+  auto content = read_all(fd, path);
+  ::close(fd);
+  return content;
+}
+
+std::string unique_temp_name(std::string_view prefix) {
+  static std::atomic<unsigned long> counter{0};
+  return std::string(prefix) + "." + std::to_string(::getpid()) + "." +
+         std::to_string(counter.fetch_add(1)) + ".tmp";
+}
+
+std::expected<void, std::string> create_directories(const fs::path& path) {
+  std::error_code error;
+  fs::create_directories(path, error);
+  if (error) return std::unexpected(path.string() + ": " + error.message());
+  return {};
+}
+
+AtomicFile::AtomicFile(fs::path destination, fs::path temp, int fd)
+    : destination_(std::move(destination)), temp_(std::move(temp)), fd_(fd) {}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : destination_(std::move(other.destination_)),
+      temp_(std::move(other.temp_)),
+      fd_(other.fd_),
+      committed_(other.committed_) {
+  other.fd_ = -1;
+  other.committed_ = true;
+}
+
+std::expected<AtomicFile, std::string> AtomicFile::create(const fs::path& destination, int mode) {
+  fs::path temp = destination.parent_path() / unique_temp_name("." + destination.filename().string());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0 && errno == ENOENT) {
+    if (auto made = util::create_directories(destination.parent_path()); !made) {
+      return std::unexpected(made.error());
+    }
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  }
+  if (fd < 0) return std::unexpected(temp.string() + ": " + errno_message(errno));
+  return AtomicFile(destination, std::move(temp), fd);
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_.c_str());
+}
+
+std::expected<void, std::string> AtomicFile::write(const void* data, std::size_t size) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd_, bytes, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(temp_.string() + ": " + errno_message(errno));
+    }
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+  return {};
+}
+
+std::expected<void, std::string> AtomicFile::commit_as(const fs::path& destination) {
+  destination_ = destination;
+  return commit();
+}
+
+void AtomicFile::discard() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  if (!committed_) ::unlink(temp_.c_str());
+  committed_ = true;
+}
+
+std::expected<void, std::string> AtomicFile::commit() {
+  // A crash can still lose the bytes of a renamed file on power loss; every reader verifies
+  // digests, so such a file reads as corrupt (a miss), never as a wrong hit.
+  if (::close(fd_) != 0) {
+    fd_ = -1;
+    return std::unexpected(temp_.string() + ": " + errno_message(errno));
+  }
+  fd_ = -1;
+  if (::rename(temp_.c_str(), destination_.c_str()) != 0) {
+    return std::unexpected(destination_.string() + ": " + errno_message(errno));
+  }
+  committed_ = true;
+  return {};
+}
+
+std::expected<void, std::string> write_file_atomically(const fs::path& path,
+                                                       std::string_view content) {
+  auto file = AtomicFile::create(path);
+  if (!file) return std::unexpected(file.error());
+  if (auto written = file->write(content.data(), content.size()); !written) return written;
+  return file->commit();
+}
+
+}  // namespace memo::util

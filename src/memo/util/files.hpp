@@ -1,0 +1,55 @@
+#pragma once
+
+#include <expected>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace memo::util {
+
+namespace fs = std::filesystem;
+
+// Whole-file reads and writes for small files (configs, entries). Errors are one-line messages
+// that name the file and the system's reason.
+std::expected<std::string, std::string> read_file(const fs::path& path);
+// Reads the file at `path` relative to the directory `dir_fd` without following a final symlink.
+std::expected<std::string, std::string> read_file_at(int dir_fd, const char* path);
+
+std::string errno_message(int error_number);
+
+// Writes `content` to `path` atomically: a temp file in the same folder, then rename. A reader
+// sees the old file or the new one, never half of one. Parent folders are created.
+std::expected<void, std::string> write_file_atomically(const fs::path& path, std::string_view content);
+
+// A temp file beside its destination that becomes the destination only on commit(); the
+// destructor removes it otherwise, so a failure never leaves a half-written file under the
+// real name.
+class AtomicFile {
+ public:
+  static std::expected<AtomicFile, std::string> create(const fs::path& destination, int mode = 0644);
+  AtomicFile(AtomicFile&& other) noexcept;
+  AtomicFile& operator=(AtomicFile&&) = delete;
+  ~AtomicFile();
+
+  std::expected<void, std::string> write(const void* data, std::size_t size);
+  std::expected<void, std::string> commit();
+  // Commits under another name in the same filesystem, for content named by its digest.
+  std::expected<void, std::string> commit_as(const fs::path& destination);
+  // Gives up: the temp file is removed now rather than by the destructor.
+  void discard();
+  int fd() const { return fd_; }
+
+ private:
+  AtomicFile(fs::path destination, fs::path temp, int fd);
+  fs::path destination_;
+  fs::path temp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// A name no other process or thread uses at the same time: "<prefix>.<pid>.<counter>.tmp".
+std::string unique_temp_name(std::string_view prefix);
+
+std::expected<void, std::string> create_directories(const fs::path& path);
+
+}  // namespace memo::util

@@ -1,0 +1,54 @@
+#include "memo/workspace/locate.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "memo/util/files.hpp"
+
+namespace memo::workspace {
+
+namespace {
+
+bool path_exists(const fs::path& path) {
+  std::error_code ignored;
+  return fs::exists(fs::symlink_status(path, ignored));
+}
+
+bool declares_workspace(const fs::path& dir) {
+  if (path_exists(dir / "pnpm-workspace.yaml") || path_exists(dir / "rush.json") ||
+      path_exists(dir / "lerna.json")) {
+    return true;
+  }
+  auto manifest = util::read_file(dir / "package.json");
+  if (!manifest) return false;
+  auto json = nlohmann::json::parse(*manifest, nullptr, false);
+  return json.is_object() && json.contains("workspaces");
+}
+
+}  // namespace
+
+fs::path find_package_root(const fs::path& start) {
+  for (fs::path dir = start;; dir = dir.parent_path()) {
+    if (path_exists(dir / "package.json")) return dir;
+    if (dir == dir.root_path() || dir.empty()) return start;
+  }
+}
+
+fs::path find_repo_root(const fs::path& package_root) {
+  // A repo never extends above its .git: a workspace file higher up belongs to another project.
+  for (fs::path dir = package_root;; dir = dir.parent_path()) {
+    if (declares_workspace(dir) || path_exists(dir / ".git")) return dir;
+    if (dir == dir.root_path() || dir.empty()) return package_root;
+  }
+}
+
+std::string read_package_name(const fs::path& package_root) {
+  if (auto manifest = util::read_file(package_root / "package.json")) {
+    auto json = nlohmann::json::parse(*manifest, nullptr, false);
+    if (json.is_object() && json.contains("name") && json["name"].is_string()) {
+      return json["name"].get<std::string>();
+    }
+  }
+  return package_root.filename().string();
+}
+
+}  // namespace memo::workspace

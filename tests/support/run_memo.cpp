@@ -1,0 +1,80 @@
+#include "support/run_memo.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace memo::testing {
+
+namespace {
+
+int spawn_and_wait(const std::vector<std::string>& argv_words, const std::filesystem::path& cwd,
+                   const std::vector<std::string>& env_words, const std::string& out_file,
+                   const std::string& err_file) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  std::vector<char*> argv, envp;
+  for (const auto& word : argv_words) argv.push_back(const_cast<char*>(word.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& word : env_words) envp.push_back(const_cast<char*>(word.c_str()));
+  envp.push_back(nullptr);
+  pid_t pid = 0;
+  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::vector<std::string> hermetic_environment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> words;
+  for (char** var = environ; *var; ++var) {
+    std::string word = *var;
+    std::string name = word.substr(0, word.find('='));
+    if (name.starts_with("BACKFILL_") || name.starts_with("MEMO_") || extra.count(name)) continue;
+    words.push_back(word);
+  }
+  for (const auto& [name, value] : extra) words.push_back(name + "=" + value);
+  return words;
+}
+
+}  // namespace
+
+MemoRun run_memo(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                 const std::map<std::string, std::string>& env) {
+  TempDir capture;
+  std::vector<std::string> argv{MEMO_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  MemoRun run;
+  auto out = capture / "out";
+  auto err = capture / "err";
+  run.exit_code = spawn_and_wait(argv, cwd, hermetic_environment(env), out, err);
+  run.out = read_file(out);
+  run.err = read_file(err);
+  return run;
+}
+
+int run_shell(const std::string& script, const std::filesystem::path& cwd) {
+  TempDir capture;
+  return spawn_and_wait({"/bin/sh", "-c", script}, cwd, hermetic_environment({}), capture / "out",
+                        capture / "err");
+}
+
+}  // namespace memo::testing

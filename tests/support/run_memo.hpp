@@ -1,0 +1,24 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace memo::testing {
+
+struct MemoRun {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr: memo's own lines
+};
+
+// Runs build/memo with `args` in `cwd`. The child gets this process's environment without any
+// BACKFILL_* or MEMO_* variable (so the tests are hermetic), plus `env`.
+MemoRun run_memo(const std::vector<std::string>& args, const std::filesystem::path& cwd,
+                 const std::map<std::string, std::string>& env = {});
+
+// Runs /bin/sh -c `script` in `cwd`; returns its exit code (for git and fixture set-up).
+int run_shell(const std::string& script, const std::filesystem::path& cwd);
+
+}  // namespace memo::testing
