@@ -80,6 +80,10 @@ int main_command(int argc, const char* const* argv) {
   std::error_code error;
   fs::path working_directory = fs::current_path(error);
   if (error) return usage_error("cannot read the current folder: " + error.message());
+  if (args->flags.config_file) {
+    // A path typed on the command line is relative to where memo was started, not to --cwd.
+    args->flags.config_file = (working_directory / *args->flags.config_file).lexically_normal();
+  }
   if (!args->cwd.empty()) {
     working_directory = (working_directory / args->cwd).lexically_normal();
     if (!fs::is_directory(working_directory, error)) {

@@ -143,6 +143,7 @@ class Step {
     if (!found) {
       Log::warn("cache entry unreadable (" + found.error().message + "); running the command");
       if (found.error().kind == store::StoreError::Kind::Corrupt) drop_entry();
+      else store_unusable_ = true;  // said once; storing into it is not tried
       return false;
     }
     if (!*found) return false;
@@ -169,6 +170,8 @@ class Step {
         drop_entry();
         return false;
       }
+      Log::verbose("validateOutput: " + std::to_string(entry.outputs.size()) +
+                   " restored outputs match the entry");
     }
     Log::info(label() + "hit " + short_key() + ", restored " + std::to_string(restored->files) +
               " files in " + seconds(restoring.elapsed_ms()) + ", saved " +
@@ -185,6 +188,11 @@ class Step {
   std::string package_path() const { return hash::package_path_in_repo(config_); }
 
   void store_outputs() {
+    if (store_unusable_) {
+      Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) +
+                "; nothing stored");
+      return;
+    }
     util::Stopwatch storing;
     hash::WalkOptions walk;
     walk.include = &outputs_;
@@ -213,7 +221,9 @@ class Step {
       entry.command_ms = report_.build_ms;
       auto stored = store_.put(std::move(entry), config_.package_root, *files);
       if (!stored) {
-        Log::warn("cannot store the outputs (" + stored.error().message + "); nothing stored");
+        Log::warn("cannot store the outputs (" + stored.error().message + ")");
+        Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) +
+                  "; nothing stored");
         return;
       }
       stored_what = "stored " + std::to_string(files->size()) + " files";
@@ -235,6 +245,7 @@ class Step {
   std::string key_;
   std::string manifest_;
   PerformanceReport report_;
+  bool store_unusable_ = false;
 };
 
 }  // namespace

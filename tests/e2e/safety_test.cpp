@@ -1,0 +1,159 @@
+// A cache problem never breaks a build, and a restore never writes outside the package.
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/monorepo_fixture.hpp"
+#include "memo/util/digest.hpp"
+
+namespace memo::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SafetyTest : public MonorepoTest {
+ protected:
+  static constexpr const char* kSmallBuild =
+      "echo run >> ../../runs.log && mkdir -p lib && echo built > lib/index.js";
+
+  std::string key_of(const std::string& command) const {
+    auto run = memo({"hash", "--", command});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return run.out.substr(0, 64);
+  }
+  fs::path entry_file(const std::string& key) const {
+    return store() / "entries" / key.substr(0, 2) / key;
+  }
+  // Plants an entry with a valid checksum but whatever outputs the test likes.
+  void plant_entry(const std::string& key, const nlohmann::json& outputs) const {
+    nlohmann::json body{{"key", key},         {"package", "packages/a"}, {"name", "@demo/a"},
+                        {"command", "x"},     {"manifest", ""},          {"created", ""},
+                        {"commandMs", 1},     {"outputs", outputs}};
+    std::string text = body.dump();
+    write_file(entry_file(key), "memo-entry 1 " + util::sha256_hex(text) + "\n" + text);
+  }
+};
+
+TEST_F(SafetyTest, HostileEntryPathsAreNeverRestored) {
+  std::string key = key_of(kSmallBuild);
+  std::string digest = util::sha256_hex("evil");
+  write_file(store() / "blobs" / digest.substr(0, 2) / digest.substr(2), "evil");
+  for (const auto& outputs : std::vector<nlohmann::json>{
+           {{{"path", "../../evil.txt"}, {"type", "file"}, {"mode", 420}, {"size", 4}, {"sha256", digest}}},
+           {{{"path", (repo() / "evil.txt").string()}, {"type", "file"}, {"mode", 420}, {"size", 4}, {"sha256", digest}}},
+           {{{"path", "lib/link"}, {"type", "symlink"}, {"target", "../../../evil.txt"}}},
+           {{{"path", "lib/dev"}, {"type", "chardev"}}}}) {
+    plant_entry(key, outputs);
+    auto run = memo_run(kSmallBuild);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.err.find("warning: cache entry unreadable"), std::string::npos) << run.err;
+    EXPECT_FALSE(exists("evil.txt"));
+    EXPECT_FALSE(exists("packages/evil.txt"));
+    EXPECT_FALSE(exists("packages/a/lib/link"));
+    EXPECT_EQ(read("packages/a/lib/index.js"), "built\n");
+  }
+  EXPECT_EQ(runs(), 4) << "each hostile entry means a plain run";
+}
+
+TEST_F(SafetyTest, SymlinkInTheWayIsReplacedNotFollowed) {
+  const char* build = "mkdir -p lib/sub && echo built > lib/sub/index.js";
+  ASSERT_EQ(memo_run(build).exit_code, 0);
+  fs::remove_all(package() / "lib/sub");
+  fs::create_directories(repo() / "outside");
+  fs::create_directory_symlink("../../../outside", package() / "lib/sub");
+  auto hit = memo_run(build);
+  EXPECT_NE(hit.err.find("hit"), std::string::npos) << hit.err;
+  EXPECT_TRUE(fs::is_empty(repo() / "outside")) << "nothing written through the symlink";
+  EXPECT_FALSE(fs::is_symlink(package() / "lib/sub"));
+  EXPECT_EQ(read("packages/a/lib/sub/index.js"), "built\n");
+}
+
+TEST_F(SafetyTest, CorruptBlobIsAWarningAndTheCommandRuns) {
+  ASSERT_EQ(memo_run(kSmallBuild).exit_code, 0);
+  std::string digest = util::sha256_hex("built\n");
+  fs::path blob = store() / "blobs" / digest.substr(0, 2) / digest.substr(2);
+  fs::permissions(blob, fs::perms::owner_write, fs::perm_options::add);
+  write_file(blob, "tampered");
+  fs::remove_all(package() / "lib");
+  auto run = memo_run(kSmallBuild);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.err.find("warning: cannot restore"), std::string::npos) << run.err;
+  EXPECT_EQ(runs(), 2);
+  EXPECT_EQ(read("packages/a/lib/index.js"), "built\n") << "the command's own output, not the tampered bytes";
+}
+
+TEST_F(SafetyTest, TruncatedEntryIsAWarningAndTheCommandRuns) {
+  ASSERT_EQ(memo_run(kSmallBuild).exit_code, 0);
+  std::string key = key_of(kSmallBuild);
+  std::string text = read_file(entry_file(key));
+  write_file(entry_file(key), text.substr(0, text.size() / 2));
+  auto run = memo_run(kSmallBuild);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.err.find("checksum"), std::string::npos) << run.err;
+  EXPECT_EQ(runs(), 2);
+  fs::remove_all(package() / "lib");
+  auto hit = memo_run(kSmallBuild);
+  EXPECT_NE(hit.err.find("hit"), std::string::npos) << "the bad entry was replaced: " << hit.err;
+}
+
+TEST_F(SafetyTest, UnusableStoreIsAWarningAndTheBuildResultIsTheCommands) {
+  write("blocked", "a file where the store folder should be");
+  const std::map<std::string, std::string> env{
+      {"BACKFILL_INTERNAL_CACHE_FOLDER", (repo() / "blocked/store").string()}};
+  auto ok = memo({"--", kSmallBuild}, env);
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_NE(ok.err.find("warning: "), std::string::npos) << ok.err;
+  EXPECT_NE(ok.err.find("nothing stored"), std::string::npos) << ok.err;
+  EXPECT_EQ(std::count(ok.err.begin(), ok.err.end(), '\n'), 2) << "one warning, one miss line: "
+                                                                << ok.err;
+  auto failing = memo({"--", "exit 5"}, env);
+  EXPECT_EQ(failing.exit_code, 5);
+}
+
+TEST_F(SafetyTest, EscapingSymlinkOutputIsNotCached) {
+  auto run = memo_run("echo run >> ../../runs.log && mkdir -p lib && ln -sf /etc/passwd lib/passwd");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.err.find("outside the package"), std::string::npos) << run.err;
+  memo_run("echo run >> ../../runs.log && mkdir -p lib && ln -sf /etc/passwd lib/passwd");
+  EXPECT_EQ(runs(), 2);
+}
+
+TEST_F(SafetyTest, ClearOutputRemovesStaleOutputsOnHitAndRun) {
+  const std::map<std::string, std::string> clear{{"BACKFILL_CLEAR_OUTPUT", "true"}};
+  write("packages/a/lib/stale.js", "old");
+  ASSERT_EQ(memo({"--", kSmallBuild}, clear).exit_code, 0);
+  EXPECT_FALSE(exists("packages/a/lib/stale.js")) << "removed before the run";
+  write("packages/a/lib/stale.js", "old");
+  auto hit = memo({"--", kSmallBuild}, clear);
+  EXPECT_NE(hit.err.find("hit"), std::string::npos);
+  EXPECT_FALSE(exists("packages/a/lib/stale.js")) << "removed before the restore";
+  write("packages/a/lib/stale.js", "old");
+  memo({"--", kSmallBuild});
+  EXPECT_TRUE(exists("packages/a/lib/stale.js")) << "without clearOutput, left alone";
+}
+
+TEST_F(SafetyTest, NegatedOutputGlobsAreNotCached) {
+  write("packages/a/memo.json", R"({"outputGlob": ["lib/**", "!lib/**/*.map"]})");
+  const char* build = "mkdir -p lib/x && echo js > lib/x/a.js && echo map > lib/x/a.js.map";
+  ASSERT_EQ(memo_run(build).exit_code, 0);
+  fs::remove_all(package() / "lib");
+  auto hit = memo_run(build);
+  EXPECT_NE(hit.err.find("hit"), std::string::npos) << hit.err;
+  EXPECT_TRUE(exists("packages/a/lib/x/a.js"));
+  EXPECT_FALSE(exists("packages/a/lib/x/a.js.map"));
+}
+
+TEST_F(SafetyTest, ValidateOutputRehashesAfterAHit) {
+  const std::map<std::string, std::string> validate{{"BACKFILL_VALIDATE_OUTPUT", "true"},
+                                                    {"BACKFILL_LOG_LEVEL", "verbose"}};
+  ASSERT_EQ(memo({"--", kBuild}, validate).exit_code, 0);
+  fs::remove_all(package() / "lib");
+  auto hit = memo({"--", kBuild}, validate);
+  EXPECT_NE(hit.err.find("hit"), std::string::npos) << hit.err;
+  EXPECT_NE(hit.err.find("validateOutput: "), std::string::npos) << hit.err;
+  EXPECT_EQ(hit.err.find("error"), std::string::npos) << hit.err;
+  EXPECT_EQ(runs(), 1);
+}
+
+}  // namespace
+}  // namespace memo::testing
