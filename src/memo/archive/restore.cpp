@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "memo/archive/confined_dir.hpp"
 #include "memo/hash/file_walk.hpp"
@@ -47,6 +48,38 @@ std::vector<FolderGroup> group_by_folder(const std::vector<OutputFile>& outputs)
   std::vector<FolderGroup> result;
   for (auto& [folder, items] : groups) result.push_back({std::string(folder), std::move(items)});
   return result;
+}
+
+// The folders (and their missing ancestors) that phase 1 will have to create, so that a failed
+// restore can remove them again and leave the package as it found it.
+std::set<std::string> missing_folders(int root_fd, const std::vector<FolderGroup>& groups) {
+  std::set<std::string> missing, present;
+  for (const auto& group : groups) {
+    for (std::size_t end = 0; end != std::string::npos && !group.folder.empty();) {
+      end = group.folder.find('/', end + 1);
+      std::string prefix = group.folder.substr(0, end);
+      if (missing.contains(prefix) || present.contains(prefix)) continue;
+      auto dir = open_dir_beneath(root_fd, prefix, false);
+      if (dir) {
+        ::close(*dir);
+        present.insert(prefix);
+      } else {
+        missing.insert(prefix);
+      }
+    }
+  }
+  return missing;
+}
+
+// Removes the folders of `created` that are empty, deepest first.
+void remove_empty_folders(int root_fd, const std::set<std::string>& created) {
+  for (auto it = created.rbegin(); it != created.rend(); ++it) {
+    auto [parent, name] = split_parent(*it);
+    auto dir = open_dir_beneath(root_fd, parent, false);
+    if (!dir) continue;
+    ::unlinkat(*dir, std::string(name).c_str(), AT_REMOVEDIR);
+    ::close(*dir);
+  }
 }
 
 std::string temp_name_for(std::string_view name) {
@@ -107,6 +140,7 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
   FdGuard root_fd(root);
 
   const auto groups = group_by_folder(outputs);
+  const auto created_folders = missing_folders(root_fd.get(), groups);
   std::vector<std::string> temps(outputs.size());
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
@@ -162,7 +196,10 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
       }
     }
   }, 1);
-  if (failed) return std::unexpected(first_error);
+  if (failed) {
+    remove_empty_folders(root_fd.get(), created_folders);
+    return std::unexpected(first_error);
+  }
 
   RestoreStats stats;
   for (const auto& output : outputs) {

@@ -69,7 +69,10 @@ std::expected<Arguments, std::string> parse_arguments(int argc, const char* cons
     }
     auto take_value = [&]() -> std::expected<std::string, std::string> {
       if (has_value) return value;
-      if (i + 1 >= argc) return std::unexpected(name + " needs a value");
+      // "--" starts the command; it is never a value ("memo --mode -- tsc" lacks the mode).
+      if (i + 1 >= argc || std::string_view(argv[i + 1]) == "--") {
+        return std::unexpected(name + " needs a value");
+      }
       return std::string(argv[++i]);
     };
     const SettingFlag* setting = nullptr;

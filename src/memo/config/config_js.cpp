@@ -58,10 +58,13 @@ std::string digest_of_file(const std::string& path) {
 
 bool cached_result_is_current(const nlohmann::json& cached, const fs::path& working_directory) {
   if (!cached.is_object() || !cached.contains("config")) return false;
-  for (const auto& [name, digest] : cached.value("env", nlohmann::json::object()).items()) {
+  // Named, not iterated as temporaries: items() would outlive them (g++ 12 has no P2718).
+  const nlohmann::json env = cached.value("env", nlohmann::json::object());
+  const nlohmann::json files = cached.value("files", nlohmann::json::object());
+  for (const auto& [name, digest] : env.items()) {
     if (digest != digest_of_env(name)) return false;
   }
-  for (const auto& [path, digest] : cached.value("files", nlohmann::json::object()).items()) {
+  for (const auto& [path, digest] : files.items()) {
     if (digest != digest_of_file(path)) return false;
   }
   if (cached.contains("cwd") && cached["cwd"] != working_directory.string()) return false;
@@ -96,7 +99,9 @@ std::expected<nlohmann::json, std::string> evaluate_config_js(const fs::path& fi
                            (detail.empty() ? "" : ": " + detail));
   }
   if (parsed.contains("error")) {
-    return std::unexpected(file.string() + ": " + parsed["error"].get<std::string>());
+    // One line: node's messages can go on ("Require stack:\n- ...").
+    std::string message = parsed["error"].get<std::string>();
+    return std::unexpected(file.string() + ": " + message.substr(0, message.find('\n')));
   }
   if (!parsed["config"].is_object()) {
     return std::unexpected(file.string() + ": module.exports must be an object");

@@ -1,6 +1,8 @@
 #include "memo/config/dotenv.hpp"
 
 #include <cctype>
+#include <optional>
+#include <utility>
 
 namespace memo::config {
 
@@ -23,8 +25,9 @@ bool is_valid_name(std::string_view name) {
 }
 
 // Reads a quoted value starting at text[0] (the quote). Multi-line double-quoted values are
-// supported by the caller passing the rest of the file.
-std::string unquote(std::string_view text, std::size_t& consumed) {
+// supported by the caller passing the rest of the file. Without a closing quote there is no
+// quoted value (dotenv then reads the line as an unquoted value).
+std::optional<std::string> unquote(std::string_view text, std::size_t& consumed) {
   char quote = text[0];
   std::string value;
   std::size_t i = 1;
@@ -36,7 +39,8 @@ std::string unquote(std::string_view text, std::size_t& consumed) {
       value += text[i];
     }
   }
-  consumed = i < text.size() ? i + 1 : i;
+  if (i >= text.size()) return std::nullopt;
+  consumed = i + 1;
   return value;
 }
 
@@ -65,16 +69,22 @@ std::map<std::string, std::string> parse_dotenv(std::string_view text) {
     while (value_start < text.size() && (text[value_start] == ' ' || text[value_start] == '\t')) {
       ++value_start;
     }
-    std::string value;
+    std::optional<std::string> quoted;
+    std::size_t consumed = 0;
     if (value_start < text.size() && (text[value_start] == '"' || text[value_start] == '\'' ||
                                       text[value_start] == '`')) {
-      std::size_t consumed = 0;
-      value = unquote(text.substr(value_start), consumed);
+      quoted = unquote(text.substr(value_start), consumed);
+    }
+    std::string value;
+    if (quoted) {
+      value = std::move(*quoted);
       std::size_t after = value_start + consumed;
       std::size_t line_end = text.find('\n', after);
       next = line_end == std::string_view::npos ? text.size() : line_end + 1;
     } else {
-      std::string_view raw = text.substr(value_start, end - std::min(end, value_start));
+      // From just after '=', so a comment right after the spaces ("KEY= # note") is one too.
+      std::size_t after_equals = static_cast<std::size_t>(line.data() - text.data()) + equals + 1;
+      std::string_view raw = text.substr(after_equals, end - std::min(end, after_equals));
       std::size_t comment = raw.find(" #");
       if (comment != std::string_view::npos) raw = raw.substr(0, comment);
       value = std::string(trim(raw));

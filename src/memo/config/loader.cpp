@@ -149,10 +149,12 @@ std::expected<void, std::string> apply_variables(RawValues& raw, const EnvLookup
                                ": expected a JSON object such as {\"container\": \"...\"}");
       }
       auto& current = raw[std::string(spec.key)];
-      std::string provider = current.value.is_object() && current.value.contains("provider")
-                                 ? current.value["provider"].get<std::string>()
-                                 : "local";
-      current = RawValue{json{{"provider", provider}, {"options", options}}, origin, base};
+      if (current.value.is_object() && current.value.contains("provider")) {
+        // The provider keeps its origin: an error about it names whoever set it.
+        current.value["options"] = options;
+      } else {
+        current = RawValue{json{{"provider", "local"}, {"options", options}}, origin, base};
+      }
     }
   }
   return {};

@@ -34,7 +34,12 @@ std::expected<std::string, std::string> read_all(int fd, const std::string& name
 }  // namespace
 
 std::expected<std::string, std::string> read_file(const fs::path& path) {
-  return read_file_at(AT_FDCWD, path.c_str());
+  // Follows symlinks: a config file may well be one (pnpm and shared configs link them).
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(path.string() + ": " + errno_message(errno));
+  auto content = read_all(fd, path.string());
+  ::close(fd);
+  return content;
 }
 
 std::expected<std::string, std::string> read_file_at(int dir_fd, const char* path) {

@@ -1,0 +1,283 @@
+#include "memo/config/config_js.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
+
+namespace memo::config {
+namespace {
+
+using json = nlohmann::json;
+using memo::testing::TempDir;
+
+::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
+}
+
+// Sets (or unsets, with nullopt) an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) old_ = old;
+    set(value);
+  }
+  ~ScopedEnv() { set(old_); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  void set(const std::optional<std::string>& value) {
+    if (value) {
+      ::setenv(name_.c_str(), value->c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+class ConfigJsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { fs::create_directories(dir_ / "no-node"); }
+
+  fs::path write(const std::string& relative, const std::string& content) const {
+    return dir_.write(relative, content);
+  }
+  fs::path cache_dir() const { return dir_ / "cache"; }
+
+  std::expected<json, std::string> evaluate(const fs::path& file) const {
+    return evaluate_config_js(file, file.parent_path(), cache_dir());
+  }
+  json evaluate_ok(const fs::path& file) const {
+    auto result = evaluate(file);
+    EXPECT_TRUE(result.has_value()) << result.error();
+    return result ? *result : json();
+  }
+  std::string evaluate_error(const fs::path& file) const {
+    auto result = evaluate(file);
+    EXPECT_FALSE(result.has_value()) << "evaluated to " << result->dump();
+    return result ? "" : result.error();
+  }
+
+  // Evaluates with no node on PATH, so only a cached result can succeed.
+  std::expected<json, std::string> evaluate_without_node(const fs::path& file) const {
+    ScopedEnv path("PATH", (dir_ / "no-node").string());
+    return evaluate(file);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(ConfigJsTest, ModuleExportsObject) {
+  fs::path file = write("backfill.config.js", R"(
+module.exports = {
+  outputGlob: ["dist/**", "!dist/**/*.map"],
+  clearOutput: true,
+  cacheStorageConfig: { provider: "local", options: { maxSize: 3 } },
+  name: "pkg",
+};
+)");
+  EXPECT_EQ(evaluate_ok(file),
+            (json{{"outputGlob", {"dist/**", "!dist/**/*.map"}},
+                  {"clearOutput", true},
+                  {"cacheStorageConfig", {{"provider", "local"}, {"options", {{"maxSize", 3}}}}},
+                  {"name", "pkg"}}));
+}
+
+TEST_F(ConfigJsTest, ExportsPropertiesWithoutModuleExports) {
+  fs::path file = write("backfill.config.js", "exports.mode = 'PASS';\nexports.name = 'x';\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}, {"name", "x"}}));
+}
+
+TEST_F(ConfigJsTest, TranspiledDefaultExportIsUnwrapped) {
+  fs::path file = write("backfill.config.js",
+                        "Object.defineProperty(exports, '__esModule', { value: true });\n"
+                        "exports.default = { mode: 'READ_ONLY' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "READ_ONLY"}}));
+}
+
+TEST_F(ConfigJsTest, EmptyFileIsAnEmptyConfig) {
+  EXPECT_EQ(evaluate_ok(write("backfill.config.js", "")), json::object());
+  EXPECT_EQ(evaluate_ok(write("other/backfill.config.js", "module.exports = undefined;\n")),
+            json::object());
+}
+
+TEST_F(ConfigJsTest, RequiredSiblingModulesAreEvaluated) {
+  write("base.js", "module.exports = { outputGlob: ['lib/**'], mode: 'READ_ONLY' };\n");
+  fs::path file = write("backfill.config.js",
+                        "const base = require('./base');\n"
+                        "module.exports = { ...base, mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"outputGlob", {"lib/**"}}, {"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, SyntaxErrorIsOneLineNamingTheFile) {
+  fs::path file = write("backfill.config.js", "module.exports = {\n  mode: 'PASS',,\n};\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  EXPECT_TRUE(Contains(error, "Unexpected"));
+}
+
+TEST_F(ConfigJsTest, ThrownErrorIsOneLineNamingTheFile) {
+  fs::path file =
+      write("backfill.config.js", "throw new Error('boom from the config\\nsecond line');\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": boom from the config")) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+TEST_F(ConfigJsTest, ThrownNonErrorIsReported) {
+  fs::path file = write("backfill.config.js", "throw 'plain text';\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "plain text"));
+}
+
+TEST_F(ConfigJsTest, MissingRequireIsAnErrorNamingTheFile) {
+  fs::path file = write("backfill.config.js", "module.exports = require('./nope');\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "Cannot find module"));
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+TEST_F(ConfigJsTest, FunctionValuesAreMarked) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { outputGlob: () => ['lib/**'], mode: 'PASS',\n"
+                        "  cacheStorageConfig: { provider: function custom() {} } };\n");
+  json config = evaluate_ok(file);
+  EXPECT_EQ(config["outputGlob"], (json{{"$function", "outputGlob"}}));
+  EXPECT_EQ(config["cacheStorageConfig"]["provider"], (json{{"$function", "provider"}}));
+  EXPECT_EQ(config["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, FunctionExportIsMarked) {
+  fs::path file = write("backfill.config.js", "module.exports = function () { return {}; };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"$function", "module.exports"}}));
+}
+
+TEST_F(ConfigJsTest, NonObjectExportIsAnError) {
+  for (const char* value : {"5", "'text'", "['lib/**']", "null"}) {
+    fs::path file = write("backfill.config.js", std::string("module.exports = ") + value + ";\n");
+    std::string error = evaluate_error(file);
+    EXPECT_EQ(error, file.string() + ": module.exports must be an object") << value;
+  }
+}
+
+TEST_F(ConfigJsTest, MissingFileIsAnErrorNamingIt) {
+  fs::path file = dir_ / "absent" / "backfill.config.js";
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(Contains(error, file.string()));
+}
+
+TEST_F(ConfigJsTest, WithoutNodeTheErrorSaysSo) {
+  fs::path file = write("backfill.config.js", "module.exports = { mode: 'PASS' };\n");
+  auto result = evaluate_without_node(file);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_TRUE(result.error().starts_with(file.string() + ": ")) << result.error();
+  EXPECT_TRUE(Contains(result.error(), "node"));
+}
+
+TEST_F(ConfigJsTest, SecondEvaluationDoesNotStartNode) {
+  fs::path file = write("backfill.config.js", "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+  EXPECT_FALSE(fs::is_empty(cache_dir())) << "the result is kept in the cache folder";
+  auto again = evaluate_without_node(file);
+  ASSERT_TRUE(again.has_value()) << again.error();
+  EXPECT_EQ(*again, (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, CacheIsInvalidatedWhenTheFileChanges) {
+  fs::path file = write("backfill.config.js", "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+  write("backfill.config.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "node must run again";
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  EXPECT_EQ(evaluate_without_node(file).value_or(json())["mode"], "READ_ONLY");
+}
+
+TEST_F(ConfigJsTest, CacheIsInvalidatedWhenARequiredModuleChanges) {
+  write("lib/shared.js", "module.exports = { outputGlob: ['lib/**'] };\n");
+  fs::path file = write("backfill.config.js", "module.exports = require('./lib/shared');\n");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"lib/**"}));
+  ASSERT_TRUE(evaluate_without_node(file).has_value()) << "unchanged: served from the cache";
+  write("lib/shared.js", "module.exports = { outputGlob: ['dist/**'] };\n");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "node must run again";
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"dist/**"}));
+}
+
+TEST_F(ConfigJsTest, CacheIsInvalidatedWhenAVariableItReadChanges) {
+  const std::string name = "MEMO_CONFIG_JS_TEST_VARIABLE";
+  ScopedEnv variable(name, "one");
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { name: process.env." + name + " || 'unset' };\n");
+  EXPECT_EQ(evaluate_ok(file)["name"], "one");
+  ASSERT_TRUE(evaluate_without_node(file).has_value()) << "unchanged: served from the cache";
+  {
+    ScopedEnv unrelated("MEMO_CONFIG_JS_TEST_UNRELATED", "x");
+    EXPECT_TRUE(evaluate_without_node(file).has_value()) << "a variable it never read";
+  }
+  variable.set("two");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "node must run again";
+  EXPECT_EQ(evaluate_ok(file)["name"], "two");
+  variable.set(std::nullopt);
+  EXPECT_EQ(evaluate_ok(file)["name"], "unset");
+  variable.set("three");
+  EXPECT_EQ(evaluate_ok(file)["name"], "three") << "an unset variable that becomes set";
+}
+
+TEST_F(ConfigJsTest, VariableTestedWithInIsTracked) {
+  const std::string name = "MEMO_CONFIG_JS_TEST_FLAG";
+  ScopedEnv variable(name, std::nullopt);
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { clearOutput: '" + name + "' in process.env };\n");
+  EXPECT_EQ(evaluate_ok(file)["clearOutput"], false);
+  variable.set("");
+  EXPECT_EQ(evaluate_ok(file)["clearOutput"], true);
+}
+
+TEST_F(ConfigJsTest, ConfigListingTheWholeEnvironmentIsNotCached) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { listed: Object.keys(process.env).length > 0 };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"listed", true}}));
+  EXPECT_FALSE(evaluate_without_node(file).has_value());
+}
+
+TEST_F(ConfigJsTest, ConfigReadingTheWorkingDirectoryIsReevaluatedInAnotherDirectory) {
+  fs::create_directories(dir_ / "one");
+  fs::create_directories(dir_ / "two");
+  fs::path file = write("backfill.config.js", "module.exports = { name: process.cwd() };\n");
+  auto in = [&](const fs::path& cwd) { return evaluate_config_js(file, cwd, cache_dir()); };
+  auto first = in(dir_ / "one");
+  ASSERT_TRUE(first.has_value()) << first.error();
+  EXPECT_EQ((*first)["name"], (dir_ / "one").string());
+  auto second = in(dir_ / "two");
+  ASSERT_TRUE(second.has_value()) << second.error();
+  EXPECT_EQ((*second)["name"], (dir_ / "two").string());
+  ScopedEnv path("PATH", (dir_ / "no-node").string());
+  auto cached = in(dir_ / "two");
+  ASSERT_TRUE(cached.has_value()) << "same directory: served from the cache";
+  EXPECT_EQ((*cached)["name"], (dir_ / "two").string());
+  EXPECT_FALSE(in(dir_ / "one").has_value()) << "another directory: node must run again";
+}
+
+TEST_F(ConfigJsTest, SameContentInAnotherFolderIsEvaluatedThere) {
+  const std::string source = "module.exports = { name: require('path').basename(__dirname) };\n";
+  fs::path a = write("a/backfill.config.js", source);
+  fs::path b = write("b/backfill.config.js", source);
+  EXPECT_EQ(evaluate_ok(a)["name"], "a");
+  EXPECT_EQ(evaluate_ok(b)["name"], "b");
+}
+
+}  // namespace
+}  // namespace memo::config

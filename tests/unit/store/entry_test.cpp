@@ -1,0 +1,219 @@
+#include "memo/store/entry.hpp"
+
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "memo/hash/manifest.hpp"
+#include "memo/util/digest.hpp"
+
+namespace memo::store {
+namespace {
+
+using archive::OutputFile;
+
+Entry sample_entry() {
+  Entry entry;
+  entry.key = std::string(64, 'c');
+  entry.package = "packages/app";
+  entry.name = "@scope/app";
+  entry.command = "tsc -b \"quoted\"\n--verbose";
+  entry.manifest =
+      "memo-key-manifest 1\ncommand \"tsc -b\"\nfile \"src/a.ts\" \"100644\" \"abc\"\n";
+  entry.created = "2024-05-06T07:08:09Z";
+  entry.command_ms = 1234.5;
+
+  OutputFile file;
+  file.path = "lib/index.js";
+  file.mode = 0644;
+  file.size = 42;
+  file.digest = std::string(64, 'd');
+  entry.outputs.push_back(file);
+
+  OutputFile exe = file;
+  exe.path = "bin/cli.js";
+  exe.mode = 0755;
+  exe.size = 0;
+  exe.digest = util::sha256_hex("");
+  entry.outputs.push_back(exe);
+
+  OutputFile link;
+  link.path = "lib/alias.js";
+  link.type = OutputFile::Type::Symlink;
+  link.link_target = "index.js";
+  entry.outputs.push_back(link);
+  return entry;
+}
+
+void expect_same(const Entry& a, const Entry& b) {
+  EXPECT_EQ(a.key, b.key);
+  EXPECT_EQ(a.package, b.package);
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.command, b.command);
+  EXPECT_EQ(a.manifest, b.manifest);
+  EXPECT_EQ(a.created, b.created);
+  EXPECT_DOUBLE_EQ(a.command_ms, b.command_ms);
+  EXPECT_EQ(a.outputs, b.outputs);
+}
+
+TEST(EntryTest, RoundTrip) {
+  const Entry entry = sample_entry();
+  auto parsed = parse_entry(serialize_entry(entry));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  expect_same(*parsed, entry);
+}
+
+TEST(EntryTest, RoundTripOfAnEntryWithoutOutputs) {
+  Entry entry = sample_entry();
+  entry.outputs.clear();
+  entry.command_ms = 0;
+  auto parsed = parse_entry(serialize_entry(entry));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  expect_same(*parsed, entry);
+}
+
+TEST(EntryTest, RoundTripKeepsNonAsciiText) {
+  Entry entry = sample_entry();
+  entry.name = "paquet-\xc3\xa9t\xc3\xa9";
+  entry.command = "echo \xe2\x9c\x93";
+  auto parsed = parse_entry(serialize_entry(entry));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  expect_same(*parsed, entry);
+}
+
+TEST(EntryTest, SerializationIsDeterministic) {
+  EXPECT_EQ(serialize_entry(sample_entry()), serialize_entry(sample_entry()));
+}
+
+TEST(EntryTest, HeaderNamesFormatVersionAndBodyChecksum) {
+  const std::string text = serialize_entry(sample_entry());
+  const std::size_t newline = text.find('\n');
+  ASSERT_NE(newline, std::string::npos);
+  EXPECT_EQ(text.substr(0, newline), "memo-entry " + std::to_string(hash::kEntryFormatVersion) +
+                                         " " + util::sha256_hex(text.substr(newline + 1)));
+}
+
+TEST(EntryTest, FlippedByteInTheBodyFailsTheChecksum) {
+  const std::string text = serialize_entry(sample_entry());
+  const std::size_t body = text.find('\n') + 1;
+  // Every single-byte change anywhere in the body is caught.
+  for (std::size_t i = body; i < text.size(); ++i) {
+    std::string altered = text;
+    altered[i] = static_cast<char>(altered[i] ^ 0x01);
+    auto parsed = parse_entry(altered);
+    EXPECT_FALSE(parsed.has_value()) << "byte " << i;
+  }
+}
+
+TEST(EntryTest, ChangedDigestInTheBodyFailsTheChecksum) {
+  // A realistic tampering: point an output at another blob, keeping the JSON valid.
+  std::string text = serialize_entry(sample_entry());
+  const std::size_t at = text.find(std::string(64, 'd'));
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 64, std::string(64, 'e'));
+  auto parsed = parse_entry(text);
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_NE(parsed.error().find("checksum"), std::string::npos) << parsed.error();
+}
+
+TEST(EntryTest, FlippedByteInTheHeaderFailsTheChecksum) {
+  const std::string text = serialize_entry(sample_entry());
+  const std::size_t newline = text.find('\n');
+  for (std::size_t i = 0; i < newline; ++i) {
+    std::string altered = text;
+    altered[i] = static_cast<char>(altered[i] ^ 0x01);
+    EXPECT_FALSE(parse_entry(altered).has_value()) << "byte " << i;
+  }
+}
+
+TEST(EntryTest, TruncatedTextFails) {
+  const std::string text = serialize_entry(sample_entry());
+  for (std::size_t length = 0; length < text.size(); ++length) {
+    EXPECT_FALSE(parse_entry(text.substr(0, length)).has_value()) << "length " << length;
+  }
+  EXPECT_FALSE(parse_entry("").has_value());
+}
+
+TEST(EntryTest, AppendedBytesFail) {
+  EXPECT_FALSE(parse_entry(serialize_entry(sample_entry()) + "\n").has_value());
+  EXPECT_FALSE(parse_entry(serialize_entry(sample_entry()) + "{}").has_value());
+}
+
+TEST(EntryTest, WrongFormatVersionFails) {
+  std::string text = serialize_entry(sample_entry());
+  const std::string current = "memo-entry " + std::to_string(hash::kEntryFormatVersion) + " ";
+  ASSERT_TRUE(text.starts_with(current));
+  for (int version : {0, hash::kEntryFormatVersion + 1, hash::kEntryFormatVersion * 10}) {
+    std::string other = "memo-entry " + std::to_string(version) + " " + text.substr(current.size());
+    auto parsed = parse_entry(other);
+    ASSERT_FALSE(parsed.has_value()) << version;
+    EXPECT_NE(parsed.error().find("format"), std::string::npos) << parsed.error();
+  }
+}
+
+TEST(EntryTest, WrongMagicFails) {
+  std::string text = serialize_entry(sample_entry());
+  EXPECT_FALSE(parse_entry("memo-entri" + text.substr(10)).has_value());
+  EXPECT_FALSE(parse_entry(text.substr(text.find('\n') + 1)).has_value());  // body alone
+}
+
+// A body with a correct checksum but unsafe content is still rejected.
+std::string with_valid_header(const std::string& body) {
+  return "memo-entry " + std::to_string(hash::kEntryFormatVersion) + " " + util::sha256_hex(body) +
+         "\n" + body;
+}
+
+nlohmann::json sample_body() {
+  const std::string text = serialize_entry(sample_entry());
+  return nlohmann::json::parse(text.substr(text.find('\n') + 1));
+}
+
+TEST(EntryTest, ValidHeaderHelperAcceptsTheSampleBody) {
+  auto parsed = parse_entry(with_valid_header(sample_body().dump()));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  expect_same(*parsed, sample_entry());
+}
+
+TEST(EntryTest, HostileOutputWithValidChecksumIsRejected) {
+  {
+    auto body = sample_body();
+    body["outputs"][0]["path"] = "../../etc/passwd";
+    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
+  }
+  {
+    auto body = sample_body();
+    body["outputs"][2]["target"] = "../../outside";
+    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
+  }
+  {
+    auto body = sample_body();
+    body["outputs"][0]["sha256"] = "not-a-digest";
+    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
+  }
+}
+
+TEST(EntryTest, MissingOrMistypedFieldsWithValidChecksumAreRejected) {
+  for (const char* field :
+       {"key", "package", "name", "command", "created", "commandMs", "manifest", "outputs"}) {
+    auto body = sample_body();
+    body.erase(field);
+    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value()) << field;
+  }
+  {
+    auto body = sample_body();
+    body["key"] = 5;
+    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
+  }
+  {
+    auto body = sample_body();
+    body["commandMs"] = "fast";
+    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
+  }
+  EXPECT_FALSE(parse_entry(with_valid_header("[]")).has_value());
+  EXPECT_FALSE(parse_entry(with_valid_header("{not json")).has_value());
+  EXPECT_FALSE(parse_entry(with_valid_header("")).has_value());
+}
+
+}  // namespace
+}  // namespace memo::store

@@ -1,0 +1,387 @@
+#include "memo/store/local_store.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "memo/util/digest.hpp"
+#include "support/temp_dir.hpp"
+
+namespace memo::store {
+namespace {
+
+namespace fs = std::filesystem;
+using archive::OutputFile;
+using hash::WalkedFile;
+using memo::testing::TempDir;
+
+std::string key_of(const std::string& name) {
+  return util::sha256_hex("key:" + name);
+}
+
+Entry entry_for(const std::string& key) {
+  Entry entry;
+  entry.key = key;
+  entry.package = "packages/app";
+  entry.name = "app";
+  entry.command = "tsc -b";
+  entry.manifest = "memo-key-manifest 1\n";
+  entry.created = "2024-01-01T00:00:00Z";
+  entry.command_ms = 10;
+  return entry;
+}
+
+std::vector<fs::path> files_below(const fs::path& root) {
+  std::vector<fs::path> files;
+  if (!fs::exists(root)) return files;
+  for (const auto& item : fs::recursive_directory_iterator(root)) {
+    if (!item.is_directory()) files.push_back(item.path());
+  }
+  return files;
+}
+
+std::string read_fd(int fd) {
+  std::string content;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) content.append(buffer, n);
+  ::close(fd);
+  return content;
+}
+
+class LocalStoreTest : public ::testing::Test {
+ protected:
+  LocalStoreTest() : store_(tmp_ / "store") {
+    tmp_.write("pkg/lib/index.js", "export const x = 1;\n");
+    tmp_.write("pkg/lib/sub/types.d.ts", "export {};\n");
+    tmp_.write("pkg/bin/cli.js", "#!/usr/bin/env node\n");
+    tmp_.write("pkg/lib/empty.js", "");
+    ::chmod((package() / "bin/cli.js").c_str(), 0755);
+    ::chmod((package() / "lib/index.js").c_str(), 0644);
+    ::chmod((package() / "lib/sub/types.d.ts").c_str(), 0640);
+    fs::create_symlink("index.js", package() / "lib/alias.js");
+    outputs_ = {{"bin/cli.js", false},
+                {"lib/alias.js", true},
+                {"lib/empty.js", false},
+                {"lib/index.js", false},
+                {"lib/sub/types.d.ts", false}};
+  }
+
+  fs::path package() const { return tmp_ / "pkg"; }
+
+  std::size_t blob_count() const {
+    std::size_t count = 0;
+    for (const auto& file : files_below(store_.root() / "blobs")) {
+      if (!file.filename().string().starts_with(".")) ++count;
+    }
+    return count;
+  }
+
+  std::vector<fs::path> entry_files() const { return files_below(store_.root() / "entries"); }
+
+  TempDir tmp_;
+  LocalStore store_;
+  std::vector<WalkedFile> outputs_;
+};
+
+TEST_F(LocalStoreTest, PutThenGetRoundTrip) {
+  const std::string key = key_of("a");
+  auto put = store_.put(entry_for(key), package(), outputs_);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+
+  ASSERT_EQ(put->outputs.size(), 5u);
+  const auto& cli = put->outputs[0];
+  EXPECT_EQ(cli.path, "bin/cli.js");
+  EXPECT_EQ(cli.type, OutputFile::Type::File);
+  EXPECT_EQ(cli.mode, 0755u);
+  EXPECT_EQ(cli.size, 20u);
+  EXPECT_EQ(cli.digest, util::sha256_hex("#!/usr/bin/env node\n"));
+  const auto& alias = put->outputs[1];
+  EXPECT_EQ(alias.path, "lib/alias.js");
+  EXPECT_EQ(alias.type, OutputFile::Type::Symlink);
+  EXPECT_EQ(alias.link_target, "index.js");
+  const auto& empty = put->outputs[2];
+  EXPECT_EQ(empty.size, 0u);
+  EXPECT_EQ(empty.digest, util::sha256_hex(""));
+  EXPECT_EQ(put->outputs[3].mode, 0644u);
+  EXPECT_EQ(put->outputs[3].digest, util::sha256_hex("export const x = 1;\n"));
+  EXPECT_EQ(put->outputs[4].mode, 0640u);
+  EXPECT_EQ(put->outputs[4].size, 11u);
+
+  auto got = store_.get(key);
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  ASSERT_TRUE(got->has_value());
+  const Entry& entry = **got;
+  EXPECT_EQ(entry.key, key);
+  EXPECT_EQ(entry.package, "packages/app");
+  EXPECT_EQ(entry.command, "tsc -b");
+  EXPECT_EQ(entry.manifest, "memo-key-manifest 1\n");
+  EXPECT_DOUBLE_EQ(entry.command_ms, 10);
+  EXPECT_EQ(entry.outputs, put->outputs);
+}
+
+TEST_F(LocalStoreTest, BlobsHoldTheBytes) {
+  auto put = store_.put(entry_for(key_of("a")), package(), outputs_);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  for (const auto& output : put->outputs) {
+    if (output.type != OutputFile::Type::File) continue;
+    auto fd = store_.open_blob(output.digest);
+    ASSERT_TRUE(fd.has_value()) << fd.error();
+    EXPECT_EQ(read_fd(*fd), tmp_.read("pkg/" + output.path)) << output.path;
+  }
+}
+
+TEST_F(LocalStoreTest, BlobsAreReadOnly) {
+  auto put = store_.put(entry_for(key_of("a")), package(), outputs_);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  for (const auto& file : files_below(store_.root() / "blobs")) {
+    EXPECT_EQ(fs::status(file).permissions() & fs::perms::all & ~fs::perms::owner_read &
+                  ~fs::perms::group_read & ~fs::perms::others_read,
+              fs::perms::none)
+        << file;
+  }
+}
+
+TEST_F(LocalStoreTest, OpenBlobRejectsBadOrMissingDigests) {
+  EXPECT_FALSE(store_.open_blob("../../etc/passwd").has_value());
+  EXPECT_FALSE(store_.open_blob("").has_value());
+  EXPECT_FALSE(store_.open_blob(std::string(64, 'G')).has_value());
+  EXPECT_FALSE(store_.open_blob(std::string(64, '0')).has_value());
+}
+
+TEST_F(LocalStoreTest, IdenticalContentIsStoredOnce) {
+  tmp_.write("pkg/lib/copy1.js", "same bytes");
+  tmp_.write("pkg/lib/copy2.js", "same bytes");
+  tmp_.write("pkg/lib/other.js", "other bytes");
+  std::vector<WalkedFile> outputs = {
+      {"lib/copy1.js", false}, {"lib/copy2.js", false}, {"lib/other.js", false}};
+  auto first = store_.put(entry_for(key_of("a")), package(), outputs);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_EQ(blob_count(), 2u);
+  EXPECT_EQ(first->outputs[0].digest, first->outputs[1].digest);
+
+  // Another entry with the same bytes adds no blob; a new byte sequence adds one.
+  tmp_.write("pkg/lib/new.js", "new bytes");
+  outputs.push_back({"lib/new.js", false});
+  auto second = store_.put(entry_for(key_of("b")), package(), outputs);
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(blob_count(), 3u);
+  EXPECT_EQ(entry_files().size(), 2u);
+}
+
+TEST_F(LocalStoreTest, GetOfAMissingKeyIsNullopt) {
+  auto got = store_.get(key_of("missing"));
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_FALSE(got->has_value());
+
+  ASSERT_TRUE(store_.put(entry_for(key_of("a")), package(), outputs_).has_value());
+  got = store_.get(key_of("missing"));
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(LocalStoreTest, CorruptedEntryIsACorruptError) {
+  const std::string key = key_of("a");
+  ASSERT_TRUE(store_.put(entry_for(key), package(), outputs_).has_value());
+  auto files = entry_files();
+  ASSERT_EQ(files.size(), 1u);
+  std::string text = memo::testing::read_file(files[0]);
+  text[text.size() / 2] = static_cast<char>(text[text.size() / 2] ^ 0x20);
+  fs::permissions(files[0], fs::perms::owner_write, fs::perm_options::add);
+  memo::testing::write_file(files[0], text);
+
+  auto got = store_.get(key);
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().kind, StoreError::Kind::Corrupt);
+}
+
+TEST_F(LocalStoreTest, TruncatedEntryIsACorruptError) {
+  const std::string key = key_of("a");
+  ASSERT_TRUE(store_.put(entry_for(key), package(), outputs_).has_value());
+  auto files = entry_files();
+  ASSERT_EQ(files.size(), 1u);
+  std::string text = memo::testing::read_file(files[0]);
+  memo::testing::write_file(files[0], text.substr(0, text.size() - 7));
+  auto got = store_.get(key);
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().kind, StoreError::Kind::Corrupt);
+}
+
+TEST_F(LocalStoreTest, EntryHoldingAnotherKeyIsACorruptError) {
+  const std::string key = key_of("a");
+  const std::string other = key_of("b");
+  ASSERT_TRUE(store_.put(entry_for(key), package(), outputs_).has_value());
+  auto files = entry_files();
+  ASSERT_EQ(files.size(), 1u);
+  fs::path misplaced = store_.root() / "entries" / other.substr(0, 2) / other;
+  fs::create_directories(misplaced.parent_path());
+  fs::copy_file(files[0], misplaced);
+  auto got = store_.get(other);
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().kind, StoreError::Kind::Corrupt);
+}
+
+TEST_F(LocalStoreTest, RemoveDeletesTheEntry) {
+  const std::string key = key_of("a");
+  const std::string kept = key_of("b");
+  ASSERT_TRUE(store_.put(entry_for(key), package(), outputs_).has_value());
+  ASSERT_TRUE(store_.put(entry_for(kept), package(), outputs_).has_value());
+  ASSERT_TRUE(store_.get(key).value().has_value());
+
+  auto removed = store_.remove(key);
+  ASSERT_TRUE(removed.has_value()) << removed.error().message;
+  auto got = store_.get(key);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->has_value());
+  EXPECT_TRUE(store_.get(kept).value().has_value());
+
+  // Removing what is not there is fine.
+  EXPECT_TRUE(store_.remove(key).has_value());
+  EXPECT_TRUE(store_.remove(key_of("never")).has_value());
+}
+
+TEST_F(LocalStoreTest, PutRefusesASymlinkLeavingThePackage) {
+  fs::create_symlink("../../outside", package() / "lib/escape");
+  auto outputs = outputs_;
+  outputs.push_back({"lib/escape", true});
+  const std::string key = key_of("a");
+  auto put = store_.put(entry_for(key), package(), outputs);
+  ASSERT_FALSE(put.has_value());
+  EXPECT_EQ(put.error().kind, StoreError::Kind::Denied);
+  EXPECT_NE(put.error().message.find("lib/escape"), std::string::npos) << put.error().message;
+  auto got = store_.get(key);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(LocalStoreTest, PutRefusesAnAbsoluteSymlink) {
+  fs::create_symlink(package() / "lib/index.js", package() / "lib/absolute.js");
+  auto put = store_.put(entry_for(key_of("a")), package(), {{"lib/absolute.js", true}});
+  ASSERT_FALSE(put.has_value());
+  EXPECT_EQ(put.error().kind, StoreError::Kind::Denied);
+  EXPECT_TRUE(entry_files().empty());
+}
+
+TEST_F(LocalStoreTest, PutStoresASymlinkWithoutFollowingIt) {
+  // Listed as a symlink: its target text is stored, never the bytes behind it.
+  tmp_.write("pkg/lib/target.js", "behind the link");
+  fs::create_symlink("target.js", package() / "lib/link.js");
+  auto put = store_.put(entry_for(key_of("a")), package(), {{"lib/link.js", true}});
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  EXPECT_EQ(put->outputs[0].type, OutputFile::Type::Symlink);
+  EXPECT_EQ(put->outputs[0].link_target, "target.js");
+  EXPECT_EQ(blob_count(), 0u);
+}
+
+TEST_F(LocalStoreTest, PutOfAFileThatBecameASymlinkFails) {
+  // Listed as a file but a symlink now: O_NOFOLLOW refuses to read through it.
+  tmp_.write("outside/secret", "secret");
+  fs::create_symlink(tmp_ / "outside/secret", package() / "lib/sneaky.js");
+  auto put = store_.put(entry_for(key_of("a")), package(), {{"lib/sneaky.js", false}});
+  EXPECT_FALSE(put.has_value());
+  EXPECT_EQ(blob_count(), 0u);
+  EXPECT_TRUE(entry_files().empty());
+}
+
+TEST_F(LocalStoreTest, PutOfAMissingOutputFailsWithoutAnEntry) {
+  auto outputs = outputs_;
+  outputs.push_back({"lib/vanished.js", false});
+  auto put = store_.put(entry_for(key_of("a")), package(), outputs);
+  ASSERT_FALSE(put.has_value());
+  EXPECT_TRUE(entry_files().empty());
+}
+
+TEST_F(LocalStoreTest, NoTempFilesLeftAfterPut) {
+  ASSERT_TRUE(store_.put(entry_for(key_of("a")), package(), outputs_).has_value());
+  ASSERT_TRUE(store_.put(entry_for(key_of("a")), package(), outputs_).has_value());  // again
+  auto outputs = outputs_;
+  outputs.push_back({"lib/vanished.js", false});
+  ASSERT_FALSE(store_.put(entry_for(key_of("b")), package(), outputs).has_value());
+  auto files = files_below(store_.root());
+  EXPECT_FALSE(files.empty());
+  for (const auto& file : files) {
+    const std::string name = file.filename().string();
+    EXPECT_FALSE(name.ends_with(".tmp")) << file;
+    EXPECT_FALSE(name.starts_with(".")) << file;
+  }
+}
+
+TEST_F(LocalStoreTest, ConcurrentPutsAllSucceed) {
+  // Enough files that put itself spreads over threads too.
+  std::vector<WalkedFile> outputs = outputs_;
+  for (int i = 0; i < 40; ++i) {
+    const std::string path = "lib/gen/f" + std::to_string(i) + ".js";
+    tmp_.write("pkg/" + path, "content " + std::to_string(i % 10));
+    outputs.push_back({path, false});
+  }
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 5;
+  const std::string shared = key_of("shared");
+  std::vector<std::string> failures(kThreads);
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        LocalStore store(store_.root());  // as if in another process
+        for (int round = 0; round < kRounds; ++round) {
+          for (const std::string& key : {shared, key_of("own" + std::to_string(t))}) {
+            auto put = store.put(entry_for(key), package(), outputs);
+            if (!put) failures[t] += put.error().message + "\n";
+            auto got = store.get(key);
+            if (!got || !got->has_value()) failures[t] += "get failed for " + key + "\n";
+          }
+        }
+      });
+    }
+  }
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], "") << "thread " << t;
+
+  for (const std::string& key : {shared, key_of("own0"), key_of("own7")}) {
+    auto got = store_.get(key);
+    ASSERT_TRUE(got.has_value()) << got.error().message;
+    ASSERT_TRUE(got->has_value()) << key;
+    EXPECT_EQ((*got)->outputs.size(), outputs.size());
+  }
+  EXPECT_EQ(entry_files().size(), static_cast<std::size_t>(kThreads + 1));
+  // 4 distinct files in outputs_ (the link has no blob) + 10 distinct generated contents.
+  EXPECT_EQ(blob_count(), 14u);
+  for (const auto& file : files_below(store_.root())) {
+    EXPECT_FALSE(file.filename().string().ends_with(".tmp")) << file;
+  }
+}
+
+TEST_F(LocalStoreTest, PutIntoAnUnwritableStoreIsAStoreError) {
+  fs::create_directories(store_.root());
+  ASSERT_EQ(::chmod(store_.root().c_str(), 0555), 0);
+  if (::access(store_.root().c_str(), W_OK) == 0) {
+    ::chmod(store_.root().c_str(), 0755);
+    GTEST_SKIP() << "running with privileges that ignore folder permissions (root?)";
+  }
+  auto put = store_.put(entry_for(key_of("a")), package(), outputs_);
+  ::chmod(store_.root().c_str(), 0755);
+  ASSERT_FALSE(put.has_value());
+  EXPECT_EQ(put.error().kind, StoreError::Kind::Denied) << put.error().message;
+}
+
+TEST_F(LocalStoreTest, PutIntoAStoreThatIsAFileIsAStoreError) {
+  tmp_.write("store", "a file where the store should be");
+  auto put = store_.put(entry_for(key_of("a")), package(), outputs_);
+  ASSERT_FALSE(put.has_value());
+  EXPECT_FALSE(put.error().message.empty());
+  EXPECT_EQ(tmp_.read("store"), "a file where the store should be");
+}
+
+TEST_F(LocalStoreTest, PutWithAMissingPackageIsAStoreError) {
+  auto put = store_.put(entry_for(key_of("a")), tmp_ / "missing", outputs_);
+  ASSERT_FALSE(put.has_value());
+  EXPECT_TRUE(entry_files().empty());
+}
+
+}  // namespace
+}  // namespace memo::store

@@ -1,0 +1,32 @@
+#include "memo/util/digest.hpp"
+
+#include <gtest/gtest.h>
+
+namespace memo::util {
+namespace {
+
+TEST(Digest, KnownVectors) {
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  // `git hash-object` of an empty file and of "hello\n".
+  EXPECT_EQ(git_blob_id(""), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+  EXPECT_EQ(git_blob_id("hello\n"), "ce013625030ba8dba906f756967f9e9ca394464a");
+}
+
+TEST(Digest, StreamingEqualsOneShot) {
+  Hasher hasher(Hasher::Algorithm::Sha256);
+  hasher.update("a");
+  hasher.update("bc");
+  EXPECT_EQ(hasher.hex_digest(), sha256_hex("abc"));
+}
+
+TEST(Digest, HexDigestCheck) {
+  EXPECT_TRUE(is_hex_digest(sha256_hex("x"), 64));
+  EXPECT_FALSE(is_hex_digest("ABCDEF", 6));
+  EXPECT_FALSE(is_hex_digest("abc", 4));
+  EXPECT_FALSE(is_hex_digest("../x", 4));
+}
+
+}  // namespace
+}  // namespace memo::util
