@@ -20,57 +20,92 @@ StoreError io_error(int error_number, const std::string& message) {
   return store_error_from_errno(error_number, message);
 }
 
-// Copies the regular file `path` (below `package_fd`) into a temp file in the store, computing
-// its SHA-256 on the way, then renames it to its digest (or drops it when that blob exists).
-StoreResult<archive::OutputFile> store_file(int package_fd, const std::string& path,
-                                            const fs::path& blobs) {
-  int fd = ::openat(package_fd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
-  struct stat info {};
-  ::fstat(fd, &info);
-  auto temp = util::AtomicFile::create(blobs / "incoming", 0444);
-  if (!temp) {
-    int saved = errno;
-    ::close(fd);
-    return std::unexpected(io_error(saved, temp.error()));
+// Files up to this size are read whole and hashed before anything is written, so a blob that
+// is stored already costs no write at all; bigger ones are streamed through a temp file.
+constexpr std::uint64_t kInMemoryLimit = 8u << 20;
+
+fs::path blob_file(const fs::path& blobs, const std::string& digest) {
+  return blobs / digest.substr(0, 2) / digest.substr(2);
+}
+
+// Writes `bytes` as the blob `digest` unless it exists: a temp file in the blob's own folder,
+// then rename. (Temp files go to the 256 shard folders, never to one shared folder: creating
+// many files in one big folder is slow on some filesystems.)
+StoreResult<void> write_blob(const fs::path& blobs, const std::string& digest,
+                             std::string_view bytes) {
+  fs::path destination = blob_file(blobs, digest);
+  if (::access(destination.c_str(), F_OK) == 0) return {};
+  auto file = util::AtomicFile::create(destination, 0444);
+  if (!file) return std::unexpected(io_error(errno, file.error()));
+  if (auto written = file->write(bytes.data(), bytes.size()); !written) {
+    return std::unexpected(io_error(errno, written.error()));
   }
+  if (auto committed = file->commit(); !committed) {
+    return std::unexpected(io_error(errno, committed.error()));
+  }
+  return {};
+}
+
+// Streams a big file into a temp file in a shard folder chosen by its path, hashing on the way,
+// then renames it to its digest (or drops it when that blob exists). Returns the digest.
+StoreResult<std::string> stream_blob(int fd, const std::string& path, const fs::path& blobs,
+                                     std::uint64_t& size) {
+  auto temp = util::AtomicFile::create(blobs / util::sha256_hex(path).substr(0, 2) / "incoming", 0444);
+  if (!temp) return std::unexpected(io_error(errno, temp.error()));
   util::Hasher hasher(util::Hasher::Algorithm::Sha256);
-  char buffer[65536];
-  std::uint64_t size = 0;
+  std::vector<char> buffer(1 << 20);
+  size = 0;
   while (true) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int saved = errno;
-      ::close(fd);
-      return std::unexpected(io_error(saved, path + ": " + util::errno_message(saved)));
-    }
+    if (n < 0) return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
     if (n == 0) break;
-    hasher.update(buffer, static_cast<size_t>(n));
-    if (auto written = temp->write(buffer, static_cast<size_t>(n)); !written) {
-      int saved = errno;
-      ::close(fd);
-      return std::unexpected(io_error(saved, written.error()));
+    hasher.update(buffer.data(), static_cast<size_t>(n));
+    if (auto written = temp->write(buffer.data(), static_cast<size_t>(n)); !written) {
+      return std::unexpected(io_error(errno, written.error()));
     }
     size += static_cast<std::uint64_t>(n);
   }
-  ::close(fd);
-  archive::OutputFile output;
-  output.path = path;
-  output.type = archive::OutputFile::Type::File;
-  output.mode = info.st_mode & 0777;
-  output.size = size;
-  output.digest = hasher.hex_digest();
-  fs::path destination = blobs / output.digest.substr(0, 2) / output.digest.substr(2);
+  std::string digest = hasher.hex_digest();
+  fs::path destination = blob_file(blobs, digest);
   if (::access(destination.c_str(), F_OK) == 0) {
-    temp->discard();  // the same bytes are stored already
-    return output;
+    temp->discard();
+    return digest;
   }
   if (auto made = util::create_directories(destination.parent_path()); !made) {
     return std::unexpected(io_error(errno, made.error()));
   }
   if (auto committed = temp->commit_as(destination); !committed) {
     return std::unexpected(io_error(errno, committed.error()));
+  }
+  return digest;
+}
+
+// Stores the regular file `path` (below `package_fd`) as a blob and describes it.
+StoreResult<archive::OutputFile> store_file(int package_fd, const std::string& path,
+                                            const fs::path& blobs) {
+  int fd = ::openat(package_fd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
+  struct stat info {};
+  ::fstat(fd, &info);
+  archive::OutputFile output;
+  output.path = path;
+  output.type = archive::OutputFile::Type::File;
+  output.mode = info.st_mode & 0777;
+  if (static_cast<std::uint64_t>(info.st_size) > kInMemoryLimit) {
+    auto digest = stream_blob(fd, path, blobs, output.size);
+    ::close(fd);
+    if (!digest) return std::unexpected(digest.error());
+    output.digest = std::move(*digest);
+    return output;
+  }
+  auto bytes = util::read_open_file(fd, path);
+  ::close(fd);
+  if (!bytes) return std::unexpected(io_error(errno, path + ": " + bytes.error()));
+  output.size = bytes->size();
+  output.digest = util::sha256_hex(*bytes);
+  if (auto written = write_blob(blobs, output.digest, *bytes); !written) {
+    return std::unexpected(written.error());
   }
   return output;
 }

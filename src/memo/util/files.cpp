@@ -12,9 +12,7 @@ namespace memo::util {
 
 std::string errno_message(int error_number) { return std::strerror(error_number); }
 
-namespace {
-
-std::expected<std::string, std::string> read_all(int fd, const std::string& name) {
+std::expected<std::string, std::string> read_open_file(int fd, const std::string& name) {
   std::string content;
   struct stat info {};
   if (fstat(fd, &info) == 0 && info.st_size > 0) content.reserve(static_cast<size_t>(info.st_size));
@@ -31,13 +29,11 @@ std::expected<std::string, std::string> read_all(int fd, const std::string& name
   return content;
 }
 
-}  // namespace
-
 std::expected<std::string, std::string> read_file(const fs::path& path) {
   // Follows symlinks: a config file may well be one (pnpm and shared configs link them).
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(path.string() + ": " + errno_message(errno));
-  auto content = read_all(fd, path.string());
+  auto content = read_open_file(fd, path.string());
   ::close(fd);
   return content;
 }
@@ -45,15 +41,18 @@ std::expected<std::string, std::string> read_file(const fs::path& path) {
 std::expected<std::string, std::string> read_file_at(int dir_fd, const char* path) {
   int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return std::unexpected(std::string(path) + ": " + errno_message(errno));
-  auto content = read_all(fd, path);
+  auto content = read_open_file(fd, path);
   ::close(fd);
   return content;
 }
 
 std::string unique_temp_name(std::string_view prefix) {
   static std::atomic<unsigned long> counter{0};
-  return std::string(prefix) + "." + std::to_string(::getpid()) + "." +
-         std::to_string(counter.fetch_add(1)) + ".tmp";
+  // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on a chain of operator+.
+  std::string name(prefix);
+  name.append(".").append(std::to_string(::getpid()));
+  name.append(".").append(std::to_string(counter.fetch_add(1))).append(".tmp");
+  return name;
 }
 
 std::expected<void, std::string> create_directories(const fs::path& path) {
@@ -76,7 +75,9 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
 }
 
 std::expected<AtomicFile, std::string> AtomicFile::create(const fs::path& destination, int mode) {
-  fs::path temp = destination.parent_path() / unique_temp_name("." + destination.filename().string());
+  std::string hidden_name = ".";
+  hidden_name += destination.filename().string();
+  fs::path temp = destination.parent_path() / unique_temp_name(hidden_name);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0 && errno == ENOENT) {
     if (auto made = util::create_directories(destination.parent_path()); !made) {

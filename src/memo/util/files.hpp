@@ -12,6 +12,8 @@ namespace fs = std::filesystem;
 // Whole-file reads and writes for small files (configs, entries). Errors are one-line messages
 // that name the file and the system's reason. read_file follows symlinks.
 std::expected<std::string, std::string> read_file(const fs::path& path);
+// Reads what is left of the open file `fd`; `name` is for the error message.
+std::expected<std::string, std::string> read_open_file(int fd, const std::string& name);
 // Reads the file at `path` relative to the directory `dir_fd` without following a final symlink.
 std::expected<std::string, std::string> read_file_at(int dir_fd, const char* path);
 
