@@ -61,6 +61,18 @@ TEST_F(KeyTest, IgnoresOutputsNodeModulesTsbuildinfoAndTheStore) {
   EXPECT_EQ(key(), base);
 }
 
+TEST_F(KeyTest, FilesThatGitIgnoresAreNotInputs) {
+  write(".gitignore", "coverage/\n*.log\n");
+  write("packages/a/.gitignore", "/generated\n");
+  std::string base = key();
+  write("packages/a/coverage/lcov.info", "x");
+  write("packages/a/src/debug.log", "x");
+  write("packages/a/generated/types.d.ts", "x");
+  EXPECT_EQ(key(), base);
+  write("packages/a/src/generated/types.d.ts", "x");
+  EXPECT_NE(key(), base) << "/generated is anchored to the package folder";
+}
+
 TEST_F(KeyTest, HashGlobsSelectThePackageFiles) {
   write("packages/a/memo.json", R"({"hashGlobs": ["src/**", "package.json"]})");
   std::string base = key();

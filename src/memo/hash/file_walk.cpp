@@ -19,6 +19,7 @@ struct Walker {
   const WalkOptions& options;
   std::vector<WalkedFile> files;
   std::string error;
+  GitignoreRules gitignore;
 
   bool skipped_folder(const std::string& relative) const {
     for (const auto& folder : options.skip_folders) {
@@ -28,6 +29,7 @@ struct Walker {
   }
 
   void consider_file(const std::string& relative, bool is_symlink) {
+    if (options.gitignore && gitignore.is_ignored(relative, false)) return;
     if (options.skip_tsbuildinfo && relative.ends_with(".tsbuildinfo")) return;
     if (options.include && !options.include->matches(relative)) return;
     if (options.exclude && options.exclude->matches(relative)) return;
@@ -41,6 +43,9 @@ struct Walker {
       ::close(dir_fd);
       error = (root / prefix).string() + ": " + util::errno_message(errno);
       return false;
+    }
+    if (options.gitignore) {
+      if (auto text = util::read_file_at(::dirfd(dir), ".gitignore")) gitignore.add_file(prefix, *text);
     }
     std::vector<std::string> subfolders;
     while (dirent* entry = ::readdir(dir)) {
@@ -59,6 +64,7 @@ struct Walker {
         if (name == "node_modules" || name == ".git") continue;
         if (options.include && !options.include->may_match_below(relative)) continue;
         if (skipped_folder(relative)) continue;
+        if (options.gitignore && gitignore.is_ignored(relative, true)) continue;
         subfolders.push_back(std::string(name));
       } else if (type == DT_REG || type == DT_LNK) {
         consider_file(relative, type == DT_LNK);
@@ -86,7 +92,7 @@ std::expected<std::vector<WalkedFile>, std::string> walk_files(const fs::path& r
                                                                const WalkOptions& options) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
-  Walker walker{root, options, {}, {}};
+  Walker walker{root, options, {}, {}, options.gitignore ? *options.gitignore : GitignoreRules{}};
   if (!walker.walk(fd, "")) return std::unexpected(walker.error);
   std::sort(walker.files.begin(), walker.files.end(),
             [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });

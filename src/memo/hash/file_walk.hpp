@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "memo/hash/gitignore.hpp"
 #include "memo/hash/glob.hpp"
 
 namespace memo::hash {
@@ -21,6 +22,9 @@ struct WalkOptions {
   const GlobSet* exclude = nullptr;  // null: none
   bool skip_tsbuildinfo = false;
   std::vector<fs::path> skip_folders;  // absolute: memo's own store and logs
+  // When set, files and folders that .gitignore files ignore are left out: these rules (from
+  // folders above the root) plus every .gitignore found on the way down.
+  const GitignoreRules* gitignore = nullptr;
 };
 
 // Lists the regular files and symlinks below `root` without following symlinks, sorted by path.

@@ -6,6 +6,7 @@
 #include "memo/hash/file_walk.hpp"
 #include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
 
 namespace memo::hash {
 
@@ -63,7 +64,21 @@ std::expected<PackageKey, std::string> compute_package_key(const config::Config&
     if (!compiled) return std::unexpected(compiled.error());
     hash_globs = std::move(*compiled);
   }
+  // .gitignore files from the repo root down to the package apply, as they do for git.
+  GitignoreRules gitignore;
+  std::vector<fs::path> ancestors;  // repo root first
+  for (fs::path dir = config.package_root; dir != config.repo_root && dir.has_relative_path();) {
+    dir = dir.parent_path();
+    ancestors.insert(ancestors.begin(), dir);
+  }
+  for (const auto& dir : ancestors) {
+    if (auto text = util::read_file(dir / ".gitignore")) {
+      gitignore.add_ancestor_file(config.package_root.lexically_relative(dir).generic_string(),
+                                  *text);
+    }
+  }
   WalkOptions package_walk;
+  package_walk.gitignore = &gitignore;
   package_walk.include = hash_globs ? &*hash_globs : nullptr;
   package_walk.exclude = &outputs;
   package_walk.skip_tsbuildinfo = !hash_globs;
