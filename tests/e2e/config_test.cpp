@@ -24,7 +24,8 @@ TEST_F(ConfigTest, MalformedMemoJsonStopsBeforeRunning) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_FALSE(ran());
   EXPECT_NE(run.err.find((package() / "memo.json").string()), std::string::npos) << run.err;
-  EXPECT_NE(run.err.find("not valid JSON"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("not valid JSON (at line 1, column 25"), std::string::npos)
+      << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
 }
 

@@ -143,6 +143,18 @@ TEST_F(SafetyTest, NegatedOutputGlobsAreNotCached) {
   EXPECT_FALSE(exists("packages/a/lib/x/a.js.map"));
 }
 
+TEST_F(SafetyTest, EntriesWithoutOutputsAreStoredButSaySo) {
+  // A step with no outputs (a linter) is worth caching, but an empty entry for a build whose
+  // outputs were missed must not hit silently.
+  auto miss = memo_run("echo run >> ../../runs.log");
+  EXPECT_NE(miss.err.find("outputGlob matched no file"), std::string::npos) << miss.err;
+  EXPECT_NE(miss.err.find("tsconfig.tsbuildinfo"), std::string::npos) << miss.err;
+  auto hit = memo_run("echo run >> ../../runs.log");
+  EXPECT_EQ(runs(), 1);
+  EXPECT_NE(hit.err.find("restores nothing"), std::string::npos) << hit.err;
+  EXPECT_NE(hit.err.find("restored 0 files"), std::string::npos) << hit.err;
+}
+
 TEST_F(SafetyTest, ValidateOutputRehashesAfterAHit) {
   const std::map<std::string, std::string> validate{{"BACKFILL_VALIDATE_OUTPUT", "true"},
                                                     {"BACKFILL_LOG_LEVEL", "verbose"}};

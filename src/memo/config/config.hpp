@@ -55,6 +55,7 @@ struct Config {
   bool produce_performance_logs = false;
   std::string performance_report_name;
   bool validate_output = false;
+  bool incremental_caching = false;  // backfill's; accepted and ignored
 
   // Every setting's effective value as JSON (secrets redacted) and its origin, by config key.
   std::map<std::string, nlohmann::json> shown;

@@ -44,8 +44,10 @@ std::string join(const std::vector<std::string_view>& words) {
 std::expected<json, std::string> parse_text(const SettingSpec& spec, const std::string& text) {
   switch (spec.type) {
     case Type::Bool:
-      if (text == "true" || text == "1") return true;
-      if (text == "false" || text == "0") return false;
+      // Only these two: backfill reads anything but "true" as false, so "1" would mean
+      // different things to the two tools; better to stop and say so.
+      if (text == "true") return true;
+      if (text == "false") return false;
       return std::unexpected("expected true or false, got \"" + text + "\"");
     case Type::StringList: {
       auto parsed = json::parse(text, nullptr, false);
@@ -68,10 +70,16 @@ void apply_file(RawValues& raw, const json& values, const Origin& origin, const 
 std::expected<void, std::string> load_memo_json(RawValues& raw, const fs::path& file) {
   auto text = util::read_file(file);
   if (!text) return std::unexpected(text.error());
-  json values = json::parse(*text, nullptr, false);
-  if (values.is_discarded()) {
-    return std::unexpected(file.string() + ": not valid JSON; expected an object such as " +
-                           "{\"outputGlob\": [\"lib/**\"]}");
+  json values;
+  try {
+    values = json::parse(*text);
+  } catch (const json::parse_error& error) {
+    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1, …".
+    std::string detail = error.what();
+    std::size_t at = detail.find(" at line ");
+    detail = at == std::string::npos ? "" : " (" + detail.substr(at + 1) + ")";
+    return std::unexpected(file.string() + ": not valid JSON" + detail +
+                           "; expected an object such as {\"outputGlob\": [\"lib/**\"]}");
   }
   if (!values.is_object()) return std::unexpected(file.string() + ": expected a JSON object");
   for (const auto& [key, value] : values.items()) {
@@ -96,7 +104,8 @@ std::expected<void, std::string> load_config_js(RawValues& raw, const fs::path& 
     bool is_custom_provider = key == "cacheStorageConfig" && value.is_object() &&
                               value.contains("provider") && value["provider"].is_object();
     if (find_spec(key) && (is_function || is_custom_provider)) {
-      return std::unexpected(file.string() + ": \"" + key +
+      std::string what = is_custom_provider ? key + ".provider" : key;
+      return std::unexpected(file.string() + ": \"" + what +
                              "\" is a function; memo needs plain values here (custom cache " +
                              "providers are not supported: use \"local\" or \"local-skip\")");
     }
@@ -272,6 +281,8 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
     config.performance_report_name = value;
   } else if (key == "validateOutput") {
     config.validate_output = value;
+  } else if (key == "incrementalCaching") {
+    config.incremental_caching = value;
   }
   return {};
 }
@@ -295,6 +306,7 @@ json shown_value(const Config& config, std::string_view key) {
   if (key == "producePerformanceLogs") return config.produce_performance_logs;
   if (key == "performanceReportName") return config.performance_report_name;
   if (key == "validateOutput") return config.validate_output;
+  if (key == "incrementalCaching") return config.incremental_caching;
   return nullptr;
 }
 
@@ -347,6 +359,8 @@ const std::vector<SettingSpec>& setting_specs() {
        "accepted for backfill compatibility; unused"},
       {"validateOutput", Type::Bool, "VALIDATE_OUTPUT", true, "",
        "after a hit, re-hash the restored outputs and drop the entry on a mismatch"},
+      {"incrementalCaching", Type::Bool, "INCREMENTAL_CACHING", true, "",
+       "accepted for backfill compatibility; ignored (memo stores whole outputs, each file once)"},
   };
   return specs;
 }

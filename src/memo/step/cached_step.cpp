@@ -28,6 +28,13 @@ std::string seconds(double ms) {
   return text;
 }
 
+std::string count_of(std::size_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
+constexpr const char* kNoOutputsHint =
+    "(with tsc -b, add tsconfig.tsbuildinfo to outputGlob, or delete it with the outputs)";
+
 std::string now_utc() {
   std::time_t now = std::time(nullptr);
   std::tm utc{};
@@ -173,9 +180,13 @@ class Step {
       Log::verbose("validateOutput: " + std::to_string(entry.outputs.size()) +
                    " restored outputs match the entry");
     }
-    Log::info(label() + "hit " + short_key() + ", restored " + std::to_string(restored->files) +
-              " files in " + seconds(restoring.elapsed_ms()) + ", saved " +
-              seconds(entry.command_ms));
+    if (entry.outputs.empty()) {
+      Log::warn("hit " + short_key() + " restores nothing: outputGlob matched no file when it "
+                "was stored " + kNoOutputsHint);
+    }
+    Log::info(label() + "hit " + short_key() + ", restored " +
+              count_of(restored->files + restored->symlinks, "file") + " in " +
+              seconds(restoring.elapsed_ms()) + ", saved " + seconds(entry.command_ms));
     return true;
   }
 
@@ -226,12 +237,12 @@ class Step {
                   "; nothing stored");
         return;
       }
-      stored_what = "stored " + std::to_string(files->size()) + " files";
+      stored_what = "stored " + count_of(files->size(), "file");
     }
     report_.put_ms = storing.elapsed_ms();
     if (files->empty()) {
       Log::warn("outputGlob matched no file in " + config_.package_root.string() +
-                "; the entry holds no outputs");
+                "; the entry holds no outputs " + kNoOutputsHint);
     }
     Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) + ", " +
               stored_what + " in " + seconds(report_.put_ms));

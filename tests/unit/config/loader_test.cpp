@@ -448,7 +448,8 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
     "outputGlob": ["lib/**", "!lib/**/*.map"],
     "producePerformanceLogs": true,
     "performanceReportName": "report",
-    "validateOutput": true
+    "validateOutput": true,
+    "incrementalCaching": true
   })");
   Config config = load_ok();
   EXPECT_EQ(config.provider, "local-skip");
@@ -514,7 +515,8 @@ TEST_F(LoaderTest, EveryBackfillVariableMapsToItsSetting) {
           EXPECT_EQ(c.output_glob, (std::vector<std::string>{"dist/**", "types/**"}));
         }}},
       {"PRODUCE_PERFORMANCE_LOGS",
-       {"1", [](const Config& c) { EXPECT_TRUE(c.produce_performance_logs); }}},
+       {"true", [](const Config& c) { EXPECT_TRUE(c.produce_performance_logs); }}},
+      {"INCREMENTAL_CACHING", {"true", [](const Config&) {}}},
       {"PERFORMANCE_REPORT_NAME",
        {"perf", [](const Config& c) { EXPECT_EQ(c.performance_report_name, "perf"); }}},
       {"VALIDATE_OUTPUT", {"true", [](const Config& c) { EXPECT_TRUE(c.validate_output); }}},
@@ -626,12 +628,17 @@ TEST_F(LoaderTest, EmptyDotEnvValuesAreIgnored) {
   EXPECT_EQ(load_ok().mode, Mode::ReadOnly);
 }
 
-TEST_F(LoaderTest, BooleanVariablesAcceptTrueFalseOneZero) {
+TEST_F(LoaderTest, BooleanVariablesAcceptTrueAndFalseOnly) {
   for (const auto& [text, expected] : std::vector<std::pair<std::string, bool>>{
-           {"true", true}, {"1", true}, {"false", false}, {"0", false}}) {
+           {"true", true}, {"false", false}}) {
     write("memo.json", std::string(R"({"clearOutput": )") + (expected ? "false" : "true") + "}");
     env_ = {{"BACKFILL_CLEAR_OUTPUT", text}};
     EXPECT_EQ(load_ok().clear_output, expected) << text;
+  }
+  // backfill reads "1" as false; memo stops rather than read it differently.
+  for (const char* text : {"1", "0", "yes"}) {
+    env_ = {{"BACKFILL_CLEAR_OUTPUT", text}};
+    EXPECT_NE(load_error().find("expected true or false"), std::string::npos) << text;
   }
 }
 
@@ -943,7 +950,8 @@ TEST_F(LoaderTest, CustomProviderInConfigJsIsAnError) {
                         "module.exports = { cacheStorageConfig: { provider: (logger, cwd) => ({}) "
                         "} };\n");
   std::string error = load_error();
-  EXPECT_TRUE(error.starts_with(file.string() + ": \"cacheStorageConfig\"")) << error;
+  EXPECT_TRUE(error.starts_with(file.string() + ": \"cacheStorageConfig.provider\" is a function"))
+      << error;
   EXPECT_TRUE(Contains(error, "custom cache providers are not supported"));
 }
 
