@@ -3,7 +3,7 @@
 # Safe to run again and again.
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config git libssl-dev nlohmann-json3-dev libgtest-dev)
+packages=(g++ cmake ninja-build pkg-config git libssl-dev nlohmann-json3-dev libyaml-cpp-dev libgtest-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

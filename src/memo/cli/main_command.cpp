@@ -11,6 +11,8 @@
 #include "memo/config/loader.hpp"
 #include "memo/hash/package_key.hpp"
 #include "memo/step/cached_step.hpp"
+#include "memo/step/key_inputs.hpp"
+#include "memo/workspace/workspace.hpp"
 #include "memo/util/log.hpp"
 
 namespace memo::cli {
@@ -45,10 +47,12 @@ int print_config(const config::Config& config, bool as_json) {
   return 0;
 }
 
-int print_key(const config::Config& config, const std::string& command) {
+int print_key(const config::Config& config, const std::string& command,
+              const step::KeyInputs& inputs) {
   auto outputs = hash::GlobSet::compile(config.output_glob);
   if (!outputs) return usage_error("outputGlob: " + outputs.error());
-  auto key = hash::compute_package_key(config, command, *outputs);
+  auto key = hash::compute_package_key(config, command, *outputs, inputs.nested_packages,
+                                       inputs.dependencies);
   if (!key) {
     Log::error("cannot compute the key: " + key.error());
     return 1;
@@ -97,8 +101,21 @@ int main_command(int argc, const char* const* argv) {
   Log::set_level(config->log_level);
 
   if (args->subcommand == "config") return print_config(*config, args->json);
-  if (args->subcommand == "hash") return print_key(*config, args->command());
-  return step::run_cached_step(*config, args->command());
+
+  // The workspace is the user's to get right: a broken package.json stops memo here.
+  auto workspace = workspace::discover_workspace(config->repo_root);
+  if (!workspace) return usage_error(workspace.error());
+  for (const auto& warning : workspace->warnings) Log::warn(warning);
+  auto inputs = step::resolve_key_inputs(*config, *workspace);
+  if (!inputs) return usage_error(inputs.error());
+  if (!inputs->cycle.empty()) {
+    std::string cycle;
+    for (const auto& name : inputs->cycle) cycle += (cycle.empty() ? "" : " -> ") + name;
+    Log::warn("dependency cycle: " + cycle + "; each package on it is hashed once");
+  }
+
+  if (args->subcommand == "hash") return print_key(*config, args->command(), *inputs);
+  return step::run_cached_step(*config, args->command(), *inputs);
 }
 
 }  // namespace memo::cli

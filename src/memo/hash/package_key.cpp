@@ -10,6 +10,11 @@
 
 namespace memo::hash {
 
+std::string package_path_in_repo(const config::Config& config) {
+  std::string relative = config.package_root.lexically_relative(config.repo_root).generic_string();
+  return relative.empty() ? "." : relative;
+}
+
 namespace {
 
 std::expected<GlobSet, std::string> compile_setting(const std::vector<std::string>& globs,
@@ -34,60 +39,75 @@ std::expected<void, std::string> add_files(KeyManifest& manifest, std::string_vi
   return {};
 }
 
-}  // namespace
+std::expected<void, std::string> add_package_files(KeyManifest& manifest,
+                                                   const config::Config& config,
+                                                   const PackageSources& package,
+                                                   std::size_t& count) {
+  std::optional<GlobSet> hash_globs;
+  if (!package.hash_globs.empty()) {
+    auto compiled = compile_setting(package.hash_globs, "hashGlobs");
+    if (!compiled) return std::unexpected(package.name + ": " + compiled.error());
+    hash_globs = std::move(*compiled);
+  }
+  auto outputs = compile_setting(package.output_glob, "outputGlob");
+  if (!outputs) return std::unexpected(package.name + ": " + outputs.error());
 
-std::string package_path_in_repo(const config::Config& config) {
-  std::string relative = config.package_root.lexically_relative(config.repo_root).generic_string();
-  return relative.empty() ? "." : relative;
+  // .gitignore files from the repo root down to the package apply, as they do for git.
+  GitignoreRules gitignore;
+  std::vector<fs::path> ancestors;  // repo root first
+  for (fs::path dir = package.root; dir != config.repo_root && dir.has_relative_path();) {
+    dir = dir.parent_path();
+    ancestors.insert(ancestors.begin(), dir);
+  }
+  for (const auto& dir : ancestors) {
+    if (auto text = util::read_file(dir / ".gitignore")) {
+      gitignore.add_ancestor_file(package.root.lexically_relative(dir).generic_string(), *text);
+    }
+  }
+  WalkOptions walk;
+  walk.gitignore = &gitignore;
+  walk.include = hash_globs ? &*hash_globs : nullptr;
+  walk.exclude = &*outputs;
+  walk.skip_tsbuildinfo = !hash_globs;
+  walk.skip_folders = {config.internal_cache_folder, config.log_folder};
+  walk.skip_folders.insert(walk.skip_folders.end(), package.nested_packages.begin(),
+                           package.nested_packages.end());
+  std::string prefix = package.root.lexically_relative(config.repo_root).generic_string();
+  if (prefix == ".") prefix.clear();
+  return add_files(manifest, "file", package.root, prefix, walk, count);
 }
 
-std::expected<PackageKey, std::string> compute_package_key(const config::Config& config,
-                                                           const std::string& command,
-                                                           const GlobSet& outputs) {
+}  // namespace
+
+std::expected<PackageKey, std::string> compute_package_key(
+    const config::Config& config, const std::string& command, const GlobSet& outputs,
+    const std::vector<fs::path>& nested_packages, const std::vector<PackageSources>& dependencies) {
+  (void)outputs;  // the package's outputs are excluded through config.output_glob
   KeyManifest manifest;
   PackageKey result;
-  const std::string package_path = package_path_in_repo(config);
-  manifest.add("package", {package_path});
+  manifest.add("package", {package_path_in_repo(config)});
   manifest.add("command", {command});
   manifest.add("cache-key", {config.cache_key});
   for (const auto& glob : config.output_glob) manifest.add("output-glob", {glob});
   for (const auto& name : config.env) {
     const char* value = std::getenv(name.c_str());
     // Only a digest of the value: the manifest is stored, and values may be secrets.
-    manifest.add("env", {name, value ? util::sha256_hex(std::string("memo-env") + '\0' + name + '\0' + value)
+    manifest.add("env", {name, value ? util::sha256_hex(std::string("memo-env") + '\0' + name +
+                                                        '\0' + value)
                                      : std::string("unset")});
   }
 
-  std::optional<GlobSet> hash_globs;
-  if (!config.hash_globs.empty()) {
-    auto compiled = compile_setting(config.hash_globs, "hashGlobs");
-    if (!compiled) return std::unexpected(compiled.error());
-    hash_globs = std::move(*compiled);
-  }
-  // .gitignore files from the repo root down to the package apply, as they do for git.
-  GitignoreRules gitignore;
-  std::vector<fs::path> ancestors;  // repo root first
-  for (fs::path dir = config.package_root; dir != config.repo_root && dir.has_relative_path();) {
-    dir = dir.parent_path();
-    ancestors.insert(ancestors.begin(), dir);
-  }
-  for (const auto& dir : ancestors) {
-    if (auto text = util::read_file(dir / ".gitignore")) {
-      gitignore.add_ancestor_file(config.package_root.lexically_relative(dir).generic_string(),
-                                  *text);
-    }
-  }
-  WalkOptions package_walk;
-  package_walk.gitignore = &gitignore;
-  package_walk.include = hash_globs ? &*hash_globs : nullptr;
-  package_walk.exclude = &outputs;
-  package_walk.skip_tsbuildinfo = !hash_globs;
-  package_walk.skip_folders = {config.internal_cache_folder, config.log_folder};
-  if (auto added = add_files(manifest, "file", config.package_root,
-                             package_path == "." ? "" : package_path, package_walk,
-                             result.file_count);
-      !added) {
+  PackageSources self{config.name, config.package_root, config.hash_globs, config.output_glob,
+                      nested_packages};
+  if (auto added = add_package_files(manifest, config, self, result.file_count); !added) {
     return std::unexpected(added.error());
+  }
+  for (const auto& dependency : dependencies) {
+    manifest.add("dependency", {dependency.name,
+                                dependency.root.lexically_relative(config.repo_root).generic_string()});
+    if (auto added = add_package_files(manifest, config, dependency, result.file_count); !added) {
+      return std::unexpected(added.error());
+    }
   }
 
   if (!config.environment_glob.empty()) {

@@ -8,6 +8,15 @@
 
 namespace memo::hash {
 
+// A package whose files enter a key: the package itself, or one of its workspace dependencies.
+struct PackageSources {
+  std::string name;
+  std::filesystem::path root;            // absolute
+  std::vector<std::string> hash_globs;   // empty: every file
+  std::vector<std::string> output_glob;  // never inputs
+  std::vector<std::filesystem::path> nested_packages;  // absolute; their files are theirs
+};
+
 struct PackageKey {
   std::string key;       // 64 hex digits
   std::string manifest;  // KeyManifest::text()
@@ -15,12 +24,15 @@ struct PackageKey {
 };
 
 // The key of running `command` in the package `config` describes: the package's files
-// (hashGlobs, default all but node_modules, .git, *.tsbuildinfo; never the outputs nor memo's
-// own folders), the repo-root files matched by environmentGlob, the command, cacheKey, the
-// listed env vars, the output globs and the entry format version.
-std::expected<PackageKey, std::string> compute_package_key(const config::Config& config,
-                                                           const std::string& command,
-                                                           const GlobSet& outputs);
+// (hashGlobs, default all but node_modules, .git, *.tsbuildinfo and what .gitignore ignores;
+// never the outputs nor memo's own folders), the files of every workspace package it depends
+// on (`dependencies`, each under its own globs), the repo-root files matched by
+// environmentGlob, the command, cacheKey, the listed env vars, the output globs and the entry
+// format version.
+std::expected<PackageKey, std::string> compute_package_key(
+    const config::Config& config, const std::string& command, const GlobSet& outputs,
+    const std::vector<std::filesystem::path>& nested_packages = {},
+    const std::vector<PackageSources>& dependencies = {});
 
 // The package's folder relative to the repo root, '/'-separated; "." for the root itself.
 std::string package_path_in_repo(const config::Config& config);

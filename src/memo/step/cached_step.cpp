@@ -46,9 +46,10 @@ std::string now_utc() {
 
 class Step {
  public:
-  Step(const config::Config& config, const std::string& command)
+  Step(const config::Config& config, const std::string& command, const KeyInputs& inputs)
       : config_(config),
         command_(command),
+        inputs_(inputs),
         store_(config.internal_cache_folder),
         skip_store_(config.internal_cache_folder) {
     report_.name = config.name;
@@ -67,7 +68,8 @@ class Step {
     if (config_.mode == Mode::Pass) return finish(run_command());
 
     util::Stopwatch hashing;
-    auto key = hash::compute_package_key(config_, command_, outputs_);
+    auto key = hash::compute_package_key(config_, command_, outputs_, inputs_.nested_packages,
+                                         inputs_.dependencies);
     report_.hash_ms = hashing.elapsed_ms();
     if (!key) {
       Log::warn("cannot compute the key (" + key.error() + "); running uncached");
@@ -250,6 +252,7 @@ class Step {
 
   const config::Config& config_;
   const std::string& command_;
+  const KeyInputs& inputs_;
   store::LocalStore store_;
   store::LocalSkipStore skip_store_;
   hash::GlobSet outputs_;
@@ -261,8 +264,9 @@ class Step {
 
 }  // namespace
 
-int run_cached_step(const config::Config& config, const std::string& command) {
-  return Step(config, command).run();
+int run_cached_step(const config::Config& config, const std::string& command,
+                    const KeyInputs& inputs) {
+  return Step(config, command, inputs).run();
 }
 
 }  // namespace memo::step

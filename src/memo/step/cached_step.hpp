@@ -3,6 +3,7 @@
 #include <string>
 
 #include "memo/config/config.hpp"
+#include "memo/step/key_inputs.hpp"
 
 namespace memo::step {
 
@@ -13,6 +14,7 @@ namespace memo::step {
 //   PASS        run
 // Returns the command's exit code (0 on a hit). A cache problem is one warning and the command
 // runs uncached; it never changes the build's result.
-int run_cached_step(const config::Config& config, const std::string& command);
+int run_cached_step(const config::Config& config, const std::string& command,
+                    const KeyInputs& inputs);
 
 }  // namespace memo::step

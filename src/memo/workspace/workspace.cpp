@@ -1,0 +1,246 @@
+#include "memo/workspace/workspace.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "memo/hash/file_walk.hpp"
+#include "memo/hash/glob.hpp"
+#include "memo/util/files.hpp"
+
+namespace memo::workspace {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kDependencyFields[] = {"dependencies", "devDependencies",
+                                             "peerDependencies", "optionalDependencies"};
+
+std::expected<json, std::string> read_json(const fs::path& file, bool allow_comments = false) {
+  auto text = util::read_file(file);
+  if (!text) return std::unexpected(text.error());
+  try {
+    return json::parse(*text, nullptr, true, allow_comments);
+  } catch (const json::parse_error& error) {
+    std::string detail = error.what();
+    std::size_t at = detail.find(" at line ");
+    return std::unexpected(file.string() + ": not valid JSON" +
+                           (at == std::string::npos ? "" : " (" + detail.substr(at + 1) + ")"));
+  }
+}
+
+std::vector<std::string> strings_of(const json& value) {
+  std::vector<std::string> out;
+  if (!value.is_array()) return out;
+  for (const auto& item : value) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// The workspace globs and the file declaring them; empty when the repo declares none.
+std::expected<std::pair<std::vector<std::string>, std::string>, std::string> workspace_globs(
+    const fs::path& root) {
+  if (auto text = util::read_file(root / "pnpm-workspace.yaml")) {
+    try {
+      YAML::Node document = YAML::Load(*text);
+      std::vector<std::string> globs;
+      if (document["packages"]) {
+        for (const auto& item : document["packages"]) globs.push_back(item.as<std::string>());
+      }
+      return std::pair{globs, std::string("pnpm-workspace.yaml")};
+    } catch (const YAML::Exception& error) {
+      return std::unexpected((root / "pnpm-workspace.yaml").string() + ": not valid YAML (" +
+                             error.what() + ")");
+    }
+  }
+  if (fs::exists(root / "package.json")) {
+    auto manifest = read_json(root / "package.json");
+    if (!manifest) return std::unexpected(manifest.error());
+    if (manifest->is_object() && manifest->contains("workspaces")) {
+      const json& workspaces = (*manifest)["workspaces"];
+      if (workspaces.is_array()) return std::pair{strings_of(workspaces), std::string("package.json")};
+      if (workspaces.is_object() && workspaces.contains("packages")) {
+        return std::pair{strings_of(workspaces["packages"]), std::string("package.json")};
+      }
+      return std::unexpected((root / "package.json").string() +
+                             ": \"workspaces\" must be an array of globs or {\"packages\": [...]}");
+    }
+  }
+  if (fs::exists(root / "lerna.json")) {
+    auto lerna = read_json(root / "lerna.json");
+    if (!lerna) return std::unexpected(lerna.error());
+    std::vector<std::string> globs = strings_of(lerna->value("packages", json::array()));
+    if (globs.empty()) globs = {"packages/*"};  // lerna's default
+    return std::pair{globs, std::string("lerna.json")};
+  }
+  return std::pair{std::vector<std::string>{}, std::string()};
+}
+
+}  // namespace
+
+const WorkspacePackage* Workspace::find_by_name(const std::string& name) const {
+  for (const auto& package : packages) {
+    if (package.name == name) return &package;
+  }
+  return nullptr;
+}
+
+const WorkspacePackage* Workspace::find_by_folder(const std::string& folder) const {
+  for (const auto& package : packages) {
+    if (package.folder == folder) return &package;
+  }
+  return nullptr;
+}
+
+std::vector<const WorkspacePackage*> Workspace::direct_dependencies(
+    const WorkspacePackage& package) const {
+  std::vector<const WorkspacePackage*> result;
+  for (const auto& [name, range] : package.dependencies) {
+    const WorkspacePackage* dependency = find_by_name(name);
+    if (!dependency || dependency == &package) continue;
+    // An alias to the registry, a URL or a git spec names something else with that name.
+    if (range.starts_with("npm:") || range.find("://") != std::string::npos ||
+        range.starts_with("git") || range.starts_with("github:")) {
+      continue;
+    }
+    result.push_back(dependency);
+  }
+  return result;
+}
+
+std::vector<const WorkspacePackage*> Workspace::transitive_dependencies(
+    const WorkspacePackage& package, std::vector<std::string>* cycle) const {
+  std::set<const WorkspacePackage*> done;
+  std::vector<const WorkspacePackage*> path;
+  std::set<const WorkspacePackage*> on_path;
+  std::function<void(const WorkspacePackage*)> visit = [&](const WorkspacePackage* current) {
+    path.push_back(current);
+    on_path.insert(current);
+    for (const WorkspacePackage* next : direct_dependencies(*current)) {
+      if (on_path.contains(next)) {
+        if (cycle && cycle->empty()) {
+          auto start = std::find(path.begin(), path.end(), next);
+          for (auto it = start; it != path.end(); ++it) cycle->push_back((*it)->name);
+          cycle->push_back(next->name);
+        }
+        continue;
+      }
+      if (done.insert(next).second) visit(next);
+    }
+    on_path.erase(current);
+    path.pop_back();
+  };
+  visit(&package);
+  done.erase(&package);
+  std::vector<const WorkspacePackage*> result(done.begin(), done.end());
+  std::sort(result.begin(), result.end(),
+            [](const auto* a, const auto* b) { return a->name < b->name; });
+  return result;
+}
+
+std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_root) {
+  Workspace workspace;
+  workspace.root = repo_root;
+  std::vector<std::string> folders;
+
+  if (fs::exists(repo_root / "rush.json")) {
+    auto rush = read_json(repo_root / "rush.json", true);
+    if (!rush) return std::unexpected(rush.error());
+    workspace.declared_by = "rush.json";
+    for (const auto& project : rush->value("projects", json::array())) {
+      if (project.is_object() && project.contains("projectFolder") &&
+          project["projectFolder"].is_string()) {
+        folders.push_back(fs::path(project["projectFolder"].get<std::string>())
+                              .lexically_normal()
+                              .generic_string());
+      }
+    }
+  } else {
+    auto declared = workspace_globs(repo_root);
+    if (!declared) return std::unexpected(declared.error());
+    auto& [globs, file] = *declared;
+    workspace.declared_by = file;
+    if (!globs.empty()) {
+      auto compiled = hash::GlobSet::compile(globs);
+      if (!compiled) return std::unexpected((repo_root / file).string() + ": " + compiled.error());
+      // A folder is a package when a glob matches it and it holds a package.json: list the
+      // package.json files the globs can reach (pruned by the globs, never in node_modules).
+      std::vector<std::string> manifest_globs;
+      for (const auto& glob : globs) {
+        std::string trimmed = glob;
+        while (trimmed.ends_with("/")) trimmed.pop_back();
+        manifest_globs.push_back(trimmed.starts_with("!") ? trimmed + "/package.json"
+                                                          : trimmed + "/package.json");
+      }
+      auto manifests = hash::GlobSet::compile(manifest_globs);
+      if (!manifests) return std::unexpected((repo_root / file).string() + ": " + manifests.error());
+      hash::WalkOptions options;
+      options.include = &*manifests;
+      auto found = hash::walk_files(repo_root, options);
+      if (!found) return std::unexpected(found.error());
+      for (const auto& manifest : *found) {
+        if (!manifest.path.ends_with("package.json")) continue;
+        std::string folder = manifest.path == "package.json"
+                                 ? "."
+                                 : manifest.path.substr(0, manifest.path.size() - 13);
+        folders.push_back(folder);
+      }
+      for (const auto& glob : globs) {
+        if (glob.starts_with("!")) continue;
+        auto single = hash::GlobSet::compile({glob});
+        bool matched = false;
+        for (const auto& folder : folders) matched |= single && single->matches(folder);
+        if (!matched) {
+          workspace.warnings.push_back((repo_root / file).string() + ": workspace glob \"" +
+                                       glob + "\" matches no package");
+        }
+      }
+    }
+  }
+
+  // The root package is part of the workspace too (its scripts and dependencies count).
+  if (std::find(folders.begin(), folders.end(), ".") == folders.end() &&
+      fs::exists(repo_root / "package.json")) {
+    folders.push_back(".");
+  }
+  std::sort(folders.begin(), folders.end());
+  folders.erase(std::unique(folders.begin(), folders.end()), folders.end());
+
+  std::map<std::string, std::string> folder_of_name;
+  for (const auto& folder : folders) {
+    fs::path manifest_file = repo_root / folder / "package.json";
+    auto manifest = read_json(manifest_file);
+    if (!manifest) return std::unexpected(manifest.error());
+    if (!manifest->is_object()) {
+      return std::unexpected(manifest_file.string() + ": expected a JSON object");
+    }
+    WorkspacePackage package;
+    package.folder = folder;
+    package.name = manifest->value("name", "");
+    if (package.name.empty()) {
+      package.name = folder == "." ? repo_root.filename().string() : fs::path(folder).filename().string();
+    }
+    for (const char* field : kDependencyFields) {
+      const json& dependencies = manifest->value(field, json::object());
+      if (!dependencies.is_object()) continue;
+      for (const auto& [name, range] : dependencies.items()) {
+        package.dependencies.emplace(name, range.is_string() ? range.get<std::string>() : "");
+      }
+    }
+    auto [existing, inserted] = folder_of_name.emplace(package.name, folder);
+    if (!inserted) {
+      return std::unexpected(manifest_file.string() + ": the name \"" + package.name +
+                             "\" is also the name of " + (repo_root / existing->second).string() +
+                             "/package.json; rename one of them");
+    }
+    workspace.packages.push_back(std::move(package));
+  }
+  return workspace;
+}
+
+}  // namespace memo::workspace

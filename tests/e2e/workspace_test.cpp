@@ -1,0 +1,102 @@
+// Keys in a monorepo: workspace dependencies, transitively, and the errors of a broken workspace.
+#include "e2e/monorepo_fixture.hpp"
+
+namespace memo::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+class WorkspaceTest : public MonorepoTest {
+ protected:
+  void SetUp() override {
+    MonorepoTest::SetUp();
+    // c -> b -> a (a is the fixture's package), and d on its own.
+    write("packages/b/package.json",
+          R"({"name": "@demo/b", "dependencies": {"@demo/a": "workspace:*"}})");
+    write("packages/b/src/b.ts", "b");
+    write("packages/c/package.json", R"({"name": "@demo/c", "devDependencies": {"@demo/b": "^1"}})");
+    write("packages/c/src/c.ts", "c");
+    write("packages/d/package.json", R"({"name": "@demo/d"})");
+    write("packages/d/src/d.ts", "d");
+  }
+  std::string key_of(const std::string& package) const {
+    auto run = run_memo({"hash", "--", "build"}, repo() / "packages" / package);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return run.out;
+  }
+};
+
+TEST_F(WorkspaceTest, DependenciesFilesAreInputsTransitively) {
+  std::string b = key_of("b"), c = key_of("c"), d = key_of("d");
+  write("packages/a/src/index.ts", "export const a = 'changed';\n");
+  EXPECT_NE(key_of("b"), b);
+  EXPECT_NE(key_of("c"), c) << "c depends on a through b";
+  EXPECT_EQ(key_of("d"), d) << "d depends on nothing";
+}
+
+TEST_F(WorkspaceTest, ADependencysOutputsAreNotInputs) {
+  std::string c = key_of("c");
+  write("packages/a/lib/index.js", "built");
+  EXPECT_EQ(key_of("c"), c) << "lib/** is a's default output";
+  write("packages/a/memo.json", R"({"outputGlob": ["lib/**", "dist/**"]})");
+  std::string with_config = key_of("c");
+  write("packages/a/dist/bundle.js", "built");
+  EXPECT_EQ(key_of("c"), with_config) << "a's own outputGlob says dist/ is an output";
+}
+
+TEST_F(WorkspaceTest, DependentsDoNotChangeADependencysKey) {
+  std::string a = key_of("a");
+  write("packages/c/src/c.ts", "changed");
+  EXPECT_EQ(key_of("a"), a);
+}
+
+TEST_F(WorkspaceTest, RootPackageDoesNotHashNestedPackages) {
+  auto root_key = [&] {
+    auto run = run_memo({"hash", "--", "build"}, repo());
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return run.out;
+  };
+  std::string before = root_key();
+  write("packages/d/src/d.ts", "changed");
+  EXPECT_EQ(root_key(), before);
+  write("root-file.txt", "x");
+  EXPECT_NE(root_key(), before);
+}
+
+TEST_F(WorkspaceTest, DependencyCycleIsAWarningAndHashingTerminates) {
+  write("packages/a/package.json",
+        R"({"name": "@demo/a", "dependencies": {"@demo/c": "workspace:*"}})");
+  auto run = run_memo({"hash", "--", "build"}, repo() / "packages/b");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.size(), 65u);
+  EXPECT_NE(run.err.find("dependency cycle: @demo/b -> @demo/a -> @demo/c -> @demo/b"),
+            std::string::npos)
+      << run.err;
+}
+
+TEST_F(WorkspaceTest, BrokenWorkspaceStopsBeforeRunning) {
+  write("packages/d/package.json", "{\"name\": \"@demo/d\",");
+  auto broken = memo_run("touch ran.marker");
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_NE(broken.err.find((repo() / "packages/d/package.json").string() + ": not valid JSON"),
+            std::string::npos)
+      << broken.err;
+  EXPECT_FALSE(exists("packages/a/ran.marker"));
+
+  write("packages/d/package.json", R"({"name": "@demo/b"})");
+  auto duplicate = memo_run("touch ran.marker");
+  EXPECT_EQ(duplicate.exit_code, 2);
+  EXPECT_NE(duplicate.err.find("\"@demo/b\""), std::string::npos) << duplicate.err;
+  EXPECT_FALSE(exists("packages/a/ran.marker"));
+}
+
+TEST_F(WorkspaceTest, GlobMatchingNothingIsAWarning) {
+  write("package.json", R"({"name": "root", "private": true, "workspaces": ["packages/*", "tools/*"]})");
+  auto run = memo({"hash", "--", "build"});
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.err.find("workspace glob \"tools/*\" matches no package"), std::string::npos)
+      << run.err;
+}
+
+}  // namespace
+}  // namespace memo::testing
