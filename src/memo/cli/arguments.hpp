@@ -14,6 +14,7 @@ struct Arguments {
   bool help = false;
   bool version = false;
   bool json = false;
+  bool manifest = false;  // memo hash --manifest: the inputs instead of the key
   std::string cwd;
   config::Flags flags;
   std::vector<std::string> command_words;  // after "--"

@@ -47,7 +47,8 @@ std::string help_text(const std::string& subcommand) {
                "stdout. The key covers the package's files (hashGlobs), the repo-root files of\n"
                "environmentGlob, the command, cacheKey, the env vars named in `env`, outputGlob\n"
                "and memo's entry format.\n\n") +
-           kCommonFlags;
+           kCommonFlags +
+           "  --manifest             print every input with its digest instead of the key\n";
   }
   if (subcommand == "config") {
     return std::string(

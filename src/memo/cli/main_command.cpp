@@ -48,7 +48,7 @@ int print_config(const config::Config& config, bool as_json) {
 }
 
 int print_key(const config::Config& config, const std::string& command,
-              const step::KeyInputs& inputs) {
+              const step::KeyInputs& inputs, bool manifest) {
   auto outputs = hash::GlobSet::compile(config.output_glob);
   if (!outputs) return usage_error("outputGlob: " + outputs.error());
   auto key = hash::compute_package_key(config, command, *outputs, inputs.nested_packages,
@@ -57,7 +57,7 @@ int print_key(const config::Config& config, const std::string& command,
     Log::error("cannot compute the key: " + key.error());
     return 1;
   }
-  std::cout << key->key << "\n";
+  std::cout << (manifest ? key->manifest : key->key + "\n");
   return 0;
 }
 
@@ -114,7 +114,7 @@ int main_command(int argc, const char* const* argv) {
     Log::warn("dependency cycle: " + cycle + "; each package on it is hashed once");
   }
 
-  if (args->subcommand == "hash") return print_key(*config, args->command(), *inputs);
+  if (args->subcommand == "hash") return print_key(*config, args->command(), *inputs, args->manifest);
   return step::run_cached_step(*config, args->command(), *inputs);
 }
 

@@ -54,8 +54,24 @@ std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::str
   return FileDigest{path, executable ? "100755" : "100644", hasher.hex_digest()};
 }
 
+namespace {
+
+std::optional<FileDigest> digest_from_index(int dir_fd, const WalkedFile& file,
+                                            const IndexShortcut& shortcut) {
+  struct stat info {};
+  if (::fstatat(dir_fd, file.path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
+  auto blob_id = shortcut.index->unchanged_blob_id(shortcut.prefix + file.path, info);
+  if (!blob_id) return std::nullopt;
+  const char* mode = S_ISLNK(info.st_mode) ? "120000" : (info.st_mode & S_IXUSR) ? "100755"
+                                                                                  : "100644";
+  return FileDigest{file.path, mode, std::move(*blob_id)};
+}
+
+}  // namespace
+
 std::expected<std::vector<FileDigest>, std::string> digest_files(
-    const std::filesystem::path& root, const std::vector<WalkedFile>& files) {
+    const std::filesystem::path& root, const std::vector<WalkedFile>& files,
+    const IndexShortcut& shortcut) {
   int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
   std::vector<FileDigest> digests(files.size());
@@ -64,6 +80,12 @@ std::expected<std::vector<FileDigest>, std::string> digest_files(
   std::mutex error_mutex;
   util::parallel_for(files.size(), [&](std::size_t i) {
     if (failed) return;
+    if (shortcut.index) {
+      if (auto known = digest_from_index(root_fd, files[i], shortcut)) {
+        digests[i] = std::move(*known);
+        return;
+      }
+    }
     auto digest = digest_file_at(root_fd, files[i].path, files[i].is_symlink);
     if (digest) {
       digests[i] = std::move(*digest);

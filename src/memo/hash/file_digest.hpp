@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "memo/hash/file_walk.hpp"
+#include "memo/hash/git_index.hpp"
 
 namespace memo::hash {
 
@@ -18,9 +19,18 @@ struct FileDigest {
   std::string blob_id;
 };
 
-// Digests `files` (relative to `root`) on all cores, in the order given.
+// Where git's index can vouch for files: the index, and the walk root's path below its work
+// tree ("" when they are the same folder, else "packages/a/").
+struct IndexShortcut {
+  const GitIndex* index = nullptr;
+  std::string prefix;
+};
+
+// Digests `files` (relative to `root`) on all cores, in the order given. Files the index
+// vouches for are not read.
 std::expected<std::vector<FileDigest>, std::string> digest_files(
-    const std::filesystem::path& root, const std::vector<WalkedFile>& files);
+    const std::filesystem::path& root, const std::vector<WalkedFile>& files,
+    const IndexShortcut& shortcut = {});
 
 // The blob id and mode of one file, opened relative to the folder open as `dir_fd`.
 std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::string& path,

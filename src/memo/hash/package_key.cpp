@@ -24,12 +24,21 @@ std::expected<GlobSet, std::string> compile_setting(const std::vector<std::strin
   return compiled;
 }
 
+// The index shortcut for files below `root`, when git's index covers that folder.
+IndexShortcut shortcut_for(const GitIndex* index, const fs::path& root) {
+  if (!index) return {};
+  std::string prefix = root.lexically_relative(index->work_tree()).generic_string();
+  if (prefix.empty() || prefix.starts_with("..")) return {};
+  return {index, prefix == "." ? "" : prefix + "/"};
+}
+
 std::expected<void, std::string> add_files(KeyManifest& manifest, std::string_view kind,
                                            const fs::path& root, const std::string& prefix,
-                                           const WalkOptions& options, std::size_t& count) {
+                                           const WalkOptions& options, const GitIndex* index,
+                                           std::size_t& count) {
   auto files = walk_files(root, options);
   if (!files) return std::unexpected(files.error());
-  auto digests = digest_files(root, *files);
+  auto digests = digest_files(root, *files, shortcut_for(index, root));
   if (!digests) return std::unexpected(digests.error());
   for (const auto& file : *digests) {
     manifest.add(kind, {prefix.empty() ? file.path : prefix + "/" + file.path, file.mode,
@@ -42,7 +51,7 @@ std::expected<void, std::string> add_files(KeyManifest& manifest, std::string_vi
 std::expected<void, std::string> add_package_files(KeyManifest& manifest,
                                                    const config::Config& config,
                                                    const PackageSources& package,
-                                                   std::size_t& count) {
+                                                   const GitIndex* index, std::size_t& count) {
   std::optional<GlobSet> hash_globs;
   if (!package.hash_globs.empty()) {
     auto compiled = compile_setting(package.hash_globs, "hashGlobs");
@@ -74,7 +83,7 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
                            package.nested_packages.end());
   std::string prefix = package.root.lexically_relative(config.repo_root).generic_string();
   if (prefix == ".") prefix.clear();
-  return add_files(manifest, "file", package.root, prefix, walk, count);
+  return add_files(manifest, "file", package.root, prefix, walk, index, count);
 }
 
 }  // namespace
@@ -97,15 +106,19 @@ std::expected<PackageKey, std::string> compute_package_key(
                                      : std::string("unset")});
   }
 
+  // git's index, when there is one, spares reading the files it knows are unchanged.
+  const std::optional<GitIndex> git_index = GitIndex::load_for(config.repo_root);
+  const GitIndex* index = git_index ? &*git_index : nullptr;
+
   PackageSources self{config.name, config.package_root, config.hash_globs, config.output_glob,
                       nested_packages};
-  if (auto added = add_package_files(manifest, config, self, result.file_count); !added) {
+  if (auto added = add_package_files(manifest, config, self, index, result.file_count); !added) {
     return std::unexpected(added.error());
   }
   for (const auto& dependency : dependencies) {
     manifest.add("dependency", {dependency.name,
                                 dependency.root.lexically_relative(config.repo_root).generic_string()});
-    if (auto added = add_package_files(manifest, config, dependency, result.file_count); !added) {
+    if (auto added = add_package_files(manifest, config, dependency, index, result.file_count); !added) {
       return std::unexpected(added.error());
     }
   }
@@ -116,7 +129,7 @@ std::expected<PackageKey, std::string> compute_package_key(
     WalkOptions root_walk;
     root_walk.include = &*environment;
     root_walk.skip_folders = {config.internal_cache_folder, config.log_folder};
-    if (auto added = add_files(manifest, "root-file", config.repo_root, "", root_walk,
+    if (auto added = add_files(manifest, "root-file", config.repo_root, "", root_walk, index,
                                result.file_count);
         !added) {
       return std::unexpected(added.error());
