@@ -63,6 +63,31 @@ TEST_F(WorkspaceTest, RootPackageDoesNotHashNestedPackages) {
   EXPECT_NE(root_key(), before);
 }
 
+TEST_F(WorkspaceTest, DeclaredInputsReplaceTheDefaultsPerScope) {
+  write("packages/c/memo.json", R"({"inputs": {"package": ["src/**"], "deps": ["package.json"],
+                                              "root": ["tsconfig.base.json"]}})");
+  std::string c = key_of("c");
+  write("packages/c/README.md", "docs");
+  EXPECT_EQ(key_of("c"), c) << "only src/** of the package";
+  write("packages/a/src/index.ts", "changed");
+  EXPECT_EQ(key_of("c"), c) << "only package.json of each dependency";
+  write("packages/a/package.json", R"({"name": "@demo/a", "version": "2.0.0"})");
+  std::string bumped = key_of("c");
+  EXPECT_NE(bumped, c);
+  write("tsconfig.base.json", "{}");
+  EXPECT_NE(key_of("c"), bumped) << "the declared root file";
+  write("packages/c/src/c.ts", "changed");
+  EXPECT_NE(key_of("c"), bumped);
+}
+
+TEST_F(WorkspaceTest, MalformedDeclaredInputsStopBeforeRunning) {
+  write("packages/a/memo.json", R"({"inputs": {"internals": ["src/**"]}})");
+  auto run = memo_run("touch ran.marker");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("\"inputs\": expected {\"package\""), std::string::npos) << run.err;
+  EXPECT_FALSE(exists("packages/a/ran.marker"));
+}
+
 TEST_F(WorkspaceTest, DependencyCycleIsAWarningAndHashingTerminates) {
   write("packages/a/package.json",
         R"({"name": "@demo/a", "dependencies": {"@demo/c": "workspace:*"}})");

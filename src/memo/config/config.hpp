@@ -35,6 +35,15 @@ struct Origin {
   std::string culprit(std::string_view key) const;
 };
 
+// Declared inputs (memo.json "inputs", the Microlambda model): globs relative to the package,
+// applied to every workspace dependency, and relative to the repo root. A scope that is
+// declared replaces the default for that scope.
+struct DeclaredInputs {
+  std::optional<std::vector<std::string>> package;
+  std::optional<std::vector<std::string>> deps;
+  std::optional<std::vector<std::string>> root;
+};
+
 // The effective configuration of one memo run, with every value resolved and validated.
 struct Config {
   fs::path package_root;  // absolute
@@ -56,6 +65,7 @@ struct Config {
   std::string performance_report_name;
   bool validate_output = false;
   bool incremental_caching = false;  // backfill's; accepted and ignored
+  DeclaredInputs inputs;
 
   // Every setting's effective value as JSON (secrets redacted) and its origin, by config key.
   std::map<std::string, nlohmann::json> shown;

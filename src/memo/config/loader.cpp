@@ -178,6 +178,8 @@ std::string expectation(Type type) {
     case Type::Mode: return "expected one of READ_WRITE, READ_ONLY, WRITE_ONLY, PASS";
     case Type::LogLevel: return "expected one of error, warn, info, verbose, silly, mute";
     case Type::Provider: return "expected {\"provider\": \"local\" or \"local-skip\"}";
+    case Type::Inputs:
+      return "expected {\"package\": [globs], \"deps\": [globs], \"root\": [globs]}";
   }
   return "";
 }
@@ -199,6 +201,13 @@ bool valid_shape(Type type, const json& value) {
       if (!value.is_array()) return false;
       for (const auto& item : value) {
         if (!item.is_string()) return false;
+      }
+      return true;
+    case Type::Inputs:
+      if (!value.is_object()) return false;
+      for (const auto& [scope, globs] : value.items()) {
+        if (scope != "package" && scope != "deps" && scope != "root") return false;
+        if (!valid_shape(Type::StringList, globs)) return false;
       }
       return true;
     case Type::Provider:
@@ -223,6 +232,13 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
   if (key == "outputGlob" || key == "hashGlobs" || key == "environmentGlob") {
     if (auto compiled = hash::GlobSet::compile(to_strings(raw.value)); !compiled) {
       return fail(compiled.error());
+    }
+  }
+  if (key == "inputs") {
+    for (const auto& [scope, globs] : raw.value.items()) {
+      if (auto compiled = hash::GlobSet::compile(to_strings(globs)); !compiled) {
+        return fail(scope + ": " + compiled.error());
+      }
     }
   }
   const json& value = raw.value;
@@ -283,6 +299,10 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
     config.validate_output = value;
   } else if (key == "incrementalCaching") {
     config.incremental_caching = value;
+  } else if (key == "inputs") {
+    if (value.contains("package")) config.inputs.package = to_strings(value["package"]);
+    if (value.contains("deps")) config.inputs.deps = to_strings(value["deps"]);
+    if (value.contains("root")) config.inputs.root = to_strings(value["root"]);
   }
   return {};
 }
@@ -307,6 +327,13 @@ json shown_value(const Config& config, std::string_view key) {
   if (key == "performanceReportName") return config.performance_report_name;
   if (key == "validateOutput") return config.validate_output;
   if (key == "incrementalCaching") return config.incremental_caching;
+  if (key == "inputs") {
+    json shown = json::object();
+    if (config.inputs.package) shown["package"] = *config.inputs.package;
+    if (config.inputs.deps) shown["deps"] = *config.inputs.deps;
+    if (config.inputs.root) shown["root"] = *config.inputs.root;
+    return shown;
+  }
   return nullptr;
 }
 
@@ -359,6 +386,9 @@ const std::vector<SettingSpec>& setting_specs() {
        "accepted for backfill compatibility; unused"},
       {"validateOutput", Type::Bool, "VALIDATE_OUTPUT", true, "",
        "after a hit, re-hash the restored outputs and drop the entry on a mismatch"},
+      {"inputs", Type::Inputs, "", false, "",
+       "declared inputs: {\"package\": [globs], \"deps\": [globs for every workspace "
+       "dependency], \"root\": [globs from the repo root]}; each replaces the default"},
       {"incrementalCaching", Type::Bool, "INCREMENTAL_CACHING", true, "",
        "accepted for backfill compatibility; ignored (memo stores whole outputs, each file once)"},
   };

@@ -110,8 +110,12 @@ std::expected<PackageKey, std::string> compute_package_key(
   const std::optional<GitIndex> git_index = GitIndex::load_for(config.repo_root);
   const GitIndex* index = git_index ? &*git_index : nullptr;
 
-  PackageSources self{config.name, config.package_root, config.hash_globs, config.output_glob,
-                      nested_packages};
+  PackageSources self{config.name, config.package_root,
+                      config.inputs.package ? *config.inputs.package : config.hash_globs,
+                      config.output_glob, nested_packages};
+  if (config.inputs.package && config.inputs.package->empty()) {
+    self.hash_globs = {"!**"};  // declared as none: no file of the package counts
+  }
   if (auto added = add_package_files(manifest, config, self, index, result.file_count); !added) {
     return std::unexpected(added.error());
   }
@@ -123,8 +127,12 @@ std::expected<PackageKey, std::string> compute_package_key(
     }
   }
 
-  if (!config.environment_glob.empty()) {
-    auto environment = compile_setting(config.environment_glob, "environmentGlob");
+  std::vector<std::string> root_globs = config.environment_glob;
+  if (config.inputs.root) {
+    root_globs.insert(root_globs.end(), config.inputs.root->begin(), config.inputs.root->end());
+  }
+  if (!root_globs.empty()) {
+    auto environment = compile_setting(root_globs, "environmentGlob");
     if (!environment) return std::unexpected(environment.error());
     WalkOptions root_walk;
     root_walk.include = &*environment;

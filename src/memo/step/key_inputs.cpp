@@ -35,7 +35,11 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
     auto dependency_config =
         config::load_config(root, config::Flags{}, config::process_environment());
     if (!dependency_config) return std::unexpected(dependency_config.error());
-    inputs.dependencies.push_back({dependency->name, root, dependency_config->hash_globs,
+    // Declared "deps" inputs replace each dependency's own hashGlobs ([] means none).
+    std::vector<std::string> globs = dependency_config->hash_globs;
+    if (config.inputs.deps) globs = config.inputs.deps->empty() ? std::vector<std::string>{"!**"}
+                                                                : *config.inputs.deps;
+    inputs.dependencies.push_back({dependency->name, root, globs,
                                    dependency_config->output_glob,
                                    nested_in(workspace, dependency->folder)});
   }

@@ -449,7 +449,8 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
     "producePerformanceLogs": true,
     "performanceReportName": "report",
     "validateOutput": true,
-    "incrementalCaching": true
+    "incrementalCaching": true,
+    "inputs": {"package": ["src/**"], "deps": ["package.json"], "root": ["tsconfig.json"]}
   })");
   Config config = load_ok();
   EXPECT_EQ(config.provider, "local-skip");
@@ -468,6 +469,9 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
   EXPECT_TRUE(config.produce_performance_logs);
   EXPECT_EQ(config.performance_report_name, "report");
   EXPECT_TRUE(config.validate_output);
+  EXPECT_EQ(config.inputs.package, std::vector<std::string>{"src/**"});
+  EXPECT_EQ(config.inputs.deps, std::vector<std::string>{"package.json"});
+  EXPECT_EQ(config.inputs.root, std::vector<std::string>{"tsconfig.json"});
   for (const auto& spec : setting_specs()) {
     if (spec.key == "packageRoot") continue;
     EXPECT_EQ(config.origins[std::string(spec.key)].kind, Origin::Kind::File) << spec.key;
