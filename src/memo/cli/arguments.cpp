@@ -56,7 +56,8 @@ std::expected<Arguments, std::string> parse_arguments(int argc, const char* cons
       continue;
     }
     if (!word.starts_with("-")) {
-      if (args.subcommand.empty() && (word == "hash" || word == "config" || word == "help")) {
+      if (args.subcommand.empty() && (word == "hash" || word == "config" || word == "explain" ||
+                                     word == "help")) {
         args.subcommand = word == "help" ? "" : word;
         args.help |= word == "help";
         continue;

@@ -50,6 +50,16 @@ std::string help_text(const std::string& subcommand) {
            kCommonFlags +
            "  --manifest             print every input with its digest instead of the key\n";
   }
+  if (subcommand == "explain") {
+    return std::string(
+               "Usage: memo explain [flags] [--json] -- <command...>\n\n"
+               "Says why the next run of <command> in this package would miss: it compares\n"
+               "today's inputs with those stored with the newest entry for this package and\n"
+               "command, and lists the files added, removed or changed (paths from the repo\n"
+               "root), the dependencies, the locked versions (old -> new) and the env vars\n"
+               "(names only) that changed.\n\n") +
+           kCommonFlags + "  --json                 print JSON for tools\n";
+  }
   if (subcommand == "config") {
     return std::string(
                "Usage: memo config [flags] [--json]\n\n"
@@ -63,6 +73,7 @@ std::string help_text(const std::string& subcommand) {
              "Usage:\n"
              "  memo [flags] -- <command...>   run <command> in this package through the cache\n"
              "  memo hash [flags] -- <command...>  print the key\n"
+             "  memo explain [flags] -- <command...>  why the next run would miss\n"
              "  memo config [--json]           print the effective config and its origins\n"
              "  memo <subcommand> --help       help on one subcommand\n\n"
              "The words after -- are joined with spaces and run with /bin/sh -c in the package\n"

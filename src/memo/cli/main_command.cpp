@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "memo/cli/arguments.hpp"
+#include "memo/cli/explain_command.hpp"
 #include "memo/cli/help.hpp"
 #include "memo/config/loader.hpp"
 #include "memo/hash/package_key.hpp"
@@ -115,6 +116,7 @@ int main_command(int argc, const char* const* argv) {
   }
 
   if (args->subcommand == "hash") return print_key(*config, args->command(), *inputs, args->manifest);
+  if (args->subcommand == "explain") return explain(*config, args->command(), *inputs, args->json);
   return step::run_cached_step(*config, args->command(), *inputs);
 }
 

@@ -217,7 +217,8 @@ class Step {
     }
     std::string stored_what;
     if (config_.provider == "local-skip") {
-      auto recorded = skip_store_.record(package_path(), key_, config_.package_root, *files);
+      auto recorded =
+          skip_store_.record(package_path(), key_, config_.package_root, *files, manifest_);
       if (!recorded) {
         Log::warn("cannot record the key (" + recorded.error().message + "); nothing stored");
         return;
@@ -240,6 +241,9 @@ class Step {
         return;
       }
       stored_what = "stored " + count_of(files->size(), "file");
+      if (auto latest = store_.record_latest(package_path(), command_, key_); !latest) {
+        Log::verbose("could not record the latest key: " + latest.error().message);
+      }
     }
     report_.put_ms = storing.elapsed_ms();
     if (files->empty()) {

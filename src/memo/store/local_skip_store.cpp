@@ -44,10 +44,12 @@ StoreResult<bool> LocalSkipStore::is_current(const std::string& package, const s
 
 StoreResult<void> LocalSkipStore::record(const std::string& package, const std::string& key,
                                          const std::filesystem::path& package_root,
-                                         const std::vector<hash::WalkedFile>& outputs) {
+                                         const std::vector<hash::WalkedFile>& outputs,
+                                         const std::string& manifest) {
   nlohmann::json record;
   record["package"] = package;
   record["key"] = key;
+  record["manifest"] = manifest;
   record["outputs"] = nlohmann::json::array();
   for (const auto& output : outputs) {
     struct stat info {};
@@ -58,6 +60,17 @@ StoreResult<void> LocalSkipStore::record(const std::string& package, const std::
     return std::unexpected(store_error_from_errno(errno, written.error()));
   }
   return {};
+}
+
+std::optional<std::pair<std::string, std::string>> LocalSkipStore::last_record(
+    const std::string& package) const {
+  auto text = util::read_file(record_path(package));
+  if (!text) return std::nullopt;
+  auto record = nlohmann::json::parse(*text, nullptr, false);
+  if (!record.is_object() || !record.contains("key") || !record["key"].is_string()) {
+    return std::nullopt;
+  }
+  return std::pair{record["key"].get<std::string>(), record.value("manifest", std::string())};
 }
 
 }  // namespace memo::store

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,10 @@ class LocalSkipStore {
                                const std::filesystem::path& package_root) const;
   StoreResult<void> record(const std::string& package, const std::string& key,
                            const std::filesystem::path& package_root,
-                           const std::vector<hash::WalkedFile>& outputs);
+                           const std::vector<hash::WalkedFile>& outputs,
+                           const std::string& manifest = "");
+  // The key and manifest of the last record, for `memo explain`.
+  std::optional<std::pair<std::string, std::string>> last_record(const std::string& package) const;
 
  private:
   std::filesystem::path record_path(const std::string& package) const;

@@ -164,6 +164,25 @@ StoreResult<void> LocalStore::remove(const std::string& key) {
   return {};
 }
 
+fs::path LocalStore::latest_path(const std::string& package, const std::string& command) const {
+  return root_ / "latest" / util::sha256_hex(package + '\0' + command);
+}
+
+StoreResult<void> LocalStore::record_latest(const std::string& package, const std::string& command,
+                                            const std::string& key) {
+  if (auto written = util::write_file_atomically(latest_path(package, command), key); !written) {
+    return std::unexpected(io_error(errno, written.error()));
+  }
+  return {};
+}
+
+std::optional<std::string> LocalStore::latest(const std::string& package,
+                                              const std::string& command) const {
+  auto key = util::read_file(latest_path(package, command));
+  if (!key || !util::is_hex_digest(*key, 64)) return std::nullopt;
+  return *key;
+}
+
 std::expected<int, std::string> LocalStore::open_blob(const std::string& digest) const {
   if (!util::is_hex_digest(digest, 64)) return std::unexpected("bad blob digest");
   int fd = ::open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -35,11 +35,18 @@ class LocalStore {
 
   std::expected<int, std::string> open_blob(const std::string& digest) const;
 
+  // The newest key stored for a package and command, so `memo explain` finds what to compare
+  // with: latest/<sha256 of package and command>.
+  StoreResult<void> record_latest(const std::string& package, const std::string& command,
+                                  const std::string& key);
+  std::optional<std::string> latest(const std::string& package, const std::string& command) const;
+
   const fs::path& root() const { return root_; }
 
  private:
   fs::path entry_path(const std::string& key) const;
   fs::path blob_path(const std::string& digest) const;
+  fs::path latest_path(const std::string& package, const std::string& command) const;
 
   fs::path root_;
 };

@@ -64,7 +64,8 @@ std::expected<std::pair<std::vector<std::string>, std::string>, std::string> wor
     if (manifest->is_object() && manifest->contains("workspaces")) {
       const json& workspaces = (*manifest)["workspaces"];
       if (workspaces.is_array()) return std::pair{strings_of(workspaces), std::string("package.json")};
-      if (workspaces.is_object() && workspaces.contains("packages")) {
+      if (workspaces.is_object() && workspaces.contains("packages") &&
+          workspaces["packages"].is_array()) {
         return std::pair{strings_of(workspaces["packages"]), std::string("package.json")};
       }
       return std::unexpected((root / "package.json").string() +
@@ -74,6 +75,7 @@ std::expected<std::pair<std::vector<std::string>, std::string>, std::string> wor
   if (fs::exists(root / "lerna.json")) {
     auto lerna = read_json(root / "lerna.json");
     if (!lerna) return std::unexpected(lerna.error());
+    if (!lerna->is_object()) return std::unexpected((root / "lerna.json").string() + ": expected a JSON object");
     std::vector<std::string> globs = strings_of(lerna->value("packages", json::array()));
     if (globs.empty()) globs = {"packages/*"};  // lerna's default
     return std::pair{globs, std::string("lerna.json")};
@@ -152,12 +154,17 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
     auto rush = read_json(repo_root / "rush.json", true);
     if (!rush) return std::unexpected(rush.error());
     workspace.declared_by = "rush.json";
+    if (!rush->is_object()) {
+      return std::unexpected((repo_root / "rush.json").string() + ": expected a JSON object");
+    }
     for (const auto& project : rush->value("projects", json::array())) {
       if (project.is_object() && project.contains("projectFolder") &&
           project["projectFolder"].is_string()) {
-        folders.push_back(fs::path(project["projectFolder"].get<std::string>())
-                              .lexically_normal()
-                              .generic_string());
+        std::string folder = fs::path(project["projectFolder"].get<std::string>())
+                                 .lexically_normal()
+                                 .generic_string();
+        while (folder.size() > 1 && folder.ends_with("/")) folder.pop_back();
+        folders.push_back(folder);
       }
     }
   } else {
@@ -192,7 +199,9 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
       }
       for (const auto& glob : globs) {
         if (glob.starts_with("!")) continue;
-        auto single = hash::GlobSet::compile({glob});
+        std::string trimmed = glob;  // "apps/*/" names the folders "apps/*" matches
+        while (trimmed.ends_with("/")) trimmed.pop_back();
+        auto single = hash::GlobSet::compile({trimmed});
         bool matched = false;
         for (const auto& folder : folders) matched |= single && single->matches(folder);
         if (!matched) {
@@ -221,6 +230,9 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
     }
     WorkspacePackage package;
     package.folder = folder;
+    if (manifest->contains("name") && !(*manifest)["name"].is_string()) {
+      return std::unexpected(manifest_file.string() + ": \"name\" must be a string");
+    }
     package.name = manifest->value("name", "");
     if (package.name.empty()) {
       package.name = folder == "." ? repo_root.filename().string() : fs::path(folder).filename().string();

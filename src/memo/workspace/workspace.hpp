@@ -33,7 +33,7 @@ struct Workspace {
   std::vector<const WorkspacePackage*> transitive_dependencies(const WorkspacePackage& package,
                                                                std::vector<std::string>* cycle) const;
   // The internal dependencies of one package: declared names that are workspace packages and
-  // whose range does not point elsewhere (npm:, a URL, a path outside).
+  // whose range does not point elsewhere (an npm: alias, a URL, a git spec).
   std::vector<const WorkspacePackage*> direct_dependencies(const WorkspacePackage& package) const;
 };
 

@@ -1,0 +1,94 @@
+#include "memo/cli/explain_command.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "memo/hash/manifest_diff.hpp"
+#include "memo/hash/package_key.hpp"
+#include "memo/store/local_skip_store.hpp"
+#include "memo/store/local_store.hpp"
+#include "memo/util/log.hpp"
+
+namespace memo::cli {
+
+namespace {
+
+struct Previous {
+  std::string key;
+  std::string manifest;
+  std::string created;  // empty when unknown
+};
+
+std::optional<Previous> previous_manifest(const config::Config& config, const std::string& package,
+                                          const std::string& command) {
+  if (config.provider == "local-skip") {
+    auto record = store::LocalSkipStore(config.internal_cache_folder).last_record(package);
+    if (!record || record->second.empty()) return std::nullopt;
+    return Previous{record->first, record->second, ""};
+  }
+  store::LocalStore store(config.internal_cache_folder);
+  auto key = store.latest(package, command);
+  if (!key) return std::nullopt;
+  auto entry = store.get(*key);
+  if (!entry || !*entry) return std::nullopt;
+  return Previous{*key, (*entry)->manifest, (*entry)->created};
+}
+
+}  // namespace
+
+int explain(const config::Config& config, const std::string& command,
+            const step::KeyInputs& inputs, bool as_json) {
+  auto outputs = hash::GlobSet::compile(config.output_glob);
+  if (!outputs) {
+    util::Log::error("outputGlob: " + outputs.error());
+    return 2;
+  }
+  auto current = hash::compute_package_key(config, command, *outputs, inputs.nested_packages,
+                                           inputs.dependencies);
+  if (!current) {
+    util::Log::error("cannot compute the key: " + current.error());
+    return 1;
+  }
+  const std::string package = hash::package_path_in_repo(config);
+  auto previous = previous_manifest(config, package, command);
+  std::vector<hash::ManifestChange> changes;
+  if (previous) changes = hash::diff_manifests(previous->manifest, current->manifest);
+
+  if (as_json) {
+    nlohmann::json out{{"package", package},
+                       {"command", command},
+                       {"key", current->key},
+                       {"previousKey", previous ? nlohmann::json(previous->key) : nullptr},
+                       {"changes", nlohmann::json::array()}};
+    for (const auto& change : changes) {
+      nlohmann::json item{{"kind", change.kind}, {"change", change.change}};
+      if (!change.subject.empty()) item["subject"] = change.subject;
+      // Env values are digests at most, but even those stay out of the report.
+      if (change.kind != "env" && change.kind != "file" && change.kind != "root-file") {
+        item["before"] = change.before;
+        item["after"] = change.after;
+      }
+      out["changes"].push_back(item);
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+
+  const std::string key = current->key.substr(0, 12);
+  if (!previous) {
+    std::cout << "No entry yet for " << config.name << " with this command: the next run is a "
+              << "miss (key " << key << ").\n";
+    return 0;
+  }
+  if (previous->key == current->key) {
+    std::cout << "Nothing changed since entry " << key << ": the next run is a hit.\n";
+    return 0;
+  }
+  std::cout << "Key " << key << " differs from the newest entry " << previous->key.substr(0, 12)
+            << (previous->created.empty() ? "" : " (stored " + previous->created + ")") << ":\n";
+  for (const auto& change : changes) std::cout << "  " << hash::describe_change(change) << "\n";
+  return 0;
+}
+
+}  // namespace memo::cli
