@@ -39,6 +39,7 @@ TEST_F(MonorepoTest, InfoLineNamesHitOrMissTheKeyPrefixAndTheTime) {
   std::string prefix = key.out.substr(0, 12);
   auto miss = memo_run(kBuild);
   EXPECT_NE(miss.err.find("miss " + prefix + ", ran in "), std::string::npos) << miss.err;
+  fs::remove_all(package() / "lib");
   auto hit = memo_run(kBuild);
   EXPECT_NE(hit.err.find("hit " + prefix + ", restored "), std::string::npos) << hit.err;
   EXPECT_NE(hit.err.find("saved"), std::string::npos) << hit.err;

@@ -51,6 +51,10 @@ std::expected<Arguments, std::string> parse_arguments(int argc, const char* cons
       args.json = true;
       continue;
     }
+    if (word == "--force") {
+      args.force = true;
+      continue;
+    }
     if (word == "--manifest") {
       args.manifest = true;
       continue;

@@ -14,7 +14,8 @@ struct Arguments {
   bool help = false;
   bool version = false;
   bool json = false;
-  bool manifest = false;  // memo hash --manifest: the inputs instead of the key
+  bool manifest = false;
+  bool force = false;  // --force: run whatever the cache holds  // memo hash --manifest: the inputs instead of the key
   std::string cwd;
   config::Flags flags;
   std::vector<std::string> command_words;  // after "--"

@@ -81,7 +81,10 @@ std::string help_text(const std::string& subcommand) {
              "it runs and, when it exits 0, its outputs are stored. memo exits with the\n"
              "command's exit code, or 2 when a flag or a config file must be fixed (then\n"
              "nothing runs). A cache problem is a warning and the command runs uncached.\n\n") +
-         kCommonFlags + "  --version              print memo's version\n\n" + settings_text();
+         kCommonFlags +
+         "  --force                run the command whatever the cache holds (and store it)\n"
+         "  --version              print memo's version\n\n" +
+         settings_text();
 }
 
 }  // namespace memo::cli

@@ -117,7 +117,7 @@ int main_command(int argc, const char* const* argv) {
 
   if (args->subcommand == "hash") return print_key(*config, args->command(), *inputs, args->manifest);
   if (args->subcommand == "explain") return explain(*config, args->command(), *inputs, args->json);
-  return step::run_cached_step(*config, args->command(), *inputs);
+  return step::run_cached_step(*config, args->command(), *inputs, {.force = args->force});
 }
 
 }  // namespace memo::cli

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <set>
 
 #include "memo/archive/restore.hpp"
 #include "memo/exec/subprocess.hpp"
@@ -11,6 +12,7 @@
 #include "memo/step/performance_log.hpp"
 #include "memo/store/local_skip_store.hpp"
 #include "memo/store/local_store.hpp"
+#include "memo/store/output_state.hpp"
 #include "memo/util/log.hpp"
 #include "memo/util/stopwatch.hpp"
 
@@ -46,12 +48,15 @@ std::string now_utc() {
 
 class Step {
  public:
-  Step(const config::Config& config, const std::string& command, const KeyInputs& inputs)
+  Step(const config::Config& config, const std::string& command, const KeyInputs& inputs,
+       const StepOptions& options)
       : config_(config),
         command_(command),
         inputs_(inputs),
+        options_(options),
         store_(config.internal_cache_folder),
-        skip_store_(config.internal_cache_folder) {
+        skip_store_(config.internal_cache_folder),
+        state_(config.internal_cache_folder) {
     report_.name = config.name;
     report_.provider = config.provider;
     report_.mode = std::string(config::mode_name(config.mode));
@@ -81,7 +86,11 @@ class Step {
     Log::verbose("key " + key_ + " from " + std::to_string(key->file_count) + " files in " +
                  seconds(report_.hash_ms));
 
-    if (config_.mode != Mode::WriteOnly && try_hit()) return finish(0);
+    if (options_.force) {
+      Log::verbose("--force: the command runs whatever the cache holds");
+    } else if (config_.mode != Mode::WriteOnly && try_hit()) {
+      return finish(0);
+    }
 
     clear_outputs_if_asked();
     int exit_code = run_command();
@@ -148,6 +157,17 @@ class Step {
   }
 
   bool try_local_hit() {
+    // Outputs memo left for this very key and that nobody touched: nothing to do at all.
+    std::optional<std::set<std::string>> only_these;
+    if (!config_.clear_output) {
+      if (auto changed = state_.changed_outputs(package_path(), key_, config_.package_root)) {
+        if (changed->empty()) {
+          Log::info(label() + "hit " + short_key() + ", outputs intact, nothing to restore");
+          return true;
+        }
+        only_these = std::set<std::string>(changed->begin(), changed->end());
+      }
+    }
     auto found = store_.get(key_);
     if (!found) {
       Log::warn("cache entry unreadable (" + found.error().message + "); running the command");
@@ -158,9 +178,14 @@ class Step {
     if (!*found) return false;
     const store::Entry& entry = **found;
     clear_outputs_if_asked();
+    // Restore only the outputs that changed since memo left them, when it knows which.
+    std::vector<archive::OutputFile> to_restore;
+    for (const auto& output : entry.outputs) {
+      if (!only_these || only_these->contains(output.path)) to_restore.push_back(output);
+    }
     util::Stopwatch restoring;
     auto restored = archive::restore_outputs(
-        config_.package_root, entry.outputs,
+        config_.package_root, to_restore,
         [this](const std::string& digest) { return store_.open_blob(digest); });
     if (!restored) {
       Log::warn("cannot restore entry " + short_key() + " (" + restored.error() +
@@ -186,10 +211,18 @@ class Step {
       Log::warn("hit " + short_key() + " restores nothing: outputGlob matched no file when it "
                 "was stored " + kNoOutputsHint);
     }
-    Log::info(label() + "hit " + short_key() + ", restored " +
-              count_of(restored->files + restored->symlinks, "file") + " in " +
+    remember_outputs(entry.outputs);
+    std::string how_many = count_of(restored->files + restored->symlinks, "file");
+    if (only_these) how_many += " of " + std::to_string(entry.outputs.size()) + " (the others were intact)";
+    Log::info(label() + "hit " + short_key() + ", restored " + how_many + " in " +
               seconds(restoring.elapsed_ms()) + ", saved " + seconds(entry.command_ms));
     return true;
+  }
+
+  void remember_outputs(const std::vector<archive::OutputFile>& outputs) {
+    if (auto saved = state_.save(package_path(), key_, config_.package_root, outputs); !saved) {
+      Log::verbose("could not record the outputs' state: " + saved.error().message);
+    }
   }
 
   void drop_entry() {
@@ -234,6 +267,7 @@ class Step {
       entry.created = now_utc();
       entry.command_ms = report_.build_ms;
       auto stored = store_.put(std::move(entry), config_.package_root, *files);
+      if (stored) remember_outputs(stored->outputs);
       if (!stored) {
         Log::warn("cannot store the outputs (" + stored.error().message + ")");
         Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) +
@@ -257,8 +291,10 @@ class Step {
   const config::Config& config_;
   const std::string& command_;
   const KeyInputs& inputs_;
+  const StepOptions& options_;
   store::LocalStore store_;
   store::LocalSkipStore skip_store_;
+  store::OutputState state_;
   hash::GlobSet outputs_;
   std::string key_;
   std::string manifest_;
@@ -269,8 +305,8 @@ class Step {
 }  // namespace
 
 int run_cached_step(const config::Config& config, const std::string& command,
-                    const KeyInputs& inputs) {
-  return Step(config, command, inputs).run();
+                    const KeyInputs& inputs, const StepOptions& options) {
+  return Step(config, command, inputs, options).run();
 }
 
 }  // namespace memo::step

@@ -12,9 +12,15 @@ namespace memo::step {
 //   READ_ONLY   key -> fetch -> hit: restore | miss: run, never store
 //   WRITE_ONLY  key -> run, store when it exits 0 (never fetch)
 //   PASS        run
+// A hit whose outputs memo left in place for the same key and that are untouched does nothing;
+// outputs that changed or went missing, and only those, are restored.
 // Returns the command's exit code (0 on a hit). A cache problem is one warning and the command
 // runs uncached; it never changes the build's result.
+struct StepOptions {
+  bool force = false;  // run the command whatever the cache holds (and store unless the mode forbids)
+};
+
 int run_cached_step(const config::Config& config, const std::string& command,
-                    const KeyInputs& inputs);
+                    const KeyInputs& inputs, const StepOptions& options = {});
 
 }  // namespace memo::step

@@ -1,0 +1,117 @@
+#include "memo/store/output_state.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
+#include "memo/util/parallel.hpp"
+
+namespace memo::store {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::int64_t nanoseconds(const struct timespec& time) {
+  return static_cast<std::int64_t>(time.tv_sec) * 1000000000 + time.tv_nsec;
+}
+
+bool same_stat(const OutputState::Output& output, const struct stat& info) {
+  return output.mtime_ns == nanoseconds(info.st_mtim) &&
+         output.ctime_ns == nanoseconds(info.st_ctim) && output.inode == info.st_ino &&
+         (output.file.type == archive::OutputFile::Type::Symlink
+              ? S_ISLNK(info.st_mode)
+              : S_ISREG(info.st_mode) && static_cast<std::uint64_t>(info.st_size) == output.file.size &&
+                    (info.st_mode & 0777) == output.file.mode);
+}
+
+// Whether the file at `path` still holds exactly what the record says, read in full.
+bool content_matches(const fs::path& path, const archive::OutputFile& file) {
+  if (file.type == archive::OutputFile::Type::Symlink) {
+    std::error_code error;
+    return fs::is_symlink(fs::symlink_status(path, error)) &&
+           fs::read_symlink(path, error).string() == file.link_target && !error;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat info {};
+  bool matches = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
+                 (info.st_mode & 0777) == file.mode &&
+                 static_cast<std::uint64_t>(info.st_size) == file.size;
+  if (matches) {
+    auto bytes = util::read_open_file(fd, path.string());
+    matches = bytes && util::sha256_hex(*bytes) == file.digest;
+  }
+  ::close(fd);
+  return matches;
+}
+
+}  // namespace
+
+OutputState::OutputState(fs::path store_root) : root_(std::move(store_root)) {}
+
+fs::path OutputState::path_for(const std::string& package) const {
+  return root_ / "state" / (util::sha256_hex(package) + ".json");
+}
+
+StoreResult<void> OutputState::save(const std::string& package, const std::string& key,
+                                    const fs::path& package_root,
+                                    const std::vector<archive::OutputFile>& outputs) const {
+  nlohmann::json record{{"package", package}, {"key", key}, {"outputs", nlohmann::json::array()}};
+  for (const auto& output : outputs) {
+    struct stat info {};
+    if (::lstat((package_root / output.path).c_str(), &info) != 0) continue;
+    nlohmann::json item = archive::to_json(output);
+    item["mtimeNs"] = nanoseconds(info.st_mtim);
+    item["ctimeNs"] = nanoseconds(info.st_ctim);
+    item["inode"] = static_cast<std::uint64_t>(info.st_ino);
+    record["outputs"].push_back(item);
+  }
+  if (auto written = util::write_file_atomically(path_for(package), record.dump()); !written) {
+    return std::unexpected(store_error_from_errno(errno, written.error()));
+  }
+  return {};
+}
+
+std::optional<std::vector<std::string>> OutputState::changed_outputs(
+    const std::string& package, const std::string& key, const fs::path& package_root) const {
+  auto text = util::read_file(path_for(package));
+  if (!text) return std::nullopt;
+  auto record = nlohmann::json::parse(*text, nullptr, false);
+  // An entry without outputs goes the long way, which says that it restores nothing.
+  if (!record.is_object() || record.value("key", "") != key || !record.contains("outputs") ||
+      !record["outputs"].is_array() || record["outputs"].empty()) {
+    return std::nullopt;
+  }
+  std::vector<Output> outputs;
+  for (const auto& item : record["outputs"]) {
+    auto file = archive::output_file_from_json(item);
+    if (!file || !item.contains("mtimeNs") || !item.contains("ctimeNs") || !item.contains("inode")) {
+      return std::nullopt;
+    }
+    outputs.push_back({std::move(*file), item["mtimeNs"].get<std::int64_t>(),
+                       item["ctimeNs"].get<std::int64_t>(), item["inode"].get<std::uint64_t>()});
+  }
+  std::vector<char> changed(outputs.size(), 0);
+  util::parallel_for(outputs.size(), [&](std::size_t i) {
+    fs::path path = package_root / outputs[i].file.path;
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0) {
+      changed[i] = 1;
+    } else if (!same_stat(outputs[i], info)) {
+      changed[i] = !content_matches(path, outputs[i].file);  // touched, maybe not changed
+    }
+  });
+  std::vector<std::string> paths;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (changed[i]) paths.push_back(outputs[i].file.path);
+  }
+  return paths;
+}
+
+}  // namespace memo::store

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memo/archive/output_file.hpp"
+#include "memo/store/store_error.hpp"
+
+namespace memo::store {
+
+// What memo last left in a package's output folders: the key, and every output with its digest
+// and the stat data it had right after memo restored or stored it. On the next run with the
+// same key, outputs whose stat data still match are intact without being read; others are
+// re-hashed, and only those that really changed (or went missing) are restored again, so
+// untouched files keep their timestamps. Kept in state/<sha256 of the package>.
+class OutputState {
+ public:
+  struct Output {
+    archive::OutputFile file;
+    std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    std::uint64_t inode = 0;
+  };
+
+  explicit OutputState(std::filesystem::path store_root);
+
+  // Records `outputs` as they are now on disk under `package_root`.
+  StoreResult<void> save(const std::string& package, const std::string& key,
+                         const std::filesystem::path& package_root,
+                         const std::vector<archive::OutputFile>& outputs) const;
+
+  // The paths of the recorded outputs that are no longer as memo left them, or nullopt when
+  // the record is for another key (or there is none, or it cannot be read).
+  std::optional<std::vector<std::string>> changed_outputs(
+      const std::string& package, const std::string& key,
+      const std::filesystem::path& package_root) const;
+
+ private:
+  std::filesystem::path path_for(const std::string& package) const;
+  std::filesystem::path root_;
+};
+
+}  // namespace memo::store
