@@ -96,15 +96,15 @@ TEST_F(MonorepoTest, IdenticalOutputsAreStoredOnce) {
 }
 
 TEST_F(MonorepoTest, ManyMemoProcessesShareOneStore) {
-  // Eight concurrent runs of the same step: every one succeeds, and the store stays readable.
+  // Eight concurrent runs of the same step (whose command writes its output atomically, so
+  // the runs do not tear each other's files): every one succeeds, the store stays readable.
+  const std::string build = "mkdir -p lib && cp src/index.ts lib/.t$$ && mv lib/.t$$ lib/index.js";
   std::string script;
-  for (int i = 0; i < 8; ++i) {
-    script += std::string(MEMO_BINARY) + " -- 'mkdir -p lib && cp src/index.ts lib/index.js' & ";
-  }
+  for (int i = 0; i < 8; ++i) script += std::string(MEMO_BINARY) + " -- '" + build + "' & ";
   script += "wait";
   ASSERT_EQ(run_shell(script, package()), 0);
   fs::remove_all(package() / "lib");
-  auto hit = memo_run("mkdir -p lib && cp src/index.ts lib/index.js");
+  auto hit = memo_run(build);
   EXPECT_NE(hit.err.find("hit"), std::string::npos) << hit.err;
   EXPECT_EQ(read("packages/a/lib/index.js"), "export const a = 1;\n");
   for (auto& file : fs::recursive_directory_iterator(store())) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <unordered_set>
 #include <cerrno>
 
 #include "memo/util/files.hpp"
@@ -20,13 +21,18 @@ struct Walker {
   std::vector<WalkedFile> files;
   std::string error;
   GitignoreRules gitignore;
+  std::unordered_set<std::string> skipped;  // skip_folders below the root, relative to it
 
-  bool skipped_folder(const std::string& relative) const {
+  void prepare() {
     for (const auto& folder : options.skip_folders) {
-      if (root / relative == folder) return true;
+      std::string relative = folder.lexically_relative(root).generic_string();
+      if (!relative.empty() && relative != "." && !relative.starts_with("..")) {
+        skipped.insert(relative);
+      }
     }
-    return false;
   }
+
+  bool skipped_folder(const std::string& relative) const { return skipped.contains(relative); }
 
   void consider_file(const std::string& relative, bool is_symlink) {
     if (options.gitignore && gitignore.is_ignored(relative, false)) return;
@@ -92,7 +98,8 @@ std::expected<std::vector<WalkedFile>, std::string> walk_files(const fs::path& r
                                                                const WalkOptions& options) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
-  Walker walker{root, options, {}, {}, options.gitignore ? *options.gitignore : GitignoreRules{}};
+  Walker walker{root, options, {}, {}, options.gitignore ? *options.gitignore : GitignoreRules{}, {}};
+  walker.prepare();
   if (!walker.walk(fd, "")) return std::unexpected(walker.error);
   std::sort(walker.files.begin(), walker.files.end(),
             [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
