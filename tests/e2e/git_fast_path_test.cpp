@@ -16,16 +16,21 @@ class GitFastPath : public MonorepoTest {
  protected:
   // Runs `script` in the repo with git isolated from the caller's configuration.
   void git(const std::string& script) const {
-    ASSERT_EQ(run_shell("export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && " + script,
-                        repo()),
-              0)
+    ASSERT_EQ(
+        run_shell("export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null && " + script, repo()),
+        0)
         << script;
   }
   void commit_all() const {
     git("git add -A && git -c user.name=t -c user.email=t@t commit -qm c");
   }
-  // Dates the index 5 s ahead, so no entry is racy and the index vouches for every clean file.
-  void settle() const { git("touch -d '+5 seconds' .git/index"); }
+  // Dates the index a little after the files git just recorded, so no entry is racy (changed in
+  // the instant the index was written) and the index vouches for every clean file. Not into the
+  // future: git itself compares whole seconds and would then miss changes made meanwhile.
+  void settle() const {
+    ::usleep(20'000);
+    git("touch .git/index");
+  }
 
   std::string key() const {
     auto run = memo({"hash", "--", "x"});
@@ -73,9 +78,9 @@ TEST_F(GitFastPath, KeyIsTheSameWithAndWithoutTheIndex) {
   EXPECT_EQ(key(), base);
   EXPECT_EQ(key_without_git(), base);
 
-  // (b) Every file touched: stat data no longer matches, so memo reads them.
-  ::usleep(20'000);
-  git("find packages -exec touch -h {} +");
+  // (b) Every file touched: stat data no longer matches, so memo reads them. (To another
+  // second: git compares whole seconds, and would not refresh the entries otherwise.)
+  git("find packages -exec touch -h -d '2001-02-03 04:05:06' {} +");
   for (const auto& path : committed) ASSERT_FALSE(index_vouches_for(path)) << path;
   EXPECT_EQ(key(), base);
   git("git update-index -q --refresh");
@@ -154,7 +159,8 @@ TEST_F(GitFastPath, IgnoredFilesNeverCount) {
 // the filter, reads every file, and the keys agree again.
 TEST_F(GitFastPath, TheIndexIsReallyUsed) {
   write("packages/a/src/crlf.ts", "a\r\nb\r\n");
-  git("git -c core.autocrlf=true add -A && git -c user.name=t -c user.email=t@t commit -qm c");
+  git("git -c core.autocrlf=true add -A && "
+      "git -c core.autocrlf=true -c user.name=t -c user.email=t@t commit -qm c");
   settle();
   ASSERT_TRUE(index_vouches_for("packages/a/src/crlf.ts"));
   EXPECT_NE(key(), key_without_git());

@@ -44,8 +44,7 @@ int explain(const config::Config& config, const std::string& command,
     util::Log::error("outputGlob: " + outputs.error());
     return 2;
   }
-  auto current = hash::compute_package_key(config, command, *outputs, inputs.nested_packages,
-                                           inputs.dependencies);
+  auto current = step::compute_key(config, command, *outputs, inputs);
   if (!current) {
     util::Log::error("cannot compute the key: " + current.error());
     return 1;

@@ -52,8 +52,7 @@ int print_key(const config::Config& config, const std::string& command,
               const step::KeyInputs& inputs, bool manifest) {
   auto outputs = hash::GlobSet::compile(config.output_glob);
   if (!outputs) return usage_error("outputGlob: " + outputs.error());
-  auto key = hash::compute_package_key(config, command, *outputs, inputs.nested_packages,
-                                       inputs.dependencies);
+  auto key = step::compute_key(config, command, *outputs, inputs);
   if (!key) {
     Log::error("cannot compute the key: " + key.error());
     return 1;
@@ -109,6 +108,7 @@ int main_command(int argc, const char* const* argv) {
   for (const auto& warning : workspace->warnings) Log::warn(warning);
   auto inputs = step::resolve_key_inputs(*config, *workspace);
   if (!inputs) return usage_error(inputs.error());
+  for (const auto& warning : inputs->warnings) Log::warn(warning);
   if (!inputs->cycle.empty()) {
     std::string cycle;
     for (const auto& name : inputs->cycle) cycle += (cycle.empty() ? "" : " -> ") + name;

@@ -57,10 +57,10 @@ std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::str
 namespace {
 
 std::optional<FileDigest> digest_from_index(int dir_fd, const WalkedFile& file,
-                                            const IndexShortcut& shortcut) {
+                                            const GitIndex& index, std::int64_t entry) {
   struct stat info {};
   if (::fstatat(dir_fd, file.path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
-  auto blob_id = shortcut.index->unchanged_blob_id(shortcut.prefix + file.path, info);
+  auto blob_id = index.unchanged_blob_id_at(entry, info);
   if (!blob_id) return std::nullopt;
   const char* mode = S_ISLNK(info.st_mode) ? "120000" : (info.st_mode & S_IXUSR) ? "100755"
                                                                                   : "100644";
@@ -75,13 +75,20 @@ std::expected<std::vector<FileDigest>, std::string> digest_files(
   int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
   std::vector<FileDigest> digests(files.size());
+  std::vector<std::int64_t> entries;
+  if (shortcut.index) {
+    std::vector<std::string_view> paths;
+    paths.reserve(files.size());
+    for (const auto& file : files) paths.push_back(file.path);
+    entries = shortcut.index->locate(shortcut.prefix, paths);
+  }
   std::atomic<bool> failed{false};
   std::string first_error;
   std::mutex error_mutex;
   util::parallel_for(files.size(), [&](std::size_t i) {
     if (failed) return;
-    if (shortcut.index) {
-      if (auto known = digest_from_index(root_fd, files[i], shortcut)) {
+    if (shortcut.index && entries[i] >= 0) {
+      if (auto known = digest_from_index(root_fd, files[i], *shortcut.index, entries[i])) {
         digests[i] = std::move(*known);
         return;
       }

@@ -1,8 +1,13 @@
 #include "memo/hash/git_index.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <unordered_set>
 
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
@@ -42,11 +47,29 @@ std::optional<std::pair<fs::path, fs::path>> find_git_dir(const fs::path& folder
 // Filters make git's blob ids differ from the bytes on disk; memo then reads every file.
 bool repo_filters_content(const fs::path& work_tree, const fs::path& git_dir) {
   if (fs::exists(work_tree / ".gitattributes")) return true;
-  if (auto info = util::read_file(git_dir / "info" / "attributes"); info && !info->empty()) {
+  // A worktree's git folder names the main one ("commondir"), which holds config and info/.
+  fs::path common_dir = git_dir;
+  if (auto common = util::read_file(git_dir / "commondir")) {
+    while (!common->empty() && (common->back() == '\n' || common->back() == '\r')) {
+      common->pop_back();
+    }
+    if (!common->empty()) {
+      common_dir = fs::path(*common).is_absolute() ? fs::path(*common) : git_dir / *common;
+    }
+  }
+  if (auto info = util::read_file(common_dir / "info" / "attributes"); info && !info->empty()) {
     return true;
   }
-  auto config = util::read_file(git_dir / "config");
-  if (config) {
+  // The user's and the system's git config can set core.autocrlf too.
+  std::vector<fs::path> configs{common_dir / "config", git_dir / "config.worktree", "/etc/gitconfig"};
+  if (const char* home = std::getenv("HOME")) {
+    configs.push_back(fs::path(home) / ".gitconfig");
+    configs.push_back(fs::path(home) / ".config" / "git" / "config");
+  }
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME")) configs.push_back(fs::path(xdg) / "git" / "config");
+  for (const fs::path& file : configs) {
+    auto config = util::read_file(file);
+    if (!config) continue;
     std::string lower = *config;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower.find("autocrlf") != std::string::npos) return true;
@@ -56,22 +79,46 @@ bool repo_filters_content(const fs::path& work_tree, const fs::path& git_dir) {
 
 }  // namespace
 
-std::optional<GitIndex> GitIndex::load_for(const fs::path& folder) {
+std::optional<GitIndex> GitIndex::load_for(const fs::path& folder,
+                                           const std::vector<fs::path>& folders) {
   auto found = find_git_dir(folder);
   if (!found) return std::nullopt;
   auto [work_tree, git_dir] = *found;
   if (repo_filters_content(work_tree, git_dir)) return std::nullopt;
+  std::vector<std::string> prefixes;
+  bool whole_tree = false;
+  for (const auto& wanted : folders) {
+    std::string prefix = wanted.lexically_relative(work_tree).generic_string();
+    if (prefix.starts_with("..") || prefix.empty()) continue;
+    if (prefix == ".") whole_tree = true;
+    prefixes.push_back(prefix + "/");
+  }
+  if (whole_tree) prefixes.clear();
+  if (!folders.empty() && prefixes.empty() && !whole_tree) return std::nullopt;  // none inside
+  // Mapped, not read: a big repo's index is megabytes, and only parts of it are kept.
   fs::path index_file = git_dir / "index";
+  int fd = ::open(index_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
   struct stat info {};
-  if (::stat(index_file.c_str(), &info) != 0) return std::nullopt;
-  auto bytes = util::read_file(index_file);
-  if (!bytes) return std::nullopt;
-  auto index = parse(*bytes, info.st_mtim);
-  if (index) index->work_tree_ = work_tree;
+  if (::fstat(fd, &info) != 0 || info.st_size <= 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  void* mapped = ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (mapped == MAP_FAILED) return std::nullopt;
+  auto index = parse(std::string_view(static_cast<const char*>(mapped),
+                                      static_cast<std::size_t>(info.st_size)),
+                     info.st_mtim, prefixes);
+  ::munmap(mapped, static_cast<std::size_t>(info.st_size));
+  // .gitattributes files below the top filter the files under them as well.
+  if (!index || index->has_gitattributes_) return std::nullopt;
+  index->work_tree_ = work_tree;
   return index;
 }
 
-std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct timespec& index_mtime) {
+std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct timespec& index_mtime,
+                                        const std::vector<std::string>& prefixes) {
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t size = bytes.size();
   if (size < 12 + 20 || std::memcmp(data, "DIRC", 4) != 0) return std::nullopt;
@@ -88,8 +135,21 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
 
   GitIndex index;
   index.index_mtime_ = index_mtime;
-  index.entries_.reserve(count);
-  index.paths_.reserve(count);
+  if (prefixes.empty()) {
+    index.entries_.reserve(count);
+    index.path_spans_.reserve(count);
+  }
+  // Each folder above a path is looked up, rather than each prefix tried: paths are shallow,
+  // prefixes can be many.
+  const std::unordered_set<std::string_view> prefix_set(prefixes.begin(), prefixes.end());
+  auto wanted = [&prefix_set](std::string_view path) {
+    if (prefix_set.empty()) return true;
+    for (std::size_t slash = path.find('/'); slash != std::string_view::npos;
+         slash = path.find('/', slash + 1)) {
+      if (prefix_set.contains(path.substr(0, slash + 1))) return true;
+    }
+    return false;
+  };
   std::size_t pos = 12;
   const std::size_t end = size - 20;
   std::string previous_path;
@@ -120,7 +180,8 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
       skip_or_intent = extra & (0x4000 | 0x2000);  // skip-worktree, intent-to-add
       cursor += 2;
     }
-    std::string path;
+    std::string_view path;
+    std::string v4_path;
     if (version == 4) {
       // Prefix compression: a varint of bytes to drop from the previous path, then a suffix.
       std::size_t drop = 0;
@@ -136,35 +197,77 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
       const void* nul = std::memchr(data + cursor, 0, end - cursor);
       if (!nul) return std::nullopt;
       std::size_t length = static_cast<const unsigned char*>(nul) - (data + cursor);
-      path = previous_path.substr(0, previous_path.size() - drop) +
-             std::string(bytes.substr(cursor, length));
+      v4_path.assign(previous_path, 0, previous_path.size() - drop);
+      v4_path.append(bytes.substr(cursor, length));
+      path = v4_path;
       pos = cursor + length + 1;
     } else {
       const void* nul = std::memchr(data + cursor, 0, end - cursor);
       if (!nul) return std::nullopt;
       std::size_t length = static_cast<const unsigned char*>(nul) - (data + cursor);
-      path = std::string(bytes.substr(cursor, length));
+      path = bytes.substr(cursor, length);
       // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
       std::size_t entry_length = (cursor - pos) + length;
       pos += (entry_length + 8) & ~std::size_t{7};
     }
-    entry.trusted = stage == 0 && !assume_valid && !skip_or_intent;
-    previous_path = path;
-    index.entries_.push_back(entry);
-    index.paths_.push_back(std::move(path));
-  }
-  index.by_path_.reserve(count);
-  for (std::size_t i = 0; i < index.paths_.size(); ++i) {
-    if (index.entries_[i].trusted) index.by_path_.emplace(index.paths_[i], i);
+    if (path == ".gitattributes" || path.ends_with("/.gitattributes")) {
+      index.has_gitattributes_ = true;
+    }
+    if (wanted(path)) {
+      entry.trusted = stage == 0 && !assume_valid && !skip_or_intent;
+      index.entries_.push_back(entry);
+      index.path_spans_.emplace_back(static_cast<std::uint32_t>(index.path_arena_.size()),
+                                     static_cast<std::uint32_t>(path.size()));
+      index.path_arena_.append(path);
+    }
+    if (version == 4) previous_path = std::move(v4_path);
   }
   return index;
 }
 
-std::optional<std::string> GitIndex::unchanged_blob_id(std::string_view path,
+std::optional<std::string> GitIndex::unchanged_blob_id(std::string_view wanted,
                                                        const struct stat& info) const {
-  auto found = by_path_.find(path);
-  if (found == by_path_.end()) return std::nullopt;
-  const Entry& entry = entries_[found->second];
+  // Entries are sorted by path: binary search.
+  std::size_t low = 0, high = entries_.size();
+  while (low < high) {
+    std::size_t middle = (low + high) / 2;
+    if (path(middle) < wanted) low = middle + 1;
+    else high = middle;
+  }
+  if (low == entries_.size() || path(low) != wanted) return std::nullopt;
+  return unchanged_blob_id_at(static_cast<std::int64_t>(low), info);
+}
+
+std::vector<std::int64_t> GitIndex::locate(std::string_view prefix,
+                                           const std::vector<std::string_view>& paths) const {
+  std::vector<std::int64_t> found(paths.size(), -1);
+  std::size_t low = 0, high = entries_.size();
+  while (low < high) {  // the first entry at or after the prefix
+    std::size_t middle = (low + high) / 2;
+    if (path(middle) < prefix) low = middle + 1;
+    else high = middle;
+  }
+  std::size_t entry = low;
+  for (std::size_t i = 0; i < paths.size() && entry < entries_.size(); ++i) {
+    // Compare "<prefix><path>" with the entry without building the string.
+    auto compare = [&](std::size_t e) {
+      std::string_view candidate = path(e);
+      if (!candidate.starts_with(prefix)) return candidate < prefix ? -1 : 1;
+      int order = candidate.substr(prefix.size()).compare(paths[i]);
+      return order < 0 ? -1 : order > 0 ? 1 : 0;
+    };
+    int order = 0;
+    while (entry < entries_.size() && (order = compare(entry)) < 0) ++entry;
+    if (entry < entries_.size() && order == 0) found[i] = static_cast<std::int64_t>(entry);
+  }
+  return found;
+}
+
+std::optional<std::string> GitIndex::unchanged_blob_id_at(std::int64_t index,
+                                                          const struct stat& info) const {
+  if (index < 0 || static_cast<std::size_t>(index) >= entries_.size()) return std::nullopt;
+  const Entry& entry = entries_[static_cast<std::size_t>(index)];
+  if (!entry.trusted) return std::nullopt;
   const auto u32 = [](auto value) { return static_cast<std::uint32_t>(value); };
   if (entry.mtime_s != u32(info.st_mtim.tv_sec) || entry.mtime_ns != u32(info.st_mtim.tv_nsec) ||
       entry.ctime_s != u32(info.st_ctim.tv_sec) || entry.ctime_ns != u32(info.st_ctim.tv_nsec) ||
@@ -179,6 +282,12 @@ std::optional<std::string> GitIndex::unchanged_blob_id(std::string_view path,
                                ((entry.mode & 0100) != 0) != ((info.st_mode & S_IXUSR) != 0))) {
     return std::nullopt;
   }
+  // Size 0 is how git marks ("smudges") an entry it found racily clean but changed: unchanged
+  // only if its blob is the empty one.
+  static constexpr unsigned char kEmptyBlob[20] = {0xe6, 0x9d, 0xe2, 0x9b, 0xb2, 0xd1, 0xd6,
+                                                   0x43, 0x4b, 0x8b, 0x29, 0xae, 0x77, 0x5a,
+                                                   0xd8, 0xc2, 0xe4, 0x8c, 0x53, 0x91};
+  if (entry.size == 0 && std::memcmp(entry.sha1, kEmptyBlob, 20) != 0) return std::nullopt;
   // Racy: changed in the same instant the index was written, so stat data cannot tell.
   if (entry.mtime_s > u32(index_mtime_.tv_sec) ||
       (entry.mtime_s == u32(index_mtime_.tv_sec) && entry.mtime_ns >= u32(index_mtime_.tv_nsec))) {

@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace memo::hash {
@@ -21,13 +20,25 @@ class GitIndex {
   // The index of the git work tree holding `folder`, or nullopt when there is none, it cannot
   // be read, or its format is one this code does not know. Repos whose files git filters
   // (core.autocrlf, .gitattributes) get nullopt too: their index ids are not the bytes' ids.
-  static std::optional<GitIndex> load_for(const std::filesystem::path& folder);
-  // Parses index bytes; `index_mtime` is the index file's modification time.
-  static std::optional<GitIndex> parse(std::string_view bytes, const struct timespec& index_mtime);
+  // Only entries below `folders` (absolute) are kept, so a big repo's index costs little
+  // memory when a few packages are hashed; empty keeps every entry.
+  static std::optional<GitIndex> load_for(const std::filesystem::path& folder,
+                                          const std::vector<std::filesystem::path>& folders = {});
+  // Parses index bytes; `index_mtime` is the index file's modification time. `prefixes`
+  // ("packages/a/", relative to the work tree) choose the entries kept; empty keeps all.
+  static std::optional<GitIndex> parse(std::string_view bytes, const struct timespec& index_mtime,
+                                       const std::vector<std::string>& prefixes = {});
 
   // The blob id git holds for `path` (relative to the work tree) when `info` (an lstat of it)
   // says the file is unchanged since git recorded it; nullopt otherwise.
   std::optional<std::string> unchanged_blob_id(std::string_view path, const struct stat& info) const;
+
+  // The entry of each of `paths` (sorted, relative to the folder `prefix` names, e.g.
+  // "packages/a/"), or -1: one merge over the index's sorted entries, no lookups.
+  std::vector<std::int64_t> locate(std::string_view prefix,
+                                   const std::vector<std::string_view>& paths) const;
+  // As unchanged_blob_id, for an entry found by locate().
+  std::optional<std::string> unchanged_blob_id_at(std::int64_t entry, const struct stat& info) const;
 
   const std::filesystem::path& work_tree() const { return work_tree_; }
   std::size_t size() const { return entries_.size(); }
@@ -40,9 +51,14 @@ class GitIndex {
   };
   std::filesystem::path work_tree_;
   std::vector<Entry> entries_;
-  std::vector<std::string> paths_;
-  std::unordered_map<std::string_view, std::size_t> by_path_;
+  // Every kept path, back to back in one string (a big repo has 100,000 of them).
+  std::string path_arena_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> path_spans_;  // offset, length
+  std::string_view path(std::size_t i) const {
+    return std::string_view(path_arena_).substr(path_spans_[i].first, path_spans_[i].second);
+  }
   struct timespec index_mtime_ {};
+  bool has_gitattributes_ = false;  // any path, kept or not
 };
 
 }  // namespace memo::hash

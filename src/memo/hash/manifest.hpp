@@ -22,8 +22,11 @@ std::string quote_field(std::string_view field);
 class KeyManifest {
  public:
   void add(std::string_view kind, std::initializer_list<std::string_view> fields);
-  std::string text() const;
-  std::string key() const;
+  // Takes every line of `other` (a part built on another thread).
+  void append(KeyManifest&& other);
+  // Sorts the lines in place the first time: call it once the manifest is complete.
+  std::string text();
+  std::string key();
 
  private:
   std::vector<std::string> lines_;

@@ -7,6 +7,7 @@
 #include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/parallel.hpp"
 
 namespace memo::hash {
 
@@ -90,7 +91,8 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
 
 std::expected<PackageKey, std::string> compute_package_key(
     const config::Config& config, const std::string& command, const GlobSet& outputs,
-    const std::vector<fs::path>& nested_packages, const std::vector<PackageSources>& dependencies) {
+    const std::vector<fs::path>& nested_packages, const std::vector<PackageSources>& dependencies,
+    const ExternalPackages& external) {
   (void)outputs;  // the package's outputs are excluded through config.output_glob
   KeyManifest manifest;
   PackageKey result;
@@ -107,7 +109,10 @@ std::expected<PackageKey, std::string> compute_package_key(
   }
 
   // git's index, when there is one, spares reading the files it knows are unchanged.
-  const std::optional<GitIndex> git_index = GitIndex::load_for(config.repo_root);
+  // Only the entries of the packages hashed here are kept.
+  std::vector<fs::path> folders{config.package_root};
+  for (const auto& dependency : dependencies) folders.push_back(dependency.root);
+  const std::optional<GitIndex> git_index = GitIndex::load_for(config.repo_root, folders);
   const GitIndex* index = git_index ? &*git_index : nullptr;
 
   PackageSources self{config.name, config.package_root,
@@ -116,15 +121,36 @@ std::expected<PackageKey, std::string> compute_package_key(
   if (config.inputs.package && config.inputs.package->empty()) {
     self.hash_globs = {"!**"};  // declared as none: no file of the package counts
   }
-  if (auto added = add_package_files(manifest, config, self, index, result.file_count); !added) {
-    return std::unexpected(added.error());
-  }
   for (const auto& dependency : dependencies) {
     manifest.add("dependency", {dependency.name,
                                 dependency.root.lexically_relative(config.repo_root).generic_string()});
-    if (auto added = add_package_files(manifest, config, dependency, index, result.file_count); !added) {
-      return std::unexpected(added.error());
-    }
+  }
+  // Packages are walked and hashed side by side: a walk is mostly waiting on the filesystem.
+  std::vector<const PackageSources*> packages{&self};
+  for (const auto& dependency : dependencies) packages.push_back(&dependency);
+  std::vector<KeyManifest> parts(packages.size());
+  std::vector<std::size_t> counts(packages.size(), 0);
+  std::vector<std::string> errors(packages.size());
+  util::parallel_for(
+      packages.size(),
+      [&](std::size_t i) {
+        auto added = add_package_files(parts[i], config, *packages[i], index, counts[i]);
+        if (!added) errors[i] = added.error();
+      },
+      1);
+  for (std::size_t i = 0; i < packages.size(); ++i) {
+    if (!errors[i].empty()) return std::unexpected(errors[i]);
+    manifest.append(std::move(parts[i]));
+    result.file_count += counts[i];
+  }
+
+  for (const auto& spec : external.resolved) {
+    // "name@version": a name holds no '@' but the one opening a scope.
+    std::size_t at = spec.find('@', 1);
+    manifest.add("lock", {spec.substr(0, at), at == std::string::npos ? "" : spec.substr(at + 1)});
+  }
+  if (external.lockfile_fallback) {
+    manifest.add("lockfile", {external.lockfile_fallback->first, external.lockfile_fallback->second});
   }
 
   std::vector<std::string> root_globs = config.environment_glob;

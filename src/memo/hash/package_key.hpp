@@ -1,6 +1,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 
 #include "memo/config/config.hpp"
@@ -15,6 +16,13 @@ struct PackageSources {
   std::vector<std::string> hash_globs;   // empty: every file
   std::vector<std::string> output_glob;  // never inputs
   std::vector<std::filesystem::path> nested_packages;  // absolute; their files are theirs
+};
+
+// The locked external packages a key covers ("name@version"), or, when the lockfile could
+// not be read, its path and digest.
+struct ExternalPackages {
+  std::vector<std::string> resolved;
+  std::optional<std::pair<std::string, std::string>> lockfile_fallback;
 };
 
 struct PackageKey {
@@ -32,7 +40,8 @@ struct PackageKey {
 std::expected<PackageKey, std::string> compute_package_key(
     const config::Config& config, const std::string& command, const GlobSet& outputs,
     const std::vector<std::filesystem::path>& nested_packages = {},
-    const std::vector<PackageSources>& dependencies = {});
+    const std::vector<PackageSources>& dependencies = {},
+    const ExternalPackages& external = {});
 
 // The package's folder relative to the repo root, '/'-separated; "." for the root itself.
 std::string package_path_in_repo(const config::Config& config);

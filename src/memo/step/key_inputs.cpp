@@ -1,6 +1,11 @@
 #include "memo/step/key_inputs.hpp"
 
+#include <set>
+
 #include "memo/config/loader.hpp"
+#include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
+#include "memo/workspace/lockfile.hpp"
 
 namespace memo::step {
 
@@ -18,7 +23,69 @@ std::vector<fs::path> nested_in(const workspace::Workspace& workspace, const std
   return nested;
 }
 
+// Resolves, through the lockfile, the external packages that `self` and its workspace
+// dependencies use. A lockfile memo cannot read is a warning, and then its whole digest
+// stands in (more misses, never a wrong hit).
+void add_external_packages(KeyInputs& inputs, const workspace::Workspace& workspace,
+                           const workspace::WorkspacePackage& self) {
+  std::vector<const workspace::WorkspacePackage*> packages{&self};
+  std::vector<std::string> ignored_cycle;
+  for (const auto* dependency : workspace.transitive_dependencies(self, &ignored_cycle)) {
+    packages.push_back(dependency);
+  }
+  bool declares_external = false;
+  std::set<std::string> workspace_names;
+  for (const auto& package : workspace.packages) workspace_names.insert(package.name);
+  for (const auto* package : packages) {
+    for (const auto& [name, range] : package->dependencies) {
+      declares_external |= !workspace_names.contains(name);
+    }
+  }
+  if (!declares_external) return;
+
+  auto lockfile = workspace::Lockfile::load(workspace.root);
+  if (!lockfile) {
+    inputs.warnings.push_back(lockfile.error() +
+                              "; using the whole lockfile's digest for external dependencies");
+    for (const char* name : {"pnpm-lock.yaml", "yarn.lock", "package-lock.json",
+                             "npm-shrinkwrap.json", "common/config/rush/pnpm-lock.yaml"}) {
+      if (auto bytes = util::read_file(workspace.root / name)) {
+        inputs.lockfile_fallback = std::pair{std::string(name), util::sha256_hex(*bytes)};
+        break;
+      }
+    }
+  }
+  std::set<std::string> external;
+  for (const auto* package : packages) {
+    if (lockfile && *lockfile) {
+      for (auto& spec : (*lockfile)->resolve_external(package->folder, package->dependencies,
+                                                      workspace_names)) {
+        external.insert(std::move(spec));
+      }
+    } else {
+      // No lockfile to say which versions: the declared ranges are all there is.
+      for (const auto& [name, range] : package->dependencies) {
+        if (!workspace_names.contains(name)) external.insert(name + "@" + range + " (unresolved)");
+      }
+    }
+  }
+  if (lockfile && !*lockfile) {
+    inputs.warnings.push_back("no lockfile in " + workspace.root.string() +
+                              "; external dependencies count by their declared ranges only");
+  }
+  inputs.external_packages.assign(external.begin(), external.end());
+}
+
 }  // namespace
+
+std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
+                                                         const std::string& command,
+                                                         const hash::GlobSet& outputs,
+                                                         const KeyInputs& inputs) {
+  return hash::compute_package_key(config, command, outputs, inputs.nested_packages,
+                                   inputs.dependencies,
+                                   {inputs.external_packages, inputs.lockfile_fallback});
+}
 
 std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& config,
                                                          const workspace::Workspace& workspace) {
@@ -43,6 +110,7 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
                                    dependency_config->output_glob,
                                    nested_in(workspace, dependency->folder)});
   }
+  add_external_packages(inputs, workspace, *self);
   return inputs;
 }
 

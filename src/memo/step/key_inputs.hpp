@@ -2,6 +2,7 @@
 
 #include <expected>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,19 @@ struct KeyInputs {
   std::vector<std::filesystem::path> nested_packages;
   std::vector<hash::PackageSources> dependencies;
   std::vector<std::string> cycle;  // a dependency cycle met on the way, for a warning
+  // The external packages the package and its workspace dependencies resolve, as locked:
+  // sorted "name@version" (or "name@range (unresolved)").
+  std::vector<std::string> external_packages;
+  // When the lockfile cannot be read precisely: its path and the digest of all its bytes.
+  std::optional<std::pair<std::string, std::string>> lockfile_fallback;
+  std::vector<std::string> warnings;  // lockfile problems, said once by the caller
 };
+
+// The key of `command` in the package, from everything above.
+std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
+                                                         const std::string& command,
+                                                         const hash::GlobSet& outputs,
+                                                         const KeyInputs& inputs);
 
 // A dependency's config that cannot be read is an error naming its file.
 std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& config,

@@ -7,7 +7,7 @@
 namespace memo::hash {
 namespace {
 
-std::vector<std::string> described(const KeyManifest& before, const KeyManifest& after) {
+std::vector<std::string> described(KeyManifest before, KeyManifest after) {
   std::vector<std::string> lines;
   for (const auto& change : diff_manifests(before.text(), after.text())) {
     lines.push_back(describe_change(change));

@@ -1,0 +1,149 @@
+// yarn berry's (v2 and later) yarn.lock: YAML with a __metadata entry; every other key lists
+// descriptors ("is-odd@npm:^3.0.1, is-odd@npm:^3.0.2") resolving to one package, and each
+// workspace has an entry of its own ("a@workspace:packages/a") listing what it depends on.
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <unordered_map>
+
+#include "memo/workspace/lockfile_internal.hpp"
+
+namespace memo::workspace::lockfile_detail {
+
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+// __metadata.version of yarn 2.0 (4) to yarn 4 (8, then 10 with cacheKey 10c0).
+constexpr int kOldestVersion = 4;
+constexpr int kNewestVersion = 10;
+
+class BerryGraph : public Graph {
+ public:
+  // The entry a dependency resolves to: descriptors are written "name@npm:^1.0.0", while older
+  // lockfiles and package.json leave out the default "npm:" protocol.
+  std::optional<std::uint32_t> find(const std::string& name, const std::string& range) const {
+    auto found = by_descriptor.find(name + "@" + range);
+    if (found == by_descriptor.end()) found = by_descriptor.find(name + "@npm:" + range);
+    if (found == by_descriptor.end()) return std::nullopt;
+    return found->second;
+  }
+
+  Declared resolve_declared(const std::string& folder, const std::string& name,
+                            const std::string& range) const override {
+    std::optional<std::uint32_t> entry;
+    auto workspace = workspace_dependencies.find(folder);
+    if (workspace != workspace_dependencies.end()) {
+      for (const auto& [dependency, locked_range] : workspace->second) {
+        if (dependency == name) entry = find(name, locked_range);
+      }
+    }
+    if (!entry) entry = find(name, range);
+    if (!entry) return Declared::unresolved();
+    return is_workspace[*entry] ? Declared::skip() : Declared::of(*entry);
+  }
+
+  std::unordered_map<std::string, std::uint32_t> by_descriptor;
+  std::vector<bool> is_workspace;                                 // per entry (= node)
+  std::unordered_map<std::string, Pairs> workspace_dependencies;  // by folder
+};
+
+}  // namespace
+
+ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
+  auto documents = parse_yaml(text);
+  if (!documents) return std::unexpected(name + ": " + documents.error());
+  if (documents->size() != 1 || !documents->front().is_map()) {
+    return std::unexpected(name + ": expected one YAML mapping of descriptors to packages");
+  }
+  const YamlNode& root = documents->front();
+  const YamlNode* metadata = root.find("__metadata");
+  std::string_view version = metadata ? metadata->text("version") : std::string_view();
+  int number = 0;
+  auto [end, parsed] = std::from_chars(version.data(), version.data() + version.size(), number);
+  if (version.empty() || parsed != std::errc() || end != version.data() + version.size()) {
+    return std::unexpected(name + ": __metadata has no version number");
+  }
+  if (number < kOldestVersion || number > kNewestVersion) {
+    return std::unexpected(name + ": __metadata.version " + std::string(version) +
+                           " is not a yarn lockfile version this code knows (" +
+                           std::to_string(kOldestVersion) + " to " +
+                           std::to_string(kNewestVersion) + ")");
+  }
+
+  auto graph = std::make_unique<BerryGraph>();
+  std::vector<Pairs> dependencies;
+  std::vector<std::vector<std::string>> optional;
+  for (std::size_t i = 0; i < root.keys.size(); ++i) {
+    const std::string& key = root.keys[i];
+    if (key == "__metadata") continue;
+    const YamlNode& entry = root.values[i];
+    if (!entry.is_map()) {
+      return std::unexpected(name + ": the entry \"" + key + "\" is not a mapping");
+    }
+    std::string_view resolution = entry.text("resolution");
+    std::string_view package = descriptor_name(resolution);
+    if (package.size() >= resolution.size()) {
+      return std::unexpected(name + ": the entry \"" + key +
+                             "\" has no \"name@reference\" resolution");
+    }
+    std::string_view reference = resolution.substr(package.size() + 1);
+    const auto index = static_cast<std::uint32_t>(graph->nodes.size());
+
+    std::string_view descriptors = key;
+    while (!descriptors.empty()) {
+      std::size_t comma = std::min(descriptors.find(','), descriptors.size());
+      std::string_view descriptor = descriptors.substr(0, comma);
+      while (descriptor.starts_with(' ')) descriptor.remove_prefix(1);
+      while (descriptor.ends_with(' ')) descriptor.remove_suffix(1);
+      if (!descriptor.empty()) graph->by_descriptor.emplace(std::string(descriptor), index);
+      descriptors.remove_prefix(std::min(comma + 1, descriptors.size()));
+    }
+
+    Pairs entry_dependencies;
+    if (const YamlNode* list = entry.find("dependencies"); list && list->is_map()) {
+      for (std::size_t d = 0; d < list->keys.size(); ++d) {
+        if (list->values[d].is_scalar()) {
+          entry_dependencies.emplace_back(list->keys[d], list->values[d].scalar);
+        }
+      }
+    }
+    std::vector<std::string> entry_optional;
+    if (const YamlNode* meta = entry.find("dependenciesMeta"); meta && meta->is_map()) {
+      for (std::size_t d = 0; d < meta->keys.size(); ++d) {
+        if (meta->values[d].text("optional") == "true") entry_optional.push_back(meta->keys[d]);
+      }
+    }
+
+    Node node;
+    std::string version_text(entry.text("version"));
+    node.label = std::string(package) + "@" + version_text;
+    if (reference != "npm:" + version_text) node.label += " (" + std::string(resolution) + ")";
+    const bool workspace = reference.starts_with("workspace:");
+    if (workspace) {
+      graph->workspace_dependencies[std::string(reference.substr(10))] = entry_dependencies;
+    }
+    graph->is_workspace.push_back(workspace);
+    graph->nodes.push_back(std::move(node));
+    dependencies.push_back(std::move(entry_dependencies));
+    optional.push_back(std::move(entry_optional));
+  }
+
+  for (std::size_t i = 0; i < graph->nodes.size(); ++i) {
+    if (graph->is_workspace[i]) continue;
+    Node& node = graph->nodes[i];
+    for (const auto& [dependency, range] : dependencies[i]) {
+      auto target = graph->find(dependency, range);
+      if (target) {
+        if (!graph->is_workspace[*target]) node.dependencies.push_back(*target);
+      } else if (std::find(optional[i].begin(), optional[i].end(), dependency) ==
+                 optional[i].end()) {
+        node.unresolved.emplace_back(dependency, dependency + "@" + range + " (unresolved)");
+      }
+    }
+  }
+  return graph;
+}
+
+}  // namespace memo::workspace::lockfile_detail
