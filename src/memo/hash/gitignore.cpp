@@ -65,16 +65,16 @@ void GitignoreRules::add_file_if_present(const std::filesystem::path& folder,
 
 bool GitignoreRules::is_ignored(std::string_view path, bool is_folder) const {
   bool ignored = false;
-  std::string relative;
   for (const auto& rule : rules_) {
     if (rule.folders_only && !is_folder) continue;
+    std::string_view relative = path;
     if (!rule.up.empty()) {
-      relative = rule.up + "/" + std::string(path);
+      // A rule from above the root sees "<up>/<path>"; built in a reused buffer.
+      scratch_.assign(rule.up).append("/").append(path);
+      relative = scratch_;
     } else if (!rule.base.empty()) {
       if (!path.starts_with(rule.base)) continue;
-      relative = std::string(path.substr(rule.base.size()));
-    } else {
-      relative = std::string(path);
+      relative = path.substr(rule.base.size());
     }
     if (rule.glob.matches(relative)) ignored = !rule.negated;
   }

@@ -42,6 +42,7 @@ class GitignoreRules {
   };
   void add_rules(std::string base, std::string up, std::string_view text);
   std::vector<Rule> rules_;
+  mutable std::string scratch_;  // each walk has its own copy of the rules: not shared
 };
 
 }  // namespace memo::hash
