@@ -102,6 +102,11 @@ int main_command(int argc, const char* const* argv) {
 
   if (args->subcommand == "config") return print_config(*config, args->json);
 
+  // PASS only runs the command: no key, so no workspace to read.
+  if (args->subcommand.empty() && config->mode == config::Mode::Pass) {
+    return step::run_cached_step(*config, args->command(), {}, {.force = args->force});
+  }
+
   // The workspace is the user's to get right: a broken package.json stops memo here.
   auto workspace = workspace::discover_workspace(config->repo_root);
   if (!workspace) return usage_error(workspace.error());
