@@ -82,6 +82,13 @@ void remove_empty_folders(int root_fd, const std::set<std::string>& created) {
   }
 }
 
+// The process's umask. Reading it means setting it: call it before any thread starts.
+mode_t current_umask() {
+  mode_t old = ::umask(022);
+  ::umask(old);
+  return old;
+}
+
 std::string temp_name_for(std::string_view name) {
   return util::unique_temp_name(".memo-" + std::string(name.substr(0, 64)));
 }
@@ -89,19 +96,23 @@ std::string temp_name_for(std::string_view name) {
 // Copies one blob into a new temp file in `dir_fd`, checking size and digest on the way.
 std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::string& temp,
                                                      const OutputFile& file,
-                                                     const BlobOpener& open_blob) {
+                                                     const BlobOpener& open_blob, mode_t umask) {
   auto blob = open_blob(file.digest);
   if (!blob) return std::unexpected(blob.error());
   FdGuard source(*blob);
   int out = ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                     0600);
+                     file.mode & ~umask);
   if (out < 0) return std::unexpected(file.path + ": " + util::errno_message(errno));
   FdGuard target(out);
   util::Hasher hasher(util::Hasher::Algorithm::Sha256);
   char buffer[65536];
   std::uint64_t total = 0;
-  while (true) {
+  bool at_end = false;
+  while (!at_end) {
     ssize_t n = ::read(source.get(), buffer, sizeof buffer);
+    // A short read of a regular file means its end: no second read to see 0 (most outputs
+    // are small, and this saves a system call each).
+    at_end = n >= 0 && static_cast<std::size_t>(n) < sizeof buffer;
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::unexpected(file.path + ": " + util::errno_message(errno));
     if (n == 0) break;
@@ -117,7 +128,8 @@ std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::stri
   if (total != file.size || hasher.hex_digest() != file.digest) {
     return std::unexpected(file.path + ": stored bytes do not match the entry's digest");
   }
-  if (::fchmod(out, file.mode) != 0) {
+  // The umask may have taken bits the entry wants (a 0664 output under umask 022).
+  if ((file.mode & umask) != 0 && ::fchmod(out, file.mode) != 0) {
     return std::unexpected(file.path + ": " + util::errno_message(errno));
   }
   return total;
@@ -140,6 +152,7 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
   FdGuard root_fd(root);
 
   const auto groups = group_by_folder(outputs);
+  const mode_t umask = current_umask();
   const auto created_folders = missing_folders(root_fd.get(), groups);
   std::vector<std::string> temps(outputs.size());
   std::atomic<bool> failed{false};
@@ -166,7 +179,7 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
           return fail(output.path + ": " + util::errno_message(errno));
         }
       } else {
-        auto staged = stage_file(dir_fd.get(), temp, output, open_blob);
+        auto staged = stage_file(dir_fd.get(), temp, output, open_blob, umask);
         if (!staged) {
           ::unlinkat(dir_fd.get(), temp.c_str(), 0);
           return fail(staged.error());

@@ -212,7 +212,9 @@ class Step {
     }
     remember_outputs(entry.outputs);
     std::string how_many = count_of(restored->files + restored->symlinks, "file");
-    if (only_these) how_many += " of " + std::to_string(entry.outputs.size()) + " (the others were intact)";
+    if (only_these && to_restore.size() < entry.outputs.size()) {
+      how_many += " of " + std::to_string(entry.outputs.size()) + " (the others were intact)";
+    }
     Log::info(label() + "hit " + short_key() + ", restored " + how_many + " in " +
               seconds(restoring.elapsed_ms()) + ", saved " + seconds(entry.command_ms));
     return true;

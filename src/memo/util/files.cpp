@@ -50,7 +50,8 @@ std::string unique_temp_name(std::string_view prefix) {
   static std::atomic<unsigned long> counter{0};
   // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on a chain of operator+.
   std::string name(prefix);
-  name.append(".").append(std::to_string(::getpid()));
+  static const pid_t pid = ::getpid();  // memo never forks without exec
+  name.append(".").append(std::to_string(pid));
   name.append(".").append(std::to_string(counter.fetch_add(1))).append(".tmp");
   return name;
 }
