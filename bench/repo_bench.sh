@@ -11,7 +11,8 @@ command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -q
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
 
 t0=$(date +%s)
-work=$(mktemp -d)
+# BENCH_DIR picks the filesystem (e.g. /dev/shm, to leave the disk out of the figures).
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/memo-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # A copy, so that a rebuild of build/memo during the run changes nothing.
 memo="$work/memo"

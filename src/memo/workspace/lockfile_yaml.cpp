@@ -4,9 +4,13 @@
 // multi-line quoted strings, odd indentation) makes the fast reader give up, and yaml-cpp reads
 // the file instead, so the result never depends on the subset being guessed right.
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <sstream>
 
 #include "memo/workspace/lockfile_internal.hpp"
 
@@ -368,29 +372,81 @@ class FastReader {
   std::size_t column_ = 0;
 };
 
-YamlNode convert(const YAML::Node& node) {
-  YamlNode out;
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      out.kind = YamlNode::Kind::Scalar;
-      out.scalar = node.Scalar();
-      break;
-    case YAML::NodeType::Sequence:
-      out.kind = YamlNode::Kind::Seq;
-      for (const auto& item : node) out.values.push_back(convert(item));
-      break;
-    case YAML::NodeType::Map:
-      out.kind = YamlNode::Kind::Map;
-      for (const auto& entry : node) {
-        out.keys.push_back(entry.first.IsScalar() ? entry.first.Scalar() : YAML::Dump(entry.first));
-        out.values.push_back(convert(entry.second));
-      }
-      break;
-    default:
-      break;
+// yaml-cpp's events to a tree. The loop over documents is ours: yaml-cpp 0.7's LoadAll() never
+// ends (and allocates until memory runs out) on some invalid input such as a line starting with
+// ',', where the parser reports an empty document without moving on (jbeder/yaml-cpp#1040).
+class TreeBuilder : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start_ = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { add(YamlNode{}, anchor); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto found = anchors_.find(anchor);
+    if (found == anchors_.end()) throw YAML::ParserException(mark, "unknown alias");
+    add(found->second, 0);
   }
-  return out;
-}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
+    add(scalar_node(value), anchor);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(YamlNode::Kind::Seq, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(YamlNode::Kind::Map, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+  YamlNode take_document() { return std::move(document_); }
+  const YAML::Mark& start() const { return start_; }
+
+ private:
+  struct Open {
+    YamlNode node;
+    YAML::anchor_t anchor = 0;
+    std::optional<std::string> key;  // a mapping's key waiting for its value
+  };
+
+  void open(YamlNode::Kind kind, YAML::anchor_t anchor) {
+    stack_.push_back({YamlNode{}, anchor, std::nullopt});
+    stack_.back().node.kind = kind;
+  }
+
+  void close() {
+    Open done = std::move(stack_.back());
+    stack_.pop_back();
+    add(std::move(done.node), done.anchor);
+  }
+
+  void add(YamlNode node, YAML::anchor_t anchor) {
+    if (anchor != 0) anchors_[anchor] = node;
+    if (stack_.empty()) {
+      document_ = std::move(node);
+      return;
+    }
+    Open& top = stack_.back();
+    if (top.node.kind == YamlNode::Kind::Seq) {
+      top.node.values.push_back(std::move(node));
+    } else if (!top.key) {
+      if (node.kind == YamlNode::Kind::Map || node.kind == YamlNode::Kind::Seq) {
+        throw YAML::ParserException(start_, "a mapping key that is not a scalar");
+      }
+      top.key = std::move(node.scalar);
+    } else {
+      top.node.keys.push_back(std::move(*top.key));
+      top.node.values.push_back(std::move(node));
+      top.key.reset();
+    }
+  }
+
+  std::vector<Open> stack_;
+  std::map<YAML::anchor_t, YamlNode> anchors_;
+  YamlNode document_;
+  YAML::Mark start_;
+};
 
 }  // namespace
 
@@ -408,9 +464,17 @@ std::string_view YamlNode::text(std::string_view key) const {
 
 std::expected<std::vector<YamlNode>, std::string> parse_yaml_slow(std::string_view text) {
   try {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    TreeBuilder builder;
     std::vector<YamlNode> documents;
-    for (const auto& document : YAML::LoadAll(std::string(text))) {
-      documents.push_back(convert(document));
+    int last_start = -1;
+    while (parser.HandleNextDocument(builder)) {
+      if (builder.start().pos == last_start) {
+        throw YAML::ParserException(builder.start(), "unexpected character");
+      }
+      last_start = builder.start().pos;
+      documents.push_back(builder.take_document());
     }
     return documents;
   } catch (const YAML::Exception& error) {

@@ -94,8 +94,9 @@ std::string package_name(std::string_view specifier) {
   std::string_view name = descriptor_name(specifier);
   if (name.size() < specifier.size()) {
     std::string_view range = specifier.substr(name.size() + 1);
-    if (range.starts_with("npm:") && range.size() > 4)
+    if (range.starts_with("npm:") && range.size() > 4) {
       return std::string(descriptor_name(range.substr(4)));
+    }
   }
   return std::string(name);
 }
@@ -148,8 +149,9 @@ ParseResult parse_yarn_v1(std::string_view bytes, const std::string& name) {
           if (!quoted) return error("unterminated string in an entry's key");
           specifier = std::move(*quoted);
           while (at < content.size() && content[at] == ' ') ++at;
-          if (at < content.size() && content[at] != ',')
+          if (at < content.size() && content[at] != ',') {
             return error("expected ',' after a quoted key");
+          }
         } else {
           std::size_t comma = content.find(',', at);
           if (comma == std::string_view::npos) comma = content.size();
