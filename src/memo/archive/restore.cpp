@@ -93,16 +93,21 @@ std::string temp_name_for(std::string_view name) {
   return util::unique_temp_name(".memo-" + std::string(name.substr(0, 64)));
 }
 
-// Copies one blob into a new temp file in `dir_fd`, checking size and digest on the way.
-std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::string& temp,
+// Copies one blob into a new file `name` in `dir_fd`, checking size and digest on the way.
+std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::string& name,
                                                      const OutputFile& file,
-                                                     const BlobOpener& open_blob, mode_t umask) {
+                                                     const BlobOpener& open_blob, mode_t umask,
+                                                     bool& created, int& open_error) {
   auto blob = open_blob(file.digest);
   if (!blob) return std::unexpected(blob.error());
   FdGuard source(*blob);
-  int out = ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+  int out = ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                      file.mode & ~umask);
-  if (out < 0) return std::unexpected(file.path + ": " + util::errno_message(errno));
+  if (out < 0) {
+    open_error = errno;
+    return std::unexpected(file.path + ": " + util::errno_message(open_error));
+  }
+  created = true;
   FdGuard target(out);
   util::Hasher hasher(util::Hasher::Algorithm::Sha256);
   char buffer[65536];
@@ -154,7 +159,10 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
   const auto groups = group_by_folder(outputs);
   const mode_t umask = current_umask();
   const auto created_folders = missing_folders(root_fd.get(), groups);
+  // Each output is written under its own name when nothing stands there (a failure removes it
+  // again), else under a temp name renamed over the old file once every output is good.
   std::vector<std::string> temps(outputs.size());
+  std::vector<char> direct(outputs.size(), 0);
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
   std::string first_error;
@@ -173,20 +181,37 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
     for (std::size_t i : groups[g].items) {
       if (failed) return;
       const OutputFile& output = outputs[i];
-      std::string temp = temp_name_for(split_parent(output.path).second);
+      // Under its own name first (O_EXCL); where something stands there, under a temp name.
+      const std::string name(split_parent(output.path).second);
+      std::string target = name;
+      bool free_name = true;
       if (output.type == OutputFile::Type::Symlink) {
-        if (::symlinkat(output.link_target.c_str(), dir_fd.get(), temp.c_str()) != 0) {
-          return fail(output.path + ": " + util::errno_message(errno));
+        if (::symlinkat(output.link_target.c_str(), dir_fd.get(), target.c_str()) != 0) {
+          if (errno != EEXIST) return fail(output.path + ": " + util::errno_message(errno));
+          free_name = false;
+          target = temp_name_for(name);
+          if (::symlinkat(output.link_target.c_str(), dir_fd.get(), target.c_str()) != 0) {
+            return fail(output.path + ": " + util::errno_message(errno));
+          }
         }
       } else {
-        auto staged = stage_file(dir_fd.get(), temp, output, open_blob, umask);
+        bool created = false;
+        int open_error = 0;
+        auto staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error);
+        if (!staged && !created && open_error == EEXIST) {
+          free_name = false;
+          target = temp_name_for(name);
+          staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error);
+        }
         if (!staged) {
-          ::unlinkat(dir_fd.get(), temp.c_str(), 0);
+          // Only what this restore created is removed (O_EXCL: nothing else was there).
+          if (created) ::unlinkat(dir_fd.get(), target.c_str(), 0);
           return fail(staged.error());
         }
         bytes += *staged;
       }
-      temps[i] = std::move(temp);
+      direct[i] = free_name;
+      temps[i] = std::move(target);
     }
   }, 1);
 
@@ -201,6 +226,7 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
         ::unlinkat(dir_fd.get(), temps[i].c_str(), 0);
         continue;
       }
+      if (direct[i]) continue;  // already under its own name
       std::string name(split_parent(outputs[i].path).second);
       if (::renameat(dir_fd.get(), temps[i].c_str(), dir_fd.get(), name.c_str()) != 0) {
         int saved = errno;

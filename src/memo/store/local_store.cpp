@@ -130,6 +130,10 @@ StoreResult<archive::OutputFile> store_symlink(int package_fd, const std::string
 
 LocalStore::LocalStore(fs::path root) : root_(std::move(root)) {}
 
+LocalStore::~LocalStore() {
+  if (blobs_fd_ >= 0) ::close(blobs_fd_);
+}
+
 fs::path LocalStore::entry_path(const std::string& key) const {
   return root_ / "entries" / key.substr(0, 2) / key;
 }
@@ -185,7 +189,17 @@ std::optional<std::string> LocalStore::latest(const std::string& package,
 
 std::expected<int, std::string> LocalStore::open_blob(const std::string& digest) const {
   if (!util::is_hex_digest(digest, 64)) return std::unexpected("bad blob digest");
-  int fd = ::open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // Relative to the blobs folder: a restore opens thousands, each a short path walk.
+  static std::mutex opening;
+  {
+    std::lock_guard lock(opening);
+    if (blobs_fd_ < 0) {
+      blobs_fd_ = ::open((root_ / "blobs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  }
+  std::string relative = digest.substr(0, 2) + "/" + digest.substr(2);
+  int fd = blobs_fd_ >= 0 ? ::openat(blobs_fd_, relative.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+                          : ::open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     return std::unexpected("blob " + digest.substr(0, 12) + ": " + util::errno_message(errno));
   }

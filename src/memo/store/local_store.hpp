@@ -21,6 +21,9 @@ namespace fs = std::filesystem;
 class LocalStore {
  public:
   explicit LocalStore(fs::path root);
+  ~LocalStore();
+  LocalStore(const LocalStore&) = delete;
+  LocalStore& operator=(const LocalStore&) = delete;
 
   // The entry for `key`, std::nullopt when there is none; a Corrupt error for an entry that
   // fails its checksum or is unsafe (the caller removes it).
@@ -49,6 +52,7 @@ class LocalStore {
   fs::path latest_path(const std::string& package, const std::string& command) const;
 
   fs::path root_;
+  mutable int blobs_fd_ = -1;  // opened on first use: blobs are opened relative to it
 };
 
 }  // namespace memo::store

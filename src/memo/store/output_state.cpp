@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "memo/util/digest.hpp"
@@ -97,11 +98,22 @@ std::optional<std::vector<std::string>> OutputState::changed_outputs(
     outputs.push_back({std::move(*file), item["mtimeNs"].get<std::int64_t>(),
                        item["ctimeNs"].get<std::int64_t>(), item["inode"].get<std::uint64_t>()});
   }
+  // A folder that is gone (`rm -rf lib`) means all its outputs changed: one lstat each, not
+  // one per file.
+  std::map<std::string, bool> folder_exists;
+  for (const auto& output : outputs) {
+    std::string folder = fs::path(output.file.path).parent_path().generic_string();
+    if (!folder_exists.contains(folder)) {
+      struct stat info {};
+      folder_exists[folder] = folder.empty() || ::lstat((package_root / folder).c_str(), &info) == 0;
+    }
+  }
   std::vector<char> changed(outputs.size(), 0);
   util::parallel_for(outputs.size(), [&](std::size_t i) {
     fs::path path = package_root / outputs[i].file.path;
     struct stat info {};
-    if (::lstat(path.c_str(), &info) != 0) {
+    if (!folder_exists.at(fs::path(outputs[i].file.path).parent_path().generic_string()) ||
+        ::lstat(path.c_str(), &info) != 0) {
       changed[i] = 1;
     } else if (!same_stat(outputs[i], info)) {
       changed[i] = !content_matches(path, outputs[i].file);  // touched, maybe not changed
