@@ -5,6 +5,7 @@
 #include "memo/config/loader.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/parallel.hpp"
 #include "memo/workspace/lockfile.hpp"
 
 namespace memo::step {
@@ -95,12 +96,26 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
   const workspace::WorkspacePackage* self = workspace.find_by_folder(folder);
   if (!self) return inputs;  // not a workspace package: it stands alone
 
-  for (const auto* dependency : workspace.transitive_dependencies(*self, &inputs.cycle)) {
+  const auto dependencies = workspace.transitive_dependencies(*self, &inputs.cycle);
+  std::vector<fs::path> roots;
+  for (const auto* dependency : dependencies) {
     fs::path root = (workspace.root / dependency->folder).lexically_normal();
     if (root.filename().empty()) root = root.parent_path();
-    // The dependency's own settings say which of its files are sources and which are outputs.
-    auto dependency_config =
-        config::load_config(root, config::Flags{}, config::process_environment());
+    roots.push_back(root);
+  }
+  // The dependencies' own settings say which of their files are sources and which are
+  // outputs; reading them is mostly waiting on small files, so side by side.
+  std::vector<std::expected<config::Config, std::string>> configs(
+      dependencies.size(), std::unexpected(std::string()));
+  const auto environment = config::process_environment();
+  util::parallel_for(
+      dependencies.size(),
+      [&](std::size_t i) { configs[i] = config::load_config(roots[i], config::Flags{}, environment); },
+      4);
+  for (std::size_t i = 0; i < dependencies.size(); ++i) {
+    const auto* dependency = dependencies[i];
+    const fs::path& root = roots[i];
+    auto& dependency_config = configs[i];
     if (!dependency_config) return std::unexpected(dependency_config.error());
     // Declared "deps" inputs replace each dependency's own hashGlobs ([] means none).
     std::vector<std::string> globs = dependency_config->hash_globs;
