@@ -6,8 +6,9 @@
 
 #include <cerrno>
 #include <map>
-#include <nlohmann/json.hpp>
 
+#include "memo/hash/manifest.hpp"
+#include "memo/hash/manifest_diff.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/parallel.hpp"
@@ -60,20 +61,36 @@ fs::path OutputState::path_for(const std::string& package) const {
   return root_ / "state" / (util::sha256_hex(package) + ".json");
 }
 
+// The record is text, one output a line, every field quoted as in key manifests:
+//   memo-output-state 1 "<key>"
+//   o "<mtime ns>" "<ctime ns>" "<inode>" "<f|l>" "<mode>" "<size>" "<sha256>" "<path>" "<target>"
+// (a few thousand outputs: JSON would cost more than the restore it saves).
+constexpr std::string_view kHeader = "memo-output-state 1 ";
+
 StoreResult<void> OutputState::save(const std::string& package, const std::string& key,
                                     const fs::path& package_root,
                                     const std::vector<archive::OutputFile>& outputs) const {
-  nlohmann::json record{{"package", package}, {"key", key}, {"outputs", nlohmann::json::array()}};
-  for (const auto& output : outputs) {
+  std::vector<std::string> lines(outputs.size());
+  util::parallel_for(outputs.size(), [&](std::size_t i) {
+    const archive::OutputFile& output = outputs[i];
     struct stat info {};
-    if (::lstat((package_root / output.path).c_str(), &info) != 0) continue;
-    nlohmann::json item = archive::to_json(output);
-    item["mtimeNs"] = nanoseconds(info.st_mtim);
-    item["ctimeNs"] = nanoseconds(info.st_ctim);
-    item["inode"] = static_cast<std::uint64_t>(info.st_ino);
-    record["outputs"].push_back(item);
-  }
-  if (auto written = util::write_file_atomically(path_for(package), record.dump()); !written) {
+    if (::lstat((package_root / output.path).c_str(), &info) != 0) return;
+    bool link = output.type == archive::OutputFile::Type::Symlink;
+    std::string& line = lines[i];
+    line = "o";
+    for (const std::string& field :
+         {std::to_string(nanoseconds(info.st_mtim)), std::to_string(nanoseconds(info.st_ctim)),
+          std::to_string(info.st_ino), std::string(link ? "l" : "f"),
+          std::to_string(output.mode), std::to_string(output.size), output.digest, output.path,
+          output.link_target}) {
+      line += ' ';
+      line += hash::quote_field(field);
+    }
+    line += '\n';
+  });
+  std::string text = std::string(kHeader) + hash::quote_field(key) + "\n";
+  for (const auto& line : lines) text += line;
+  if (auto written = util::write_file_atomically(path_for(package), text); !written) {
     return std::unexpected(store_error_from_errno(errno, written.error()));
   }
   return {};
@@ -83,21 +100,41 @@ std::optional<std::vector<std::string>> OutputState::changed_outputs(
     const std::string& package, const std::string& key, const fs::path& package_root) const {
   auto text = util::read_file(path_for(package));
   if (!text) return std::nullopt;
-  auto record = nlohmann::json::parse(*text, nullptr, false);
-  // An entry without outputs goes the long way, which says that it restores nothing.
-  if (!record.is_object() || record.value("key", "") != key || !record.contains("outputs") ||
-      !record["outputs"].is_array() || record["outputs"].empty()) {
-    return std::nullopt;
+  std::string_view rest = *text;
+  std::size_t newline = rest.find('\n');
+  if (newline == std::string_view::npos ||
+      rest.substr(0, newline) != std::string(kHeader) + hash::quote_field(key)) {
+    return std::nullopt;  // another key, or not a record of this format
   }
+  rest.remove_prefix(newline + 1);
   std::vector<Output> outputs;
-  for (const auto& item : record["outputs"]) {
-    auto file = archive::output_file_from_json(item);
-    if (!file || !item.contains("mtimeNs") || !item.contains("ctimeNs") || !item.contains("inode")) {
+  while (!rest.empty()) {
+    newline = rest.find('\n');
+    if (newline == std::string_view::npos) return std::nullopt;  // torn
+    auto fields = hash::split_manifest_line(rest.substr(0, newline));
+    rest.remove_prefix(newline + 1);
+    if (fields.size() != 10 || fields[0] != "o") return std::nullopt;
+    Output output;
+    try {
+      output.mtime_ns = std::stoll(fields[1]);
+      output.ctime_ns = std::stoll(fields[2]);
+      output.inode = std::stoull(fields[3]);
+      output.file.type = fields[4] == "l" ? archive::OutputFile::Type::Symlink
+                                          : archive::OutputFile::Type::File;
+      output.file.mode = static_cast<unsigned>(std::stoul(fields[5])) & 0777;
+      output.file.size = std::stoull(fields[6]);
+    } catch (const std::exception&) {
       return std::nullopt;
     }
-    outputs.push_back({std::move(*file), item["mtimeNs"].get<std::int64_t>(),
-                       item["ctimeNs"].get<std::int64_t>(), item["inode"].get<std::uint64_t>()});
+    output.file.digest = fields[7];
+    output.file.path = fields[8];
+    output.file.link_target = fields[9];
+    if (!archive::is_safe_relative_path(output.file.path)) return std::nullopt;
+    outputs.push_back(std::move(output));
   }
+  // An entry without outputs goes the long way, which says that it restores nothing.
+  if (outputs.empty()) return std::nullopt;
+
   // A folder that is gone (`rm -rf lib`) means all its outputs changed: one lstat each, not
   // one per file.
   std::map<std::string, bool> folder_exists;
