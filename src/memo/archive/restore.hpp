@@ -21,9 +21,10 @@ struct RestoreStats {
   std::uint64_t bytes = 0;
 };
 
-// Puts `outputs` back under `package_root`, all or nothing: every file is first written beside
-// its destination under a temp name while its bytes are checked against the entry's digest,
-// and only when all are good are they renamed into place. Nothing is ever written outside the
+// Puts `outputs` back under `package_root`, all or nothing: bytes are checked against the
+// entry's digest while they are written; an output with nothing in its place is written under
+// its own name (and removed again if the restore fails), one replacing an existing file is
+// written beside it under a temp name and renamed over it only when all are good. Nothing is ever written outside the
 // package: folders are opened with O_NOFOLLOW from the package root, and symlinks in the way
 // of a folder are replaced by the folder. Files are restored with their modes.
 std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::path& package_root,
