@@ -83,6 +83,20 @@ TEST_F(SafetyTest, CorruptBlobIsAWarningAndTheCommandRuns) {
   EXPECT_EQ(read("packages/a/lib/index.js"), "built\n") << "the command's own output, not the tampered bytes";
 }
 
+TEST_F(SafetyTest, AProblemOfThePackageKeepsTheEntry) {
+  ASSERT_EQ(memo_run(kSmallBuild).exit_code, 0);
+  std::string key = key_of(kSmallBuild);
+  // A folder stands where the entry has a file: the restore fails, the entry is not to blame.
+  fs::remove(package() / "lib/index.js");
+  write("packages/a/lib/index.js/inner.txt", "in the way");
+  auto blocked = memo_run(kSmallBuild);
+  EXPECT_NE(blocked.err.find("warning: cannot restore"), std::string::npos) << blocked.err;
+  EXPECT_TRUE(fs::exists(entry_file(key))) << "a good entry is kept";
+  fs::remove_all(package() / "lib");
+  auto hit = memo_run(kSmallBuild);
+  EXPECT_NE(hit.err.find("hit"), std::string::npos) << hit.err;
+}
+
 TEST_F(SafetyTest, TruncatedEntryIsAWarningAndTheCommandRuns) {
   ASSERT_EQ(memo_run(kSmallBuild).exit_code, 0);
   std::string key = key_of(kSmallBuild);

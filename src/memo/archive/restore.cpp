@@ -97,9 +97,13 @@ std::string temp_name_for(std::string_view name) {
 std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::string& name,
                                                      const OutputFile& file,
                                                      const BlobOpener& open_blob, mode_t umask,
-                                                     bool& created, int& open_error) {
+                                                     bool& created, int& open_error,
+                                                     std::atomic<bool>& bad_entry) {
   auto blob = open_blob(file.digest);
-  if (!blob) return std::unexpected(blob.error());
+  if (!blob) {
+    bad_entry = true;
+    return std::unexpected(blob.error());
+  }
   FdGuard source(*blob);
   int out = ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                      file.mode & ~umask);
@@ -115,9 +119,10 @@ std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::stri
   bool at_end = false;
   while (!at_end) {
     ssize_t n = ::read(source.get(), buffer, sizeof buffer);
-    // A short read of a regular file means its end: no second read to see 0 (most outputs
-    // are small, and this saves a system call each).
-    at_end = n >= 0 && static_cast<std::size_t>(n) < sizeof buffer;
+    // Once the entry's size is read, no second read to see 0 (most outputs are small, and this
+    // saves a system call each); extra bytes would still fail the digest.
+    at_end = n == 0 || (n > 0 && total + static_cast<std::uint64_t>(n) >= file.size &&
+                        static_cast<std::size_t>(n) < sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::unexpected(file.path + ": " + util::errno_message(errno));
     if (n == 0) break;
@@ -131,6 +136,7 @@ std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::stri
     total += static_cast<std::uint64_t>(n);
   }
   if (total != file.size || hasher.hex_digest() != file.digest) {
+    bad_entry = true;
     return std::unexpected(file.path + ": stored bytes do not match the entry's digest");
   }
   // The umask may have taken bits the entry wants (a 0664 output under umask 022).
@@ -144,11 +150,14 @@ std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::stri
 
 std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::path& package_root,
                                                          const std::vector<OutputFile>& outputs,
-                                                         const BlobOpener& open_blob) {
+                                                         const BlobOpener& open_blob,
+                                                         bool* entry_is_bad) {
+  std::atomic<bool> bad_entry{false};
   for (const auto& output : outputs) {
     if (!is_safe_relative_path(output.path) ||
         (output.type == OutputFile::Type::Symlink &&
          !is_contained_symlink(output.path, output.link_target))) {
+      if (entry_is_bad) *entry_is_bad = true;
       return std::unexpected("refusing to restore \"" + output.path + "\": it would leave the package");
     }
   }
@@ -197,11 +206,13 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
       } else {
         bool created = false;
         int open_error = 0;
-        auto staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error);
+        auto staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error,
+                                 bad_entry);
         if (!staged && !created && open_error == EEXIST) {
           free_name = false;
           target = temp_name_for(name);
-          staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error);
+          staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error,
+                                 bad_entry);
         }
         if (!staged) {
           // Only what this restore created is removed (O_EXCL: nothing else was there).
@@ -236,7 +247,18 @@ std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::
     }
   }, 1);
   if (failed) {
+    // Outputs written under their own name were not there before: remove them all, whichever
+    // folder and thread met the failure.
+    for (const auto& group : groups) {
+      auto dir = open_dir_beneath(root_fd.get(), group.folder, false);
+      if (!dir) continue;
+      FdGuard dir_fd(*dir);
+      for (std::size_t i : group.items) {
+        if (direct[i]) ::unlinkat(dir_fd.get(), temps[i].c_str(), 0);
+      }
+    }
     remove_empty_folders(root_fd.get(), created_folders);
+    if (entry_is_bad) *entry_is_bad = bad_entry;
     return std::unexpected(first_error);
   }
 

@@ -27,9 +27,13 @@ struct RestoreStats {
 // written beside it under a temp name and renamed over it only when all are good. Nothing is ever written outside the
 // package: folders are opened with O_NOFOLLOW from the package root, and symlinks in the way
 // of a folder are replaced by the folder. Files are restored with their modes.
+// On failure, `*entry_is_bad` (when given) says whether the entry's own bytes were at fault
+// (a blob missing or not matching its digest) rather than the package (a full disk, a folder
+// where a file should go), so the caller drops only entries that deserve it.
 std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::path& package_root,
                                                          const std::vector<OutputFile>& outputs,
-                                                         const BlobOpener& open_blob);
+                                                         const BlobOpener& open_blob,
+                                                         bool* entry_is_bad = nullptr);
 
 // Re-reads the restored outputs and returns the paths whose bytes, mode or link target differ
 // from the entry (validateOutput).

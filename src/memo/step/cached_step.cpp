@@ -183,13 +183,15 @@ class Step {
       if (!only_these || only_these->contains(output.path)) to_restore.push_back(output);
     }
     util::Stopwatch restoring;
+    bool entry_is_bad = false;
     auto restored = archive::restore_outputs(
         config_.package_root, to_restore,
-        [this](const std::string& digest) { return store_.open_blob(digest); });
+        [this](const std::string& digest) { return store_.open_blob(digest); }, &entry_is_bad);
     if (!restored) {
       Log::warn("cannot restore entry " + short_key() + " (" + restored.error() +
                 "); running the command");
-      drop_entry();
+      // Only an entry at fault is dropped: a full disk or a folder in the way is the package's.
+      if (entry_is_bad) drop_entry();
       return false;
     }
     if (config_.validate_output) {

@@ -191,14 +191,16 @@ std::expected<int, std::string> LocalStore::open_blob(const std::string& digest)
   if (!util::is_hex_digest(digest, 64)) return std::unexpected("bad blob digest");
   // Relative to the blobs folder: a restore opens thousands, each a short path walk.
   static std::mutex opening;
+  int blobs = -1;
   {
     std::lock_guard lock(opening);
     if (blobs_fd_ < 0) {
       blobs_fd_ = ::open((root_ / "blobs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
+    blobs = blobs_fd_;
   }
   std::string relative = digest.substr(0, 2) + "/" + digest.substr(2);
-  int fd = blobs_fd_ >= 0 ? ::openat(blobs_fd_, relative.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+  int fd = blobs >= 0 ? ::openat(blobs, relative.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
                           : ::open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     return std::unexpected("blob " + digest.substr(0, 12) + ": " + util::errno_message(errno));

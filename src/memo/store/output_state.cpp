@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <map>
 
@@ -71,10 +72,14 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
                                     const fs::path& package_root,
                                     const std::vector<archive::OutputFile>& outputs) const {
   std::vector<std::string> lines(outputs.size());
+  std::atomic<bool> incomplete{false};
   util::parallel_for(outputs.size(), [&](std::size_t i) {
     const archive::OutputFile& output = outputs[i];
     struct stat info {};
-    if (::lstat((package_root / output.path).c_str(), &info) != 0) return;
+    if (::lstat((package_root / output.path).c_str(), &info) != 0) {
+      incomplete = true;
+      return;
+    }
     bool link = output.type == archive::OutputFile::Type::Symlink;
     std::string& line = lines[i];
     line = "o";
@@ -88,6 +93,12 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
     }
     line += '\n';
   });
+  if (incomplete) {
+    // A record missing an output would call the others intact and never restore that one:
+    // no record at all, so the next run checks everything against the entry.
+    ::unlink(path_for(package).c_str());
+    return {};
+  }
   std::string text = std::string(kHeader) + hash::quote_field(key) + "\n";
   for (const auto& line : lines) text += line;
   if (auto written = util::write_file_atomically(path_for(package), text); !written) {

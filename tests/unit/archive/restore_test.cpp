@@ -476,3 +476,31 @@ TEST_F(RestoreTest, ClearOutputsWithNothingToRemove) {
 
 }  // namespace
 }  // namespace memo::archive
+
+namespace memo::archive {
+namespace {
+
+TEST_F(RestoreTest, FailureInTheRenamePhaseRemovesWhatTheRestoreCreated) {
+  // dist/b is a non-empty folder where the entry has a file: its rename fails after dist/a.js
+  // was already written under its own name.
+  tmp_.write("pkg/dist/b/keep.txt", "the user's");
+  const auto before = snapshot(package());
+  std::vector<OutputFile> outputs{blobs_.add("dist/a.js", "new a"), blobs_.add("dist/b", "new b"),
+                                  blobs_.add("other/c.js", "new c")};
+  bool entry_is_bad = true;
+  auto stats = restore_outputs(package(), outputs, blobs_.opener(), &entry_is_bad);
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_EQ(snapshot(package()), before);
+  EXPECT_FALSE(entry_is_bad) << "the package, not the entry, was at fault";
+}
+
+TEST_F(RestoreTest, BadBytesMarkTheEntryAsBad) {
+  bool entry_is_bad = false;
+  auto stats = restore_outputs(package(), {blobs_.add_lying("a.js", "promised", "returned")},
+                               blobs_.opener(), &entry_is_bad);
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_TRUE(entry_is_bad);
+}
+
+}  // namespace
+}  // namespace memo::archive
