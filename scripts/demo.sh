@@ -36,8 +36,10 @@ step "rm -rf lib && memo -- ./build.sh   # same inputs: a hit, lib/ comes back w
 rm -rf lib
 "$memo" -- ./build.sh
 ls lib
-step "edit src/index.ts && memo -- ./build.sh   # an input changed: a miss again"
+step "edit src/index.ts && memo explain -- ./build.sh   # why the next run will miss"
 echo 'export const bye = (name: string) => `bye ${name}`;' >> src/index.ts
+"$memo" explain -- ./build.sh
+step "memo -- ./build.sh          # an input changed: a miss again"
 "$memo" -- ./build.sh
 step "memo hash -- ./build.sh     # the key, on stdout"
 "$memo" hash -- ./build.sh
