@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <map>
 #include <mutex>
 
 #include "memo/util/digest.hpp"
@@ -82,25 +83,56 @@ std::expected<std::vector<FileDigest>, std::string> digest_files(
     for (const auto& file : files) paths.push_back(file.path);
     entries = shortcut.index->locate(shortcut.prefix, paths);
   }
+  // Files are looked up from their own folder's fd: one path component to resolve per file
+  // instead of the whole relative path.
+  std::map<std::string_view, std::vector<std::size_t>> by_folder;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::string_view path = files[i].path;
+    std::size_t slash = path.rfind('/');
+    by_folder[slash == std::string_view::npos ? std::string_view() : path.substr(0, slash)]
+        .push_back(i);
+  }
+  std::vector<std::pair<std::string_view, const std::vector<std::size_t>*>> folders;
+  for (const auto& [folder, items] : by_folder) folders.emplace_back(folder, &items);
+
   std::atomic<bool> failed{false};
   std::string first_error;
   std::mutex error_mutex;
-  util::parallel_for(files.size(), [&](std::size_t i) {
-    if (failed) return;
-    if (shortcut.index && entries[i] >= 0) {
-      if (auto known = digest_from_index(root_fd, files[i], *shortcut.index, entries[i])) {
-        digests[i] = std::move(*known);
-        return;
-      }
-    }
-    auto digest = digest_file_at(root_fd, files[i].path, files[i].is_symlink);
-    if (digest) {
-      digests[i] = std::move(*digest);
-      return;
-    }
+  auto fail = [&](std::string message) {
     std::lock_guard lock(error_mutex);
-    if (!failed.exchange(true)) first_error = (root / digest.error()).string();
-  });
+    if (!failed.exchange(true)) first_error = (root / message).string();
+  };
+  util::parallel_for(
+      folders.size(),
+      [&](std::size_t f) {
+        if (failed) return;
+        const auto [folder, items] = folders[f];
+        int dir_fd = folder.empty() ? ::dup(root_fd)
+                                    : ::openat(root_fd, std::string(folder).c_str(),
+                                               O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0) return fail(std::string(folder) + ": " + util::errno_message(errno));
+        const std::size_t name_start = folder.empty() ? 0 : folder.size() + 1;
+        for (std::size_t i : *items) {
+          if (failed) break;
+          WalkedFile leaf{files[i].path.substr(name_start), files[i].is_symlink};
+          std::optional<FileDigest> known;
+          if (shortcut.index && entries[i] >= 0) {
+            known = digest_from_index(dir_fd, leaf, *shortcut.index, entries[i]);
+          }
+          if (!known) {
+            auto digest = digest_file_at(dir_fd, leaf.path, leaf.is_symlink);
+            if (!digest) {
+              fail(std::string(folder) + (folder.empty() ? "" : "/") + digest.error());
+              break;
+            }
+            known = std::move(*digest);
+          }
+          known->path = files[i].path;
+          digests[i] = std::move(*known);
+        }
+        ::close(dir_fd);
+      },
+      1);
   ::close(root_fd);
   if (failed) return std::unexpected(first_error);
   return digests;
