@@ -39,12 +39,7 @@ std::optional<Previous> previous_manifest(const config::Config& config, const st
 
 int explain(const config::Config& config, const std::string& command,
             const step::KeyInputs& inputs, bool as_json) {
-  auto outputs = hash::GlobSet::compile(config.output_glob);
-  if (!outputs) {
-    util::Log::error("outputGlob: " + outputs.error());
-    return 2;
-  }
-  auto current = step::compute_key(config, command, *outputs, inputs);
+  auto current = step::compute_key(config, command, inputs);
   if (!current) {
     util::Log::error("cannot compute the key: " + current.error());
     return 1;

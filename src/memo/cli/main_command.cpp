@@ -50,9 +50,7 @@ int print_config(const config::Config& config, bool as_json) {
 
 int print_key(const config::Config& config, const std::string& command,
               const step::KeyInputs& inputs, bool manifest) {
-  auto outputs = hash::GlobSet::compile(config.output_glob);
-  if (!outputs) return usage_error("outputGlob: " + outputs.error());
-  auto key = step::compute_key(config, command, *outputs, inputs);
+  auto key = step::compute_key(config, command, inputs);
   if (!key) {
     Log::error("cannot compute the key: " + key.error());
     return 1;

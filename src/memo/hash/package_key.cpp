@@ -90,10 +90,9 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
 }  // namespace
 
 std::expected<PackageKey, std::string> compute_package_key(
-    const config::Config& config, const std::string& command, const GlobSet& outputs,
+    const config::Config& config, const std::string& command,
     const std::vector<fs::path>& nested_packages, const std::vector<PackageSources>& dependencies,
     const ExternalPackages& external) {
-  (void)outputs;  // the package's outputs are excluded through config.output_glob
   KeyManifest manifest;
   PackageKey result;
   manifest.add("package", {package_path_in_repo(config)});

@@ -38,7 +38,7 @@ struct PackageKey {
 // environmentGlob, the command, cacheKey, the listed env vars, the output globs and the entry
 // format version.
 std::expected<PackageKey, std::string> compute_package_key(
-    const config::Config& config, const std::string& command, const GlobSet& outputs,
+    const config::Config& config, const std::string& command,
     const std::vector<std::filesystem::path>& nested_packages = {},
     const std::vector<PackageSources>& dependencies = {},
     const ExternalPackages& external = {});

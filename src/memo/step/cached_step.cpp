@@ -73,7 +73,7 @@ class Step {
     if (config_.mode == Mode::Pass) return finish(run_command());
 
     util::Stopwatch hashing;
-    auto key = compute_key(config_, command_, outputs_, inputs_);
+    auto key = compute_key(config_, command_, inputs_);
     report_.hash_ms = hashing.elapsed_ms();
     if (!key) {
       Log::warn("cannot compute the key (" + key.error() + "); running uncached");

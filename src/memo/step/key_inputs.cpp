@@ -28,12 +28,10 @@ std::vector<fs::path> nested_in(const workspace::Workspace& workspace, const std
 // dependencies use. A lockfile memo cannot read is a warning, and then its whole digest
 // stands in (more misses, never a wrong hit).
 void add_external_packages(KeyInputs& inputs, const workspace::Workspace& workspace,
-                           const workspace::WorkspacePackage& self) {
+                           const workspace::WorkspacePackage& self,
+                           const std::vector<const workspace::WorkspacePackage*>& dependencies) {
   std::vector<const workspace::WorkspacePackage*> packages{&self};
-  std::vector<std::string> ignored_cycle;
-  for (const auto* dependency : workspace.transitive_dependencies(self, &ignored_cycle)) {
-    packages.push_back(dependency);
-  }
+  packages.insert(packages.end(), dependencies.begin(), dependencies.end());
   bool declares_external = false;
   std::set<std::string> workspace_names;
   for (const auto& package : workspace.packages) workspace_names.insert(package.name);
@@ -81,9 +79,8 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
 
 std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
                                                          const std::string& command,
-                                                         const hash::GlobSet& outputs,
                                                          const KeyInputs& inputs) {
-  return hash::compute_package_key(config, command, outputs, inputs.nested_packages,
+  return hash::compute_package_key(config, command, inputs.nested_packages,
                                    inputs.dependencies,
                                    {inputs.external_packages, inputs.lockfile_fallback});
 }
@@ -125,7 +122,7 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
                                    dependency_config->output_glob,
                                    nested_in(workspace, dependency->folder)});
   }
-  add_external_packages(inputs, workspace, *self);
+  add_external_packages(inputs, workspace, *self, dependencies);
   return inputs;
 }
 

@@ -30,7 +30,6 @@ struct KeyInputs {
 // The key of `command` in the package, from everything above.
 std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
                                                          const std::string& command,
-                                                         const hash::GlobSet& outputs,
                                                          const KeyInputs& inputs);
 
 // A dependency's config that cannot be read is an error naming its file.

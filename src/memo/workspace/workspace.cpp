@@ -181,8 +181,7 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
       for (const auto& glob : globs) {
         std::string trimmed = glob;
         while (trimmed.ends_with("/")) trimmed.pop_back();
-        manifest_globs.push_back(trimmed.starts_with("!") ? trimmed + "/package.json"
-                                                          : trimmed + "/package.json");
+        manifest_globs.push_back(trimmed + "/package.json");
       }
       auto manifests = hash::GlobSet::compile(manifest_globs);
       if (!manifests) return std::unexpected((repo_root / file).string() + ": " + manifests.error());

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "memo/util/digest.hpp"
+#include "support/command_output.hpp"
 #include "support/temp_dir.hpp"
 
 namespace memo::hash {
@@ -24,20 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using memo::testing::TempDir;
 
-// Runs a shell command and returns its stdout; fails the test on a non-zero exit.
-std::string run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) {
-    ADD_FAILURE() << "popen failed: " << command;
-    return output;
-  }
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  EXPECT_EQ(::pclose(pipe), 0) << command;
-  return output;
-}
+std::string run(const std::string& command) { return memo::testing::command_output(command); }
 
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
