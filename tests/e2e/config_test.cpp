@@ -62,7 +62,7 @@ TEST_F(ConfigTest, ProvidersNotInThisVersionAreRefusedClearly) {
 
 TEST_F(ConfigTest, BackfillConfigJsIsEvaluatedWithNode) {
   write("packages/a/backfill.config.js",
-        "module.exports = { outputGlob: ['dist/**'], name: process.env.CI ? 'ci-name' : 'laptop' };");
+        "module.exports = { outputGlob: ['dist/**'], name: process.env.BUILD_FLAVOUR ? 'ci-name' : 'laptop' };");
   auto run = memo({"--", "mkdir -p dist && echo d > dist/d.js"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("laptop: miss"), std::string::npos) << run.err;
@@ -71,7 +71,7 @@ TEST_F(ConfigTest, BackfillConfigJsIsEvaluatedWithNode) {
   EXPECT_NE(hit.err.find("laptop: hit"), std::string::npos) << hit.err;
   EXPECT_TRUE(exists("packages/a/dist/d.js"));
   // The cached evaluation notices the env var the config read.
-  auto in_ci = memo({"config", "--json"}, {{"CI", "1"}});
+  auto in_ci = memo({"config", "--json"}, {{"BUILD_FLAVOUR", "ci"}});
   EXPECT_NE(in_ci.out.find("ci-name"), std::string::npos) << in_ci.out << in_ci.err;
 }
 
