@@ -57,7 +57,8 @@ std::expected<json, std::string> parse_text(const SettingSpec& spec, const std::
       }
       return parsed;
     }
-    default: return json(text);
+    default:
+      return json(text);
   }
 }
 
@@ -172,12 +173,18 @@ std::expected<void, std::string> apply_variables(RawValues& raw, const EnvLookup
 std::string expectation(Type type) {
   switch (type) {
     case Type::String:
-    case Type::Path: return "expected a string";
-    case Type::Bool: return "expected true or false";
-    case Type::StringList: return "expected an array of strings";
-    case Type::Mode: return "expected one of READ_WRITE, READ_ONLY, WRITE_ONLY, PASS";
-    case Type::LogLevel: return "expected one of error, warn, info, verbose, silly, mute";
-    case Type::Provider: return "expected {\"provider\": \"local\" or \"local-skip\"}";
+    case Type::Path:
+      return "expected a string";
+    case Type::Bool:
+      return "expected true or false";
+    case Type::StringList:
+      return "expected an array of strings";
+    case Type::Mode:
+      return "expected one of READ_WRITE, READ_ONLY, WRITE_ONLY, PASS";
+    case Type::LogLevel:
+      return "expected one of error, warn, info, verbose, silly, mute";
+    case Type::Provider:
+      return "expected {\"provider\": \"local\" or \"local-skip\"}";
     case Type::Inputs:
       return "expected {\"package\": [globs], \"deps\": [globs], \"root\": [globs]}";
   }
@@ -195,8 +202,10 @@ bool valid_shape(Type type, const json& value) {
     case Type::String:
     case Type::Path:
     case Type::Mode:
-    case Type::LogLevel: return value.is_string();
-    case Type::Bool: return value.is_boolean();
+    case Type::LogLevel:
+      return value.is_string();
+    case Type::Bool:
+      return value.is_boolean();
     case Type::StringList:
       if (!value.is_array()) return false;
       for (const auto& item : value) {
@@ -262,8 +271,9 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
                   join(kSupportedProviders));
     }
     config.provider = provider;
-    config.provider_options =
-        value.contains("options") && value["options"].is_object() ? value["options"] : json::object();
+    config.provider_options = value.contains("options") && value["options"].is_object()
+                                  ? value["options"]
+                                  : json::object();
   } else if (key == "mode") {
     auto mode = parse_mode(value.get<std::string>());
     if (!mode) return fail(expectation(spec.type) + ", got " + value.dump());
@@ -309,7 +319,8 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
 
 json shown_value(const Config& config, std::string_view key) {
   if (key == "cacheStorageConfig") {
-    return json{{"provider", config.provider}, {"options", redact_secrets(config.provider_options)}};
+    return json{{"provider", config.provider},
+                {"options", redact_secrets(config.provider_options)}};
   }
   if (key == "cacheKey") return config.cache_key;
   if (key == "clearOutput") return config.clear_output;
@@ -375,7 +386,8 @@ const std::vector<SettingSpec>& setting_specs() {
        "error, warn, info (default), verbose, silly or mute"},
       {"mode", Type::Mode, "MODE", true, "--mode",
        "READ_WRITE (default), READ_ONLY, WRITE_ONLY or PASS"},
-      {"name", Type::String, "NAME", true, "", "the package's name in logs (default: package.json name)"},
+      {"name", Type::String, "NAME", true, "",
+       "the package's name in logs (default: package.json name)"},
       {"outputGlob", Type::StringList, "OUTPUT_GLOB", true, "--output-glob",
        "the outputs to cache, relative to the package (default: [\"lib/**\"]); ! negates"},
       {"packageRoot", Type::Path, "PACKAGE_ROOT", true, "",
@@ -403,24 +415,12 @@ EnvLookup process_environment() {
   };
 }
 
-std::expected<Config, std::string> load_config(const fs::path& working_directory,
-                                               const Flags& flags, const EnvLookup& env) {
-  Config config;
-  RawValues raw;
+namespace {
 
-  std::string root_variable;
-  if (auto root = first_variable(env, "PACKAGE_ROOT", &root_variable)) {
-    config.package_root = (working_directory / *root).lexically_normal();
-    std::error_code error;
-    if (!fs::is_directory(config.package_root, error)) {
-      return std::unexpected(root_variable + ": \"" + *root + "\" is not a folder");
-    }
-    config.origins["packageRoot"] = Origin{Origin::Kind::Environment, "", root_variable};
-  } else {
-    config.package_root = workspace::find_package_root(working_directory);
-  }
-  if (config.package_root.filename().empty()) config.package_root = config.package_root.parent_path();
-  config.repo_root = workspace::find_repo_root(config.package_root);
+// Every layer above the defaults, for a config whose package_root and repo_root are set.
+std::expected<void, std::string> apply_layers(Config& config, const fs::path& working_directory,
+                                              const Flags& flags, const EnvLookup& env) {
+  RawValues raw;
   const fs::path memo_cache = config.repo_root / "node_modules" / ".cache" / "memo";
 
   // Config files, root first, so the nearest one wins.
@@ -467,8 +467,7 @@ std::expected<Config, std::string> load_config(const fs::path& working_directory
       return std::unexpected(applied.error());
     }
   }
-  if (auto applied =
-          apply_variables(raw, env, Origin::Kind::Environment, "", config.repo_root);
+  if (auto applied = apply_variables(raw, env, Origin::Kind::Environment, "", config.repo_root);
       !applied) {
     return std::unexpected(applied.error());
   }
@@ -478,10 +477,12 @@ std::expected<Config, std::string> load_config(const fs::path& working_directory
     if (!spec) continue;
     Origin origin{Origin::Kind::Flag, "", flags.names.count(key) ? flags.names.at(key) : key};
     if (spec->type == Type::Provider) {
-      json options = raw.count(key) && raw[key].value.is_object() && raw[key].value.contains("options")
-                         ? raw[key].value["options"]
-                         : json::object();
-      raw[key] = RawValue{json{{"provider", text}, {"options", options}}, origin, working_directory};
+      json options =
+          raw.count(key) && raw[key].value.is_object() && raw[key].value.contains("options")
+              ? raw[key].value["options"]
+              : json::object();
+      raw[key] =
+          RawValue{json{{"provider", text}, {"options", options}}, origin, working_directory};
       continue;
     }
     auto parsed = parse_text(*spec, text);
@@ -504,6 +505,44 @@ std::expected<Config, std::string> load_config(const fs::path& working_directory
   for (const auto& spec : setting_specs()) {
     config.shown[std::string(spec.key)] = shown_value(config, spec.key);
     config.origins.try_emplace(std::string(spec.key), Origin{});
+  }
+  return {};
+}
+
+}  // namespace
+
+std::expected<Config, std::string> load_config(const fs::path& working_directory,
+                                               const Flags& flags, const EnvLookup& env) {
+  Config config;
+
+  std::string root_variable;
+  if (auto root = first_variable(env, "PACKAGE_ROOT", &root_variable)) {
+    config.package_root = (working_directory / *root).lexically_normal();
+    std::error_code error;
+    if (!fs::is_directory(config.package_root, error)) {
+      return std::unexpected(root_variable + ": \"" + *root + "\" is not a folder");
+    }
+    config.origins["packageRoot"] = Origin{Origin::Kind::Environment, "", root_variable};
+  } else {
+    config.package_root = workspace::find_package_root(working_directory);
+  }
+  if (config.package_root.filename().empty())
+    config.package_root = config.package_root.parent_path();
+  config.repo_root = workspace::find_repo_root(config.package_root);
+  if (auto applied = apply_layers(config, working_directory, flags, env); !applied) {
+    return std::unexpected(applied.error());
+  }
+  return config;
+}
+
+std::expected<Config, std::string> load_package_config(const PackageLocation& package,
+                                                       const EnvLookup& env) {
+  Config config;
+  config.package_root = package.root;
+  config.repo_root = package.repo_root;
+  config.name = package.name;
+  if (auto applied = apply_layers(config, package.root, Flags{}, env); !applied) {
+    return std::unexpected(applied.error());
   }
   return config;
 }

@@ -45,4 +45,14 @@ EnvLookup process_environment();
 std::expected<Config, std::string> load_config(const std::filesystem::path& working_directory,
                                                const Flags& flags, const EnvLookup& env);
 
+// A package whose folders are already known (a workspace dependency): no search for the roots,
+// no flags, and the name given. Its settings come from the same layers as load_config's.
+struct PackageLocation {
+  std::filesystem::path root;
+  std::filesystem::path repo_root;
+  std::string name;
+};
+std::expected<Config, std::string> load_package_config(const PackageLocation& package,
+                                                       const EnvLookup& env);
+
 }  // namespace memo::config

@@ -57,8 +57,8 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
   std::set<std::string> external;
   for (const auto* package : packages) {
     if (lockfile && *lockfile) {
-      for (auto& spec : (*lockfile)->resolve_external(package->folder, package->dependencies,
-                                                      workspace_names)) {
+      for (auto& spec :
+           (*lockfile)->resolve_external(package->folder, package->dependencies, workspace_names)) {
         external.insert(std::move(spec));
       }
     } else {
@@ -80,8 +80,7 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
 std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
                                                          const std::string& command,
                                                          const KeyInputs& inputs) {
-  return hash::compute_package_key(config, command, inputs.nested_packages,
-                                   inputs.dependencies,
+  return hash::compute_package_key(config, command, inputs.nested_packages, inputs.dependencies,
                                    {inputs.external_packages, inputs.lockfile_fallback});
 }
 
@@ -102,12 +101,15 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
   }
   // The dependencies' own settings say which of their files are sources and which are
   // outputs; reading them is mostly waiting on small files, so side by side.
-  std::vector<std::expected<config::Config, std::string>> configs(
-      dependencies.size(), std::unexpected(std::string()));
+  std::vector<std::expected<config::Config, std::string>> configs(dependencies.size(),
+                                                                  std::unexpected(std::string()));
   const auto environment = config::process_environment();
   util::parallel_for(
       dependencies.size(),
-      [&](std::size_t i) { configs[i] = config::load_config(roots[i], config::Flags{}, environment); },
+      [&](std::size_t i) {
+        configs[i] = config::load_package_config({roots[i], workspace.root, dependencies[i]->name},
+                                                 environment);
+      },
       4);
   for (std::size_t i = 0; i < dependencies.size(); ++i) {
     const auto* dependency = dependencies[i];
@@ -116,10 +118,9 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
     if (!dependency_config) return std::unexpected(dependency_config.error());
     // Declared "deps" inputs replace each dependency's own hashGlobs ([] means none).
     std::vector<std::string> globs = dependency_config->hash_globs;
-    if (config.inputs.deps) globs = config.inputs.deps->empty() ? std::vector<std::string>{"!**"}
-                                                                : *config.inputs.deps;
-    inputs.dependencies.push_back({dependency->name, root, globs,
-                                   dependency_config->output_glob,
+    if (config.inputs.deps)
+      globs = config.inputs.deps->empty() ? std::vector<std::string>{"!**"} : *config.inputs.deps;
+    inputs.dependencies.push_back({dependency->name, root, globs, dependency_config->output_glob,
                                    nested_in(workspace, dependency->folder)});
   }
   add_external_packages(inputs, workspace, *self, dependencies);
