@@ -18,10 +18,15 @@ namespace memo::hash {
 std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::string& path,
                                                       bool is_symlink) {
   if (is_symlink) {
+    struct stat info {};
+    if (::fstatat(dir_fd, path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+      return std::unexpected(path + ": " + util::errno_message(errno));
+    }
     char target[4096];
     ssize_t size = ::readlinkat(dir_fd, path.c_str(), target, sizeof target);
     if (size < 0) return std::unexpected(path + ": " + util::errno_message(errno));
-    return FileDigest{path, "120000", util::git_blob_id(std::string_view(target, size))};
+    return FileDigest{path, "120000", util::git_blob_id(std::string_view(target, size)),
+                      signature_of(info)};
   }
   int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return std::unexpected(path + ": " + util::errno_message(errno));
@@ -52,7 +57,8 @@ std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::str
   ::close(fd);
   if (total != info.st_size) return std::unexpected(path + ": changed while it was read");
   bool executable = (info.st_mode & S_IXUSR) != 0;
-  return FileDigest{path, executable ? "100755" : "100644", hasher.hex_digest()};
+  return FileDigest{path, executable ? "100755" : "100644", hasher.hex_digest(),
+                    signature_of(info)};
 }
 
 namespace {
@@ -63,9 +69,10 @@ std::optional<FileDigest> digest_from_index(int dir_fd, const WalkedFile& file,
   if (::fstatat(dir_fd, file.path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) return std::nullopt;
   auto blob_id = index.unchanged_blob_id_at(entry, info);
   if (!blob_id) return std::nullopt;
-  const char* mode = S_ISLNK(info.st_mode) ? "120000" : (info.st_mode & S_IXUSR) ? "100755"
-                                                                                  : "100644";
-  return FileDigest{file.path, mode, std::move(*blob_id)};
+  const char* mode = S_ISLNK(info.st_mode)      ? "120000"
+                     : (info.st_mode & S_IXUSR) ? "100755"
+                                                : "100644";
+  return FileDigest{file.path, mode, std::move(*blob_id), signature_of(info)};
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "memo/hash/file_walk.hpp"
 #include "memo/hash/git_index.hpp"
+#include "memo/hash/stat_signature.hpp"
 
 namespace memo::hash {
 
@@ -17,6 +18,7 @@ struct FileDigest {
   std::string path;
   std::string mode;
   std::string blob_id;
+  StatSignature signature;  // the lstat taken before the bytes were read
 };
 
 // Where git's index can vouch for files: the index, and the walk root's path below its work

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <unordered_set>
 #include <cerrno>
+#include <unordered_set>
 
 #include "memo/util/files.hpp"
 
@@ -50,8 +50,24 @@ struct Walker {
       error = (root / prefix).string() + ": " + util::errno_message(errno);
       return false;
     }
+    if (options.trace) {
+      struct stat info {};
+      if (::fstat(::dirfd(dir), &info) == 0) {
+        options.trace->folders.push_back({prefix, signature_of(info)});
+      } else {
+        options.trace->complete = false;
+      }
+    }
     if (options.gitignore) {
-      if (auto text = util::read_file_at(::dirfd(dir), ".gitignore")) gitignore.add_file(prefix, *text);
+      struct stat info {};
+      if (::fstatat(::dirfd(dir), ".gitignore", &info, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (options.trace) {
+          options.trace->gitignores.push_back(
+              {prefix.empty() ? ".gitignore" : prefix + "/.gitignore", signature_of(info)});
+        }
+        if (auto text = util::read_file_at(::dirfd(dir), ".gitignore"))
+          gitignore.add_file(prefix, *text);
+      }
     }
     std::vector<std::string> subfolders;
     while (dirent* entry = ::readdir(dir)) {
@@ -62,9 +78,10 @@ struct Walker {
       if (type == DT_UNKNOWN) {
         struct stat info {};
         if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        type = S_ISDIR(info.st_mode) ? DT_DIR : S_ISLNK(info.st_mode) ? DT_LNK
-                                              : S_ISREG(info.st_mode) ? DT_REG
-                                                                      : DT_UNKNOWN;
+        type = S_ISDIR(info.st_mode)   ? DT_DIR
+               : S_ISLNK(info.st_mode) ? DT_LNK
+               : S_ISREG(info.st_mode) ? DT_REG
+                                       : DT_UNKNOWN;
       }
       if (type == DT_DIR) {
         if (name == "node_modules" || name == ".git") continue;
@@ -79,8 +96,12 @@ struct Walker {
     int parent_fd = ::dirfd(dir);
     bool ok = true;
     for (const auto& name : subfolders) {
-      int child = ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (child < 0) continue;  // vanished, or turned into a symlink since readdir
+      int child =
+          ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (child < 0) {  // vanished, or turned into a symlink since readdir
+        if (options.trace) options.trace->complete = false;
+        continue;
+      }
       std::string relative = prefix.empty() ? name : prefix + "/" + name;
       if (!walk(child, relative)) {
         ok = false;
@@ -98,7 +119,8 @@ std::expected<std::vector<WalkedFile>, std::string> walk_files(const fs::path& r
                                                                const WalkOptions& options) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
-  Walker walker{root, options, {}, {}, options.gitignore ? *options.gitignore : GitignoreRules{}, {}};
+  Walker walker{root, options, {}, {}, options.gitignore ? *options.gitignore : GitignoreRules{},
+                {}};
   walker.prepare();
   if (!walker.walk(fd, "")) return std::unexpected(walker.error);
   std::sort(walker.files.begin(), walker.files.end(),

@@ -7,6 +7,7 @@
 
 #include "memo/hash/gitignore.hpp"
 #include "memo/hash/glob.hpp"
+#include "memo/hash/stat_signature.hpp"
 
 namespace memo::hash {
 
@@ -17,6 +18,19 @@ struct WalkedFile {
   bool is_symlink = false;
 };
 
+// What a walk's result depends on besides its files: every folder it listed and every
+// .gitignore it read, each with its signature taken before it was read. While these stay the
+// same, so does the list of files.
+struct WalkTrace {
+  struct Item {
+    std::string path;  // relative to the walk's root; "" for the root itself
+    StatSignature signature;
+  };
+  std::vector<Item> folders;
+  std::vector<Item> gitignores;
+  bool complete = true;  // false when a folder could not be opened or stat-ed
+};
+
 struct WalkOptions {
   const GlobSet* include = nullptr;  // null: every file
   const GlobSet* exclude = nullptr;  // null: none
@@ -25,6 +39,7 @@ struct WalkOptions {
   // When set, files and folders that .gitignore files ignore are left out: these rules (from
   // folders above the root) plus every .gitignore found on the way down.
   const GitignoreRules* gitignore = nullptr;
+  WalkTrace* trace = nullptr;  // when set, filled in
 };
 
 // Lists the regular files and symlinks below `root` without following symlinks, sorted by path.

@@ -6,9 +6,9 @@
 
 namespace memo::hash {
 
-std::string quote_field(std::string_view field) {
+void append_quoted(std::string& out, std::string_view field) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "\"";
+  out += '"';
   for (char c : field) {
     auto byte = static_cast<unsigned char>(c);
     if (c == '"' || c == '\\') {
@@ -23,56 +23,83 @@ std::string quote_field(std::string_view field) {
     }
   }
   out += '"';
+}
+
+std::string quote_field(std::string_view field) {
+  std::string out;
+  append_quoted(out, field);
   return out;
 }
 
-void KeyManifest::add(std::string_view kind, std::initializer_list<std::string_view> fields) {
-  std::string line(kind);
+void append_manifest_line(std::string& out, std::string_view kind,
+                          std::initializer_list<std::string_view> fields) {
+  out += kind;
   for (auto field : fields) {
-    line += ' ';
-    line += quote_field(field);
+    out += ' ';
+    append_quoted(out, field);
   }
-  lines_.push_back(std::move(line));
+  out += '\n';
+}
+
+void KeyManifest::add(std::string_view kind, std::initializer_list<std::string_view> fields) {
+  std::string line;
+  append_manifest_line(line, kind, fields);
+  blocks_.push_back(std::move(line));
+}
+
+void KeyManifest::add_lines(std::string lines) {
+  if (!lines.empty()) blocks_.push_back(std::move(lines));
 }
 
 void KeyManifest::append(KeyManifest&& other) {
-  lines_.insert(lines_.end(), std::make_move_iterator(other.lines_.begin()),
-                std::make_move_iterator(other.lines_.end()));
-  other.lines_.clear();
+  blocks_.insert(blocks_.end(), std::make_move_iterator(other.blocks_.begin()),
+                 std::make_move_iterator(other.blocks_.end()));
+  other.blocks_.clear();
 }
 
-std::string KeyManifest::text() {
+std::string KeyManifest::text() const {
+  std::vector<std::string_view> lines;
+  std::size_t size = 0;
+  for (const auto& block : blocks_) {
+    size += block.size();
+    std::string_view rest = block;
+    while (!rest.empty()) {
+      std::size_t newline = rest.find('\n');
+      lines.push_back(rest.substr(0, newline));
+      rest.remove_prefix(newline + 1);
+    }
+  }
   // Lines arrive as long sorted runs (a package's files come sorted from its walk): merging the
   // runs costs far less than sorting 100,000 lines from scratch.
   std::vector<std::size_t> bounds{0};
-  for (std::size_t i = 1; i < lines_.size(); ++i) {
-    if (lines_[i] < lines_[i - 1]) bounds.push_back(i);
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i] < lines[i - 1]) bounds.push_back(i);
   }
-  bounds.push_back(lines_.size());
+  bounds.push_back(lines.size());
   while (bounds.size() > 2) {
     std::vector<std::size_t> merged{0};
     for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
       std::size_t end = r + 2 < bounds.size() ? bounds[r + 2] : bounds[r + 1];
       if (r + 2 < bounds.size()) {
-        std::inplace_merge(lines_.begin() + static_cast<std::ptrdiff_t>(bounds[r]),
-                           lines_.begin() + static_cast<std::ptrdiff_t>(bounds[r + 1]),
-                           lines_.begin() + static_cast<std::ptrdiff_t>(end));
+        std::inplace_merge(lines.begin() + static_cast<std::ptrdiff_t>(bounds[r]),
+                           lines.begin() + static_cast<std::ptrdiff_t>(bounds[r + 1]),
+                           lines.begin() + static_cast<std::ptrdiff_t>(end));
       }
       merged.push_back(end);
     }
     bounds = std::move(merged);
   }
   std::string text = "memo-key-manifest " + std::to_string(kEntryFormatVersion) + "\n";
-  std::size_t size = text.size();
-  for (const auto& line : lines_) size += line.size() + 1;
-  text.reserve(size);
-  for (const auto& line : lines_) {
+  text.reserve(text.size() + size);
+  for (auto line : lines) {
     text += line;
     text += '\n';
   }
   return text;
 }
 
-std::string KeyManifest::key() { return util::sha256_hex(text()); }
+std::string KeyManifest::key() const {
+  return util::sha256_hex(text());
+}
 
 }  // namespace memo::hash

@@ -11,25 +11,32 @@ namespace memo::hash {
 inline constexpr int kEntryFormatVersion = 1;
 
 // The canonical list of everything a key covers: one line per input, "<kind> <field>…" with
-// every field quoted with quote_field (so no two different inputs can print alike), sorted, under a header
-// naming the format version. The key is the SHA-256 of this text. It holds no absolute path,
+// every field quoted with quote_field (so no two different inputs can print alike), sorted, under a
+// header naming the format version. The key is the SHA-256 of this text. It holds no absolute path,
 // no timestamp and no env value (only its digest), and it is stored beside each entry so that
 // `memo explain` can say what changed.
 // "field" with '"' and '\\' backslash-escaped and every byte outside printable ASCII as \xNN:
 // one line per field, and different fields never quote alike.
 std::string quote_field(std::string_view field);
+void append_quoted(std::string& out, std::string_view field);
+// Appends `kind "field"…` and a line break to `out`.
+void append_manifest_line(std::string& out, std::string_view kind,
+                          std::initializer_list<std::string_view> fields);
 
 class KeyManifest {
  public:
   void add(std::string_view kind, std::initializer_list<std::string_view> fields);
+  // Lines written with append_manifest_line, each ending in a line break (a package's files,
+  // best in path order).
+  void add_lines(std::string lines);
   // Takes every line of `other` (a part built on another thread).
   void append(KeyManifest&& other);
-  // Sorts the lines in place the first time: call it once the manifest is complete.
-  std::string text();
-  std::string key();
+  // The lines sorted under the header: call it once the manifest is complete.
+  std::string text() const;
+  std::string key() const;
 
  private:
-  std::vector<std::string> lines_;
+  std::vector<std::string> blocks_;  // each one or more whole lines
 };
 
 }  // namespace memo::hash

@@ -1,12 +1,19 @@
 #include "memo/hash/package_key.hpp"
 
-#include <cstdlib>
+#include <sys/stat.h>
 
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <mutex>
+
+#include "memo/hash/digest_cache.hpp"
 #include "memo/hash/file_digest.hpp"
 #include "memo/hash/file_walk.hpp"
 #include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/log.hpp"
 #include "memo/util/parallel.hpp"
 
 namespace memo::hash {
@@ -33,26 +40,71 @@ IndexShortcut shortcut_for(const GitIndex* index, const fs::path& root) {
   return {index, prefix == "." ? "" : prefix + "/"};
 }
 
+// git's index, read the first time a walk needs it: packages memo's own digest records cover
+// need no index at all.
+class LazyIndex {
+ public:
+  LazyIndex(fs::path repo_root, std::vector<fs::path> folders)
+      : repo_root_(std::move(repo_root)), folders_(std::move(folders)) {}
+  const GitIndex* get() {
+    std::call_once(once_, [this] { index_ = GitIndex::load_for(repo_root_, folders_); });
+    return index_ ? &*index_ : nullptr;
+  }
+
+ private:
+  fs::path repo_root_;
+  std::vector<fs::path> folders_;
+  std::once_flag once_;
+  std::optional<GitIndex> index_;
+};
+
+void add_to_manifest(KeyManifest& manifest, std::string_view kind, const std::string& prefix,
+                     const std::vector<FileDigest>& digests) {
+  std::string lines;
+  for (const auto& file : digests) {
+    append_manifest_line(
+        lines, kind,
+        {prefix.empty() ? file.path : prefix + "/" + file.path, file.mode, file.blob_id});
+  }
+  manifest.add_lines(std::move(lines));
+}
+
 std::expected<void, std::string> add_files(KeyManifest& manifest, std::string_view kind,
                                            const fs::path& root, const std::string& prefix,
-                                           const WalkOptions& options, const GitIndex* index,
+                                           const WalkOptions& options, LazyIndex& index,
                                            std::size_t& count) {
   auto files = walk_files(root, options);
   if (!files) return std::unexpected(files.error());
-  auto digests = digest_files(root, *files, shortcut_for(index, root));
+  auto digests = digest_files(root, *files, shortcut_for(index.get(), root));
   if (!digests) return std::unexpected(digests.error());
-  for (const auto& file : *digests) {
-    manifest.add(kind, {prefix.empty() ? file.path : prefix + "/" + file.path, file.mode,
-                        file.blob_id});
-  }
+  add_to_manifest(manifest, kind, prefix, *digests);
   count += digests->size();
   return {};
 }
 
+// Where memo keeps the digest record of a package walked with these settings: any change to
+// what the walk selects (globs, nested packages, memo's own folders, memo's version) is
+// another record.
+fs::path record_path(const fs::path& records_folder, const PackageSources& package,
+                     const WalkOptions& walk) {
+  std::string settings = std::string("memo ") + MEMO_VERSION + "\n" + package.root.string() + "\n";
+  for (const auto& glob : package.hash_globs) settings += "hash " + glob + "\n";
+  for (const auto& glob : package.output_glob) settings += "output " + glob + "\n";
+  for (const auto& folder : walk.skip_folders) settings += "skip " + folder.string() + "\n";
+  settings += walk.skip_tsbuildinfo ? "tsbuildinfo skipped\n" : "tsbuildinfo kept\n";
+  return records_folder / util::sha256_hex(settings);
+}
+
+struct DigestRecords {
+  fs::path folder;  // memo's own cache of per-package digest records
+  std::int64_t started_ns;
+  std::atomic<std::size_t> reused{0};
+};
+
 std::expected<void, std::string> add_package_files(KeyManifest& manifest,
                                                    const config::Config& config,
-                                                   const PackageSources& package,
-                                                   const GitIndex* index, std::size_t& count) {
+                                                   const PackageSources& package, LazyIndex& index,
+                                                   DigestRecords& records, std::size_t& count) {
   std::optional<GlobSet> hash_globs;
   if (!package.hash_globs.empty()) {
     auto compiled = compile_setting(package.hash_globs, "hashGlobs");
@@ -61,21 +113,7 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   }
   auto outputs = compile_setting(package.output_glob, "outputGlob");
   if (!outputs) return std::unexpected(package.name + ": " + outputs.error());
-
-  // .gitignore files from the repo root down to the package apply, as they do for git.
-  GitignoreRules gitignore;
-  std::vector<fs::path> ancestors;  // repo root first
-  for (fs::path dir = package.root; dir != config.repo_root && dir.has_relative_path();) {
-    dir = dir.parent_path();
-    ancestors.insert(ancestors.begin(), dir);
-  }
-  for (const auto& dir : ancestors) {
-    if (auto text = util::read_file(dir / ".gitignore")) {
-      gitignore.add_ancestor_file(package.root.lexically_relative(dir).generic_string(), *text);
-    }
-  }
   WalkOptions walk;
-  walk.gitignore = &gitignore;
   walk.include = hash_globs ? &*hash_globs : nullptr;
   walk.exclude = &*outputs;
   walk.skip_tsbuildinfo = !hash_globs;
@@ -84,7 +122,55 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
                            package.nested_packages.end());
   std::string prefix = package.root.lexically_relative(config.repo_root).generic_string();
   if (prefix == ".") prefix.clear();
-  return add_files(manifest, "file", package.root, prefix, walk, index, count);
+
+  const fs::path record_file = record_path(records.folder, package, walk);
+  if (auto text = util::read_file(record_file)) {
+    if (auto record = decode_record(std::move(*text))) {
+      bool updated = false;
+      if (reuse_record(package.root, prefix, records.started_ns, *record, updated)) {
+        if (updated) (void)util::write_file_atomically(record_file, encode_record(*record));
+        manifest.add_lines(manifest_lines(*record));
+        count += record->files.size();
+        ++records.reused;
+        return {};
+      }
+    }
+  }
+
+  // .gitignore files from the repo root down to the package apply, as they do for git.
+  WalkTrace trace;
+  GitignoreRules gitignore;
+  std::vector<fs::path> ancestors;  // repo root first
+  for (fs::path dir = package.root; dir != config.repo_root && dir.has_relative_path();) {
+    dir = dir.parent_path();
+    ancestors.insert(ancestors.begin(), dir);
+  }
+  for (const auto& dir : ancestors) {
+    fs::path file = dir / ".gitignore";
+    struct stat info {};
+    bool present = ::lstat(file.c_str(), &info) == 0;
+    trace.complete = trace.complete && (present ? !S_ISLNK(info.st_mode) : errno == ENOENT);
+    trace.gitignores.push_back({file.lexically_relative(package.root).generic_string(),
+                                present ? signature_of(info) : StatSignature{}});
+    if (auto text = util::read_file(file)) {
+      gitignore.add_ancestor_file(package.root.lexically_relative(dir).generic_string(), *text);
+    }
+  }
+  walk.gitignore = &gitignore;
+  walk.trace = &trace;
+  auto files = walk_files(package.root, walk);
+  if (!files) return std::unexpected(files.error());
+  auto digests = digest_files(package.root, *files, shortcut_for(index.get(), package.root));
+  if (!digests) return std::unexpected(digests.error());
+  if (auto record = make_record(records.started_ns, trace, *digests, prefix)) {
+    // Only a speed-up: a record that cannot be written is walked for again next time.
+    if (util::create_directories(records.folder)) {
+      (void)util::write_file_atomically(record_file, encode_record(*record));
+    }
+  }
+  add_to_manifest(manifest, "file", prefix, *digests);
+  count += digests->size();
+  return {};
 }
 
 }  // namespace
@@ -102,17 +188,18 @@ std::expected<PackageKey, std::string> compute_package_key(
   for (const auto& name : config.env) {
     const char* value = std::getenv(name.c_str());
     // Only a digest of the value: the manifest is stored, and values may be secrets.
-    manifest.add("env", {name, value ? util::sha256_hex(std::string("memo-env") + '\0' + name +
-                                                        '\0' + value)
-                                     : std::string("unset")});
+    manifest.add(
+        "env", {name, value ? util::sha256_hex(std::string("memo-env") + '\0' + name + '\0' + value)
+                            : std::string("unset")});
   }
 
+  // Taken before any file is looked at: what changes from now on is never trusted.
+  DigestRecords records{config.internal_cache_folder / "file-digests", wall_clock_ns()};
   // git's index, when there is one, spares reading the files it knows are unchanged.
   // Only the entries of the packages hashed here are kept.
   std::vector<fs::path> folders{config.package_root};
   for (const auto& dependency : dependencies) folders.push_back(dependency.root);
-  const std::optional<GitIndex> git_index = GitIndex::load_for(config.repo_root, folders);
-  const GitIndex* index = git_index ? &*git_index : nullptr;
+  LazyIndex index(config.repo_root, folders);
 
   PackageSources self{config.name, config.package_root,
                       config.inputs.package ? *config.inputs.package : config.hash_globs,
@@ -121,8 +208,9 @@ std::expected<PackageKey, std::string> compute_package_key(
     self.hash_globs = {"!**"};  // declared as none: no file of the package counts
   }
   for (const auto& dependency : dependencies) {
-    manifest.add("dependency", {dependency.name,
-                                dependency.root.lexically_relative(config.repo_root).generic_string()});
+    manifest.add(
+        "dependency",
+        {dependency.name, dependency.root.lexically_relative(config.repo_root).generic_string()});
   }
   // Packages are walked and hashed side by side: a walk is mostly waiting on the filesystem.
   std::vector<const PackageSources*> packages{&self};
@@ -133,10 +221,12 @@ std::expected<PackageKey, std::string> compute_package_key(
   util::parallel_for(
       packages.size(),
       [&](std::size_t i) {
-        auto added = add_package_files(parts[i], config, *packages[i], index, counts[i]);
+        auto added = add_package_files(parts[i], config, *packages[i], index, records, counts[i]);
         if (!added) errors[i] = added.error();
       },
       1);
+  util::Log::verbose("file digests reused for " + std::to_string(records.reused) + " of " +
+                     std::to_string(packages.size()) + " packages");
   for (std::size_t i = 0; i < packages.size(); ++i) {
     if (!errors[i].empty()) return std::unexpected(errors[i]);
     manifest.append(std::move(parts[i]));
@@ -149,7 +239,8 @@ std::expected<PackageKey, std::string> compute_package_key(
     manifest.add("lock", {spec.substr(0, at), at == std::string::npos ? "" : spec.substr(at + 1)});
   }
   if (external.lockfile_fallback) {
-    manifest.add("lockfile", {external.lockfile_fallback->first, external.lockfile_fallback->second});
+    manifest.add("lockfile",
+                 {external.lockfile_fallback->first, external.lockfile_fallback->second});
   }
 
   std::vector<std::string> root_globs = config.environment_glob;

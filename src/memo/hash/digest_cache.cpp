@@ -1,0 +1,310 @@
+#include "memo/hash/digest_cache.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <ctime>
+#include <map>
+
+#include "memo/hash/manifest.hpp"
+#include "memo/util/digest.hpp"
+
+namespace memo::hash {
+
+namespace {
+
+constexpr std::string_view kHeader = "memo-file-digests 1 ";
+// More changed files than this, and the walk with git's index is the faster way.
+constexpr std::size_t kMostFilesDigestedAgain = 64;
+
+void append_signature(std::string& out, const StatSignature& signature) {
+  out += std::to_string(signature.inode);
+  out += ':';
+  out += std::to_string(signature.size);
+  out += ':';
+  out += std::to_string(signature.mtime_ns);
+  out += ':';
+  out += std::to_string(signature.ctime_ns);
+  out += ':';
+  out += std::to_string(signature.mode);
+}
+
+// Reads one space-ended field off the front of `line`.
+std::optional<std::string_view> take_field(std::string_view& line) {
+  std::size_t space = line.find(' ');
+  if (space == std::string_view::npos) return std::nullopt;
+  std::string_view field = line.substr(0, space);
+  line.remove_prefix(space + 1);
+  return field;
+}
+
+template <typename Number>
+bool parse_number(std::string_view text, Number& value) {
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+std::optional<StatSignature> parse_signature(std::string_view text) {
+  StatSignature signature;
+  std::string_view parts[5];
+  for (int i = 0; i < 5; ++i) {
+    std::size_t colon = text.find(':');
+    if ((colon == std::string_view::npos) != (i == 4)) return std::nullopt;
+    parts[i] = text.substr(0, colon);
+    if (colon != std::string_view::npos) text.remove_prefix(colon + 1);
+  }
+  if (!parse_number(parts[0], signature.inode) || !parse_number(parts[1], signature.size) ||
+      !parse_number(parts[2], signature.mtime_ns) || !parse_number(parts[3], signature.ctime_ns) ||
+      !parse_number(parts[4], signature.mode)) {
+    return std::nullopt;
+  }
+  return signature;
+}
+
+bool is_folder_path(std::string_view path) {
+  if (path.empty()) return true;  // the package itself
+  if (path.front() == '/' || path.back() == '/') return false;
+  for (std::size_t start = 0; start <= path.size();) {
+    std::size_t slash = std::min(path.find('/', start), path.size());
+    std::string_view part = path.substr(start, slash - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+bool is_file_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+
+bool is_known_mode(std::string_view mode) {
+  return mode == "100644" || mode == "100755" || mode == "120000";
+}
+
+}  // namespace
+
+std::int64_t wall_clock_ns() {
+  struct timespec now {};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
+
+namespace {
+
+std::string_view file_line(DigestRecord& record, const std::string& manifest_prefix,
+                           const FileDigest& digest) {
+  std::string line;
+  append_manifest_line(line, "file",
+                       {manifest_prefix.empty() ? digest.path : manifest_prefix + "/" + digest.path,
+                        digest.mode, digest.blob_id});
+  line.pop_back();  // the line break
+  return record.written.emplace_back(std::move(line));
+}
+
+}  // namespace
+
+std::optional<DigestRecord> make_record(std::int64_t started_ns, const WalkTrace& trace,
+                                        const std::vector<FileDigest>& digests,
+                                        const std::string& manifest_prefix) {
+  if (!trace.complete) return std::nullopt;
+  DigestRecord record;
+  record.started_ns = started_ns;
+  record.folders = trace.folders;
+  record.gitignores = trace.gitignores;
+  for (const auto& item : record.folders) {
+    if (item.path.find('\n') != std::string::npos) return std::nullopt;
+  }
+  for (const auto& item : record.gitignores) {
+    if (item.path.find('\n') != std::string::npos) return std::nullopt;
+  }
+  std::map<std::string_view, std::uint32_t> folder_index;
+  for (std::uint32_t i = 0; i < record.folders.size(); ++i)
+    folder_index[record.folders[i].path] = i;
+  record.files.reserve(digests.size());
+  for (const auto& digest : digests) {
+    if (digest.path.find('\n') != std::string::npos) return std::nullopt;
+    std::size_t slash = digest.path.rfind('/');
+    std::string_view path = digest.path;
+    std::string_view folder =
+        slash == std::string::npos ? std::string_view() : path.substr(0, slash);
+    auto found = folder_index.find(folder);
+    if (found == folder_index.end()) return std::nullopt;  // a file in a folder never listed
+    std::string_view name = slash == std::string::npos ? path : path.substr(slash + 1);
+    record.files.push_back({found->second, record.written.emplace_back(name), digest.signature,
+                            file_line(record, manifest_prefix, digest)});
+  }
+  return record;
+}
+
+std::string encode_record(const DigestRecord& record) {
+  std::string body = "started " + std::to_string(record.started_ns) + "\n";
+  for (const auto& folder : record.folders) {
+    body += "d ";
+    append_signature(body, folder.signature);
+    body += ' ';
+    body += folder.path;
+    body += '\n';
+  }
+  for (const auto& gitignore : record.gitignores) {
+    body += "g ";
+    append_signature(body, gitignore.signature);
+    body += ' ';
+    body += gitignore.path;
+    body += '\n';
+  }
+  // A manifest line holds no tab (quoting escapes it): the tab ends it, the name follows.
+  for (const auto& file : record.files) {
+    body += "f ";
+    body += std::to_string(file.folder);
+    body += ' ';
+    append_signature(body, file.signature);
+    body += ' ';
+    body += file.line;
+    body += '\t';
+    body += file.name;
+    body += '\n';
+  }
+  return std::string(kHeader) + util::sha256_hex(body) + "\n" + body;
+}
+
+std::optional<DigestRecord> decode_record(std::string text) {
+  DigestRecord record;
+  record.text = std::make_unique<const std::string>(std::move(text));
+  std::string_view rest = *record.text;
+  if (!rest.starts_with(kHeader)) return std::nullopt;
+  rest.remove_prefix(kHeader.size());
+  if (rest.find('\n') != 64) return std::nullopt;
+  std::string_view checksum = rest.substr(0, 64);
+  std::string_view body = rest.substr(65);
+  if (util::sha256_hex(body) != checksum) return std::nullopt;
+
+  bool started = false;
+  while (!body.empty()) {
+    std::size_t newline = body.find('\n');
+    if (newline == std::string_view::npos) return std::nullopt;  // a last line cut short
+    std::string_view line = body.substr(0, newline);
+    body.remove_prefix(newline + 1);
+    auto kind = take_field(line);
+    if (!kind) return std::nullopt;
+    if (*kind == "f") {
+      DigestRecord::File file;
+      auto folder = take_field(line);
+      auto signature_text = take_field(line);
+      if (!folder || !signature_text) return std::nullopt;
+      auto signature = parse_signature(*signature_text);
+      std::size_t tab = line.find('\t');
+      if (!signature || !parse_number(*folder, file.folder) ||
+          file.folder >= record.folders.size() || tab == std::string_view::npos ||
+          !line.starts_with("file \"")) {
+        return std::nullopt;
+      }
+      file.signature = *signature;
+      file.line = line.substr(0, tab);
+      file.name = line.substr(tab + 1);
+      if (!is_file_name(file.name)) return std::nullopt;
+      record.files.push_back(file);
+    } else if (*kind == "d" || *kind == "g") {
+      auto signature_text = take_field(line);
+      auto signature = signature_text ? parse_signature(*signature_text) : std::nullopt;
+      if (!signature) return std::nullopt;
+      if (*kind == "d") {
+        if (!is_folder_path(line)) return std::nullopt;
+        record.folders.push_back({std::string(line), *signature});
+      } else {
+        if (line.empty()) return std::nullopt;
+        record.gitignores.push_back({std::string(line), *signature});
+      }
+    } else if (*kind == "started") {
+      if (started || !parse_number(line, record.started_ns)) return std::nullopt;
+      started = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!started) return std::nullopt;
+  return record;
+}
+
+std::string manifest_lines(const DigestRecord& record) {
+  std::size_t size = 0;
+  for (const auto& file : record.files) size += file.line.size() + 1;
+  std::string lines;
+  lines.reserve(size);
+  for (const auto& file : record.files) {
+    lines += file.line;
+    lines += '\n';
+  }
+  return lines;
+}
+
+bool reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
+                  std::int64_t started_ns, DigestRecord& record, bool& updated) {
+  const std::int64_t trusted_before = record.started_ns - kTrustMarginNs;
+  auto trusted = [&](const StatSignature& signature) {
+    return signature.mtime_ns < trusted_before && signature.ctime_ns < trusted_before;
+  };
+  int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return false;
+  auto unchanged = [&](const WalkTrace::Item& item, bool is_folder) {
+    struct stat info {};
+    const char* path = item.path.empty() ? "." : item.path.c_str();
+    if (::fstatat(root_fd, path, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+      return errno == ENOENT && item.signature == StatSignature{};  // still absent
+    }
+    if (is_folder && !S_ISDIR(info.st_mode)) return false;
+    return signature_of(info) == item.signature && trusted(item.signature);
+  };
+  bool ok = true;
+  for (const auto& folder : record.folders) ok = ok && unchanged(folder, true);
+  for (const auto& gitignore : record.gitignores) ok = ok && unchanged(gitignore, false);
+
+  std::size_t digested_again = 0;
+  std::int64_t open_folder = -1;
+  int folder_fd = -1;
+  std::string name;
+  for (auto& file : record.files) {
+    if (!ok) break;
+    if (open_folder != file.folder) {
+      if (folder_fd >= 0) ::close(folder_fd);
+      const std::string& path = record.folders[file.folder].path;
+      folder_fd = ::openat(root_fd, path.empty() ? "." : path.c_str(),
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      open_folder = file.folder;
+      if (folder_fd < 0) {
+        ok = false;
+        break;
+      }
+    }
+    name.assign(file.name);
+    struct stat info {};
+    if (::fstatat(folder_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+      ok = false;
+      break;
+    }
+    if (signature_of(info) == file.signature && trusted(file.signature)) continue;
+    if (++digested_again > kMostFilesDigestedAgain) {
+      ok = false;
+      break;
+    }
+    auto digest = digest_file_at(folder_fd, name, S_ISLNK(info.st_mode));
+    if (!digest) {
+      ok = false;
+      break;
+    }
+    const std::string& folder = record.folders[file.folder].path;
+    digest->path = folder.empty() ? name : folder + "/" + name;
+    file.signature = digest->signature;
+    file.line = file_line(record, manifest_prefix, *digest);
+    updated = true;
+  }
+  if (folder_fd >= 0) ::close(folder_fd);
+  ::close(root_fd);
+  // What was trusted was older than the old walk, so older than this one too.
+  if (ok && updated) record.started_ns = started_ns;
+  return ok;
+}
+
+}  // namespace memo::hash

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memo/hash/file_digest.hpp"
+#include "memo/hash/file_walk.hpp"
+
+namespace memo::hash {
+
+// One package's walk and file digests, kept between runs in memo's own cache folder, so that
+// an unchanged package costs an lstat per file and per folder: no listing, no .gitignore or
+// glob matching, no reading. It is trusted only as far as git trusts its index: a folder,
+// .gitignore or file counts as unchanged when its signature is the same and was already older
+// than the walk that recorded it (minus a margin for coarse file-system clocks), so a change
+// made while or just before memo looked is never missed.
+struct DigestRecord {
+  std::int64_t started_ns = 0;              // wall clock when the recorded walk began
+  std::vector<WalkTrace::Item> folders;     // every folder listed, "" for the package itself
+  std::vector<WalkTrace::Item> gitignores;  // every .gitignore read; a zero signature: absent
+  struct File {
+    std::uint32_t folder = 0;  // index in `folders`
+    std::string_view name;
+    StatSignature signature;
+    std::string_view line;  // its manifest line, without the line break
+  };
+  std::vector<File> files;  // in path order
+  // What the files' names and lines point into.
+  std::unique_ptr<const std::string> text;
+  std::deque<std::string> written;
+};
+
+// How much older than the recorded walk a signature must be to be trusted.
+inline constexpr std::int64_t kTrustMarginNs = 2'000'000'000;
+
+// The record of a walk that began at `started_ns`: its trace and its files' digests (paths
+// relative to the walk's root, in path order), whose manifest lines name them under
+// `manifest_prefix` ("packages/a", "" for the repo root). nullopt when it cannot be recorded
+// (an incomplete trace, a name with a line break).
+std::optional<DigestRecord> make_record(std::int64_t started_ns, const WalkTrace& trace,
+                                        const std::vector<FileDigest>& digests,
+                                        const std::string& manifest_prefix);
+
+// The record as text, under a header with its SHA-256, so a damaged file is never believed.
+std::string encode_record(const DigestRecord& record);
+// nullopt for anything but a whole, well-formed record; names that could leave the package
+// (absolute, "..", a '/' in a file name) are refused.
+std::optional<DigestRecord> decode_record(std::string text);
+
+// The manifest lines of the record's files, each ending in a line break.
+std::string manifest_lines(const DigestRecord& record);
+
+// Checks `record` against the package under `root` now: true when it still describes it,
+// every folder and .gitignore unchanged. A file whose signature changed is digested again and
+// the record updated (`updated` set) as of `started_ns`, the wall clock before this run looked
+// at anything. false means the package must be walked: the listing may have changed, or too
+// many files did.
+bool reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
+                  std::int64_t started_ns, DigestRecord& record, bool& updated);
+
+// The wall clock now, in nanoseconds, as file times count it.
+std::int64_t wall_clock_ns();
+
+}  // namespace memo::hash

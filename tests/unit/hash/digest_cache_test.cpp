@@ -1,0 +1,242 @@
+#include "memo/hash/digest_cache.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "memo/hash/file_walk.hpp"
+#include "memo/hash/gitignore.hpp"
+#include "memo/util/digest.hpp"
+#include "support/temp_dir.hpp"
+
+namespace memo::hash {
+namespace {
+
+namespace fs = std::filesystem;
+using memo::testing::TempDir;
+
+constexpr std::int64_t kSecond = 1'000'000'000;
+
+// A package walked and digested as compute_package_key does it.
+struct Walked {
+  WalkTrace trace;
+  std::vector<FileDigest> digests;
+};
+
+Walked walk_and_digest(const fs::path& root) {
+  Walked walked;
+  GitignoreRules gitignore;
+  WalkOptions options;
+  options.gitignore = &gitignore;
+  options.trace = &walked.trace;
+  auto files = walk_files(root, options);
+  EXPECT_TRUE(files.has_value());
+  auto digests = digest_files(root, *files);
+  EXPECT_TRUE(digests.has_value());
+  walked.digests = std::move(*digests);
+  return walked;
+}
+
+// A record of the package as it is now. Files written by a test are seconds old at most, so the
+// record says it was made later than that (as a record made a little later would), or nothing
+// in it could be trusted yet.
+DigestRecord record_now(const fs::path& root,
+                        std::int64_t started_ns = wall_clock_ns() + 10 * kSecond) {
+  auto walked = walk_and_digest(root);
+  auto record = make_record(started_ns, walked.trace, walked.digests, "packages/a");
+  EXPECT_TRUE(record.has_value());
+  return std::move(*record);
+}
+
+DigestRecord round_trip(const DigestRecord& record) {
+  auto decoded = decode_record(encode_record(record));
+  EXPECT_TRUE(decoded.has_value());
+  return std::move(*decoded);
+}
+
+std::string fresh_lines(const fs::path& root) {
+  return manifest_lines(record_now(root));
+}
+
+class DigestCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir.write("src/a.ts", "export const a = 1;\n");
+    dir.write("src/deep/b.ts", "export const b = 2;\n");
+    dir.write("package.json", "{}\n");
+    dir.write(".gitignore", "*.log\n");
+    dir.write("debug.log", "ignored\n");
+  }
+  TempDir dir;
+};
+
+TEST_F(DigestCacheTest, RecordsEveryFileWithItsManifestLine) {
+  auto record = record_now(dir.path());
+  std::string lines = manifest_lines(record);
+  EXPECT_EQ(record.files.size(), 4u);  // .gitignore, package.json, src/a.ts, src/deep/b.ts
+  EXPECT_NE(lines.find("file \"packages/a/src/deep/b.ts\" \"100644\" \"" +
+                       util::git_blob_id("export const b = 2;\n") + "\"\n"),
+            std::string::npos)
+      << lines;
+  EXPECT_EQ(lines.find("debug.log"), std::string::npos) << lines;
+  ASSERT_EQ(record.folders.size(), 3u);
+  EXPECT_EQ(record.folders[0].path, "");
+  EXPECT_EQ(record.gitignores.size(), 1u);
+}
+
+TEST_F(DigestCacheTest, SurvivesEncodingWhole) {
+  auto record = record_now(dir.path());
+  auto decoded = round_trip(record);
+  EXPECT_EQ(decoded.started_ns, record.started_ns);
+  EXPECT_EQ(manifest_lines(decoded), manifest_lines(record));
+  ASSERT_EQ(decoded.files.size(), record.files.size());
+  for (std::size_t i = 0; i < record.files.size(); ++i) {
+    EXPECT_EQ(decoded.files[i].name, record.files[i].name);
+    EXPECT_EQ(decoded.files[i].folder, record.files[i].folder);
+    EXPECT_EQ(decoded.files[i].signature, record.files[i].signature);
+  }
+  ASSERT_EQ(decoded.folders.size(), record.folders.size());
+  EXPECT_EQ(decoded.folders[1].path, record.folders[1].path);
+  EXPECT_EQ(decoded.folders[1].signature, record.folders[1].signature);
+  EXPECT_EQ(decoded.gitignores[0].path, ".gitignore");
+}
+
+TEST_F(DigestCacheTest, DamagedOrHostileTextIsNeverBelieved) {
+  const std::string text = encode_record(record_now(dir.path()));
+  ASSERT_TRUE(decode_record(text).has_value());
+  EXPECT_FALSE(decode_record("").has_value());
+  EXPECT_FALSE(decode_record(text.substr(0, text.size() - 1)).has_value());  // cut short
+  std::string flipped = text;
+  flipped[flipped.size() / 2] ^= 1;
+  EXPECT_FALSE(decode_record(flipped).has_value());
+
+  // Well-formed but with a valid checksum over a body that reaches out of the package.
+  auto with_body = [](const std::string& body) {
+    return "memo-file-digests 1 " + util::sha256_hex(body) + "\n" + body;
+  };
+  const std::string signature = "1:2:3:4:33188";
+  const std::string line = "file \"x\" \"100644\" \"" + std::string(40, 'a') + "\"";
+  EXPECT_TRUE(decode_record(with_body("started 5\nd " + signature + " \nf 0 " + signature + " " +
+                                      line + "\tx\n"))
+                  .has_value());
+  EXPECT_FALSE(decode_record(with_body("started 5\nd " + signature + " ../up\n")).has_value());
+  EXPECT_FALSE(decode_record(with_body("started 5\nd " + signature + " /abs\n")).has_value());
+  EXPECT_FALSE(decode_record(with_body("started 5\nd " + signature + " \nf 0 " + signature + " " +
+                                       line + "\ta/b\n"))
+                   .has_value());
+  EXPECT_FALSE(decode_record(with_body("started 5\nd " + signature + " \nf 0 " + signature + " " +
+                                       line + "\t..\n"))
+                   .has_value());
+  EXPECT_FALSE(decode_record(with_body("started 5\nd " + signature + " \nf 1 " + signature + " " +
+                                       line + "\tx\n"))
+                   .has_value());  // no folder 1
+  EXPECT_FALSE(decode_record(with_body("started 5\nx what\n")).has_value());
+  EXPECT_FALSE(decode_record(with_body("d " + signature + " \n")).has_value());  // no start
+}
+
+TEST_F(DigestCacheTest, UnchangedPackageIsReusedWithoutReading) {
+  auto record = round_trip(record_now(dir.path()));
+  // A digest no file has: had memo read src/a.ts again, it would be gone.
+  const std::string planted =
+      "file \"packages/a/src/a.ts\" \"100644\" \"" + std::string(40, 'f') + "\"";
+  for (auto& file : record.files) {
+    if (file.name == "a.ts") file.line = planted;
+  }
+  const std::string before = manifest_lines(record);
+  ASSERT_NE(before.find(planted), std::string::npos);
+  bool updated = false;
+  EXPECT_TRUE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  EXPECT_FALSE(updated);
+  EXPECT_EQ(manifest_lines(record), before);
+}
+
+TEST_F(DigestCacheTest, ChangedFileIsDigestedAgain) {
+  auto record = round_trip(record_now(dir.path()));
+  dir.write("src/a.ts", "export const a = 9;\n");  // same size, same folder listing
+  bool updated = false;
+  const std::int64_t now = wall_clock_ns();
+  ASSERT_TRUE(reuse_record(dir.path(), "packages/a", now, record, updated));
+  EXPECT_TRUE(updated);
+  EXPECT_EQ(record.started_ns, now);
+  EXPECT_EQ(manifest_lines(record), fresh_lines(dir.path()));
+  // Written back and read again, the update holds.
+  auto again = round_trip(record);
+  EXPECT_EQ(manifest_lines(again), fresh_lines(dir.path()));
+}
+
+TEST_F(DigestCacheTest, ModeChangeIsSeen) {
+  auto record = round_trip(record_now(dir.path()));
+  fs::permissions(dir / "src/a.ts", fs::perms::owner_exec, fs::perm_options::add);
+  bool updated = false;
+  ASSERT_TRUE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  EXPECT_NE(manifest_lines(record).find("file \"packages/a/src/a.ts\" \"100755\""),
+            std::string::npos);
+}
+
+TEST_F(DigestCacheTest, ChangedListingMeansAWalk) {
+  struct Case {
+    const char* what;
+    std::function<void(TempDir&)> change;
+  };
+  const std::vector<Case> cases = {
+      {"a new file", [](TempDir& d) { d.write("src/deep/c.ts", "new\n"); }},
+      {"a removed file", [](TempDir& d) { fs::remove(d / "src/a.ts"); }},
+      {"a renamed file", [](TempDir& d) { fs::rename(d / "src/a.ts", d / "src/z.ts"); }},
+      {"a new folder", [](TempDir& d) { d.write("src/more/d.ts", "new\n"); }},
+      {"a changed .gitignore", [](TempDir& d) { d.write(".gitignore", "*.lag\n"); }},
+      {"a new .gitignore below", [](TempDir& d) { d.write("src/.gitignore", "a.ts\n"); }},
+  };
+  for (const auto& c : cases) {
+    TempDir fresh;
+    fresh.write("src/a.ts", "export const a = 1;\n");
+    fresh.write("src/deep/b.ts", "export const b = 2;\n");
+    fresh.write(".gitignore", "*.log\n");
+    auto record = round_trip(record_now(fresh.path()));
+    c.change(fresh);
+    bool updated = false;
+    EXPECT_FALSE(reuse_record(fresh.path(), "packages/a", wall_clock_ns(), record, updated))
+        << c.what;
+  }
+}
+
+TEST_F(DigestCacheTest, AbsentGitignoreAboveMustStayAbsent) {
+  auto walked = walk_and_digest(dir.path());
+  // As compute_package_key records a folder above the package with no .gitignore.
+  walked.trace.gitignores.push_back({"../.gitignore-memo-test-absent", StatSignature{}});
+  auto record = round_trip(
+      *make_record(wall_clock_ns() + 10 * kSecond, walked.trace, walked.digests, "packages/a"));
+  bool updated = false;
+  EXPECT_TRUE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  testing::write_file(dir.path().parent_path() / ".gitignore-memo-test-absent", "*\n");
+  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  fs::remove(dir.path().parent_path() / ".gitignore-memo-test-absent");
+}
+
+TEST_F(DigestCacheTest, RecentSignaturesAreNotTrusted) {
+  // Made now: the files were written within the margin, so a change in the same clock tick
+  // could hide behind an equal signature. Nothing is trusted; the folders force a walk.
+  auto record = round_trip(record_now(dir.path(), wall_clock_ns()));
+  bool updated = false;
+  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+}
+
+TEST_F(DigestCacheTest, ManyChangedFilesMeanAWalk) {
+  for (int i = 0; i < 70; ++i) dir.write("src/many/f" + std::to_string(i) + ".ts", "1\n");
+  auto record = round_trip(record_now(dir.path()));
+  for (int i = 0; i < 70; ++i) dir.write("src/many/f" + std::to_string(i) + ".ts", "2\n");
+  bool updated = false;
+  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+}
+
+TEST_F(DigestCacheTest, IncompleteTraceIsNotRecorded) {
+  auto walked = walk_and_digest(dir.path());
+  walked.trace.complete = false;
+  EXPECT_FALSE(make_record(wall_clock_ns(), walked.trace, walked.digests, "").has_value());
+}
+
+}  // namespace
+}  // namespace memo::hash
