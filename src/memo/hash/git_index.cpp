@@ -61,12 +61,14 @@ bool repo_filters_content(const fs::path& work_tree, const fs::path& git_dir) {
     return true;
   }
   // The user's and the system's git config can set core.autocrlf too.
-  std::vector<fs::path> configs{common_dir / "config", git_dir / "config.worktree", "/etc/gitconfig"};
+  std::vector<fs::path> configs{common_dir / "config", git_dir / "config.worktree",
+                                "/etc/gitconfig"};
   if (const char* home = std::getenv("HOME")) {
     configs.push_back(fs::path(home) / ".gitconfig");
     configs.push_back(fs::path(home) / ".config" / "git" / "config");
   }
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME")) configs.push_back(fs::path(xdg) / "git" / "config");
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"))
+    configs.push_back(fs::path(xdg) / "git" / "config");
   for (const fs::path& file : configs) {
     auto config = util::read_file(file);
     if (!config) continue;
@@ -104,12 +106,13 @@ std::optional<GitIndex> GitIndex::load_for(const fs::path& folder,
     ::close(fd);
     return std::nullopt;
   }
-  void* mapped = ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  void* mapped =
+      ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (mapped == MAP_FAILED) return std::nullopt;
-  auto index = parse(std::string_view(static_cast<const char*>(mapped),
-                                      static_cast<std::size_t>(info.st_size)),
-                     info.st_mtim, prefixes);
+  auto index = parse(
+      std::string_view(static_cast<const char*>(mapped), static_cast<std::size_t>(info.st_size)),
+      info.st_mtim, prefixes);
   ::munmap(mapped, static_cast<std::size_t>(info.st_size));
   // .gitattributes files below the top filter the files under them as well.
   if (!index || index->has_gitattributes_) return std::nullopt;
@@ -176,7 +179,8 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
     bool skip_or_intent = false;
     if (extended) {
       if (version < 3 || cursor + 2 > end) return std::nullopt;
-      const std::uint16_t extra = static_cast<std::uint16_t>((data[cursor] << 8) | data[cursor + 1]);
+      const std::uint16_t extra =
+          static_cast<std::uint16_t>((data[cursor] << 8) | data[cursor + 1]);
       skip_or_intent = extra & (0x4000 | 0x2000);  // skip-worktree, intent-to-add
       cursor += 2;
     }
@@ -231,8 +235,10 @@ std::optional<std::string> GitIndex::unchanged_blob_id(std::string_view wanted,
   std::size_t low = 0, high = entries_.size();
   while (low < high) {
     std::size_t middle = (low + high) / 2;
-    if (path(middle) < wanted) low = middle + 1;
-    else high = middle;
+    if (path(middle) < wanted)
+      low = middle + 1;
+    else
+      high = middle;
   }
   if (low == entries_.size() || path(low) != wanted) return std::nullopt;
   return unchanged_blob_id_at(static_cast<std::int64_t>(low), info);
@@ -244,8 +250,10 @@ std::vector<std::int64_t> GitIndex::locate(std::string_view prefix,
   std::size_t low = 0, high = entries_.size();
   while (low < high) {  // the first entry at or after the prefix
     std::size_t middle = (low + high) / 2;
-    if (path(middle) < prefix) low = middle + 1;
-    else high = middle;
+    if (path(middle) < prefix)
+      low = middle + 1;
+    else
+      high = middle;
   }
   std::size_t entry = low;
   for (std::size_t i = 0; i < paths.size() && entry < entries_.size(); ++i) {

@@ -31,14 +31,16 @@ class GitIndex {
 
   // The blob id git holds for `path` (relative to the work tree) when `info` (an lstat of it)
   // says the file is unchanged since git recorded it; nullopt otherwise.
-  std::optional<std::string> unchanged_blob_id(std::string_view path, const struct stat& info) const;
+  std::optional<std::string> unchanged_blob_id(std::string_view path,
+                                               const struct stat& info) const;
 
   // The entry of each of `paths` (sorted, relative to the folder `prefix` names, e.g.
   // "packages/a/"), or -1: one merge over the index's sorted entries, no lookups.
   std::vector<std::int64_t> locate(std::string_view prefix,
                                    const std::vector<std::string_view>& paths) const;
   // As unchanged_blob_id, for an entry found by locate().
-  std::optional<std::string> unchanged_blob_id_at(std::int64_t entry, const struct stat& info) const;
+  std::optional<std::string> unchanged_blob_id_at(std::int64_t entry,
+                                                  const struct stat& info) const;
 
   const std::filesystem::path& work_tree() const { return work_tree_; }
   std::size_t size() const { return entries_.size(); }

@@ -153,13 +153,15 @@ std::string describe_change(const ManifestChange& change) {
            (change.after.empty() ? "" : " (" + change.after + ")");
   }
   if (kind == "lock") {
-    if (change.change == "added") return "lockfile " + change.subject + " " + change.after + " added";
+    if (change.change == "added")
+      return "lockfile " + change.subject + " " + change.after + " added";
     if (change.change == "removed") {
       return "lockfile " + change.subject + " " + change.before + " removed";
     }
     return "lockfile " + change.subject + " " + change.before + " -> " + change.after;
   }
-  if (kind == "format") return "memo's entry format changed (" + change.before + " -> " + change.after + ")";
+  if (kind == "format")
+    return "memo's entry format changed (" + change.before + " -> " + change.after + ")";
   std::string name = kind == "cache-key" ? "cacheKey" : kind == "output-glob" ? "outputGlob" : kind;
   return name + " changed: \"" + change.before + "\" -> \"" + change.after + "\"";
 }

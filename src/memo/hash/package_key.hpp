@@ -12,9 +12,9 @@ namespace memo::hash {
 // A package whose files enter a key: the package itself, or one of its workspace dependencies.
 struct PackageSources {
   std::string name;
-  std::filesystem::path root;            // absolute
-  std::vector<std::string> hash_globs;   // empty: every file
-  std::vector<std::string> output_glob;  // never inputs
+  std::filesystem::path root;                          // absolute
+  std::vector<std::string> hash_globs;                 // empty: every file
+  std::vector<std::string> output_glob;                // never inputs
   std::vector<std::filesystem::path> nested_packages;  // absolute; their files are theirs
 };
 
@@ -40,8 +40,7 @@ struct PackageKey {
 std::expected<PackageKey, std::string> compute_package_key(
     const config::Config& config, const std::string& command,
     const std::vector<std::filesystem::path>& nested_packages = {},
-    const std::vector<PackageSources>& dependencies = {},
-    const ExternalPackages& external = {});
+    const std::vector<PackageSources>& dependencies = {}, const ExternalPackages& external = {});
 
 // The package's folder relative to the repo root, '/'-separated; "." for the root itself.
 std::string package_path_in_repo(const config::Config& config);
