@@ -32,9 +32,9 @@ class DigestRecords : public MonorepoTest {
     EXPECT_EQ(run.exit_code, 0) << run.err;
     return run.out;
   }
-  // Lets what was written so far grow older than memo's trust margin (2 s): memo believes a
+  // Lets what was written so far grow older than memo's trust margin (3 s): memo believes a
   // record only for files that had not changed for a while when it was made.
-  static void age() { std::this_thread::sleep_for(std::chrono::milliseconds(2100)); }
+  static void age() { std::this_thread::sleep_for(std::chrono::milliseconds(3100)); }
 };
 
 TEST_F(DigestRecords, UnchangedPackageIsNotWalkedAgainAndAChangedFileIsSeen) {

@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <expected>
 #include <map>
 
 #include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
 
 namespace memo::hash {
 
@@ -65,6 +68,7 @@ std::optional<StatSignature> parse_signature(std::string_view text) {
 
 bool is_folder_path(std::string_view path) {
   if (path.empty()) return true;  // the package itself
+  if (path.find('\0') != std::string_view::npos) return false;
   if (path.front() == '/' || path.back() == '/') return false;
   for (std::size_t start = 0; start <= path.size();) {
     std::size_t slash = std::min(path.find('/', start), path.size());
@@ -76,7 +80,8 @@ bool is_folder_path(std::string_view path) {
 }
 
 bool is_file_name(std::string_view name) {
-  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
+         name.find('\0') == std::string_view::npos;
 }
 
 bool is_known_mode(std::string_view mode) {
@@ -213,11 +218,13 @@ std::optional<DigestRecord> decode_record(std::string text) {
         if (!is_folder_path(line)) return std::nullopt;
         record.folders.push_back({std::string(line), *signature});
       } else {
-        if (line.empty()) return std::nullopt;
+        if (line.empty() || line.find('\0') != std::string_view::npos) return std::nullopt;
         record.gitignores.push_back({std::string(line), *signature});
       }
     } else if (*kind == "started") {
-      if (started || !parse_number(line, record.started_ns)) return std::nullopt;
+      if (started || !parse_number(line, record.started_ns) || record.started_ns <= 0) {
+        return std::nullopt;
+      }
       started = true;
     } else {
       return std::nullopt;
@@ -225,6 +232,36 @@ std::optional<DigestRecord> decode_record(std::string text) {
   }
   if (!started) return std::nullopt;
   return record;
+}
+
+std::optional<DigestRecord> read_record(const std::filesystem::path& file,
+                                        const std::filesystem::path& root) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat info {
+  }, root_info{};
+  std::expected<std::string, std::string> text = std::unexpected(std::string());
+  if (::fstat(fd, &info) == 0 && ::stat(root.c_str(), &root_info) == 0 &&
+      info.st_dev == root_info.st_dev) {
+    text = util::read_open_file(fd, file.string());
+  }
+  ::close(fd);
+  if (!text) return std::nullopt;
+  auto record = decode_record(std::move(*text));
+  if (record) record->written_ns = signature_of(info).mtime_ns;
+  return record;
+}
+
+bool write_record(const std::filesystem::path& file, const std::filesystem::path& root,
+                  const DigestRecord& record) {
+  if (!util::create_directories(file.parent_path())) return false;
+  struct stat folder_info {
+  }, root_info{};
+  if (::stat(file.parent_path().c_str(), &folder_info) != 0 ||
+      ::stat(root.c_str(), &root_info) != 0 || folder_info.st_dev != root_info.st_dev) {
+    return false;
+  }
+  return util::write_file_atomically(file, encode_record(record)).has_value();
 }
 
 std::string manifest_lines(const DigestRecord& record) {
@@ -241,7 +278,8 @@ std::string manifest_lines(const DigestRecord& record) {
 
 bool reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
                   std::int64_t started_ns, DigestRecord& record, bool& updated) {
-  const std::int64_t trusted_before = record.started_ns - kTrustMarginNs;
+  const std::int64_t trusted_before =
+      std::min(record.started_ns, record.written_ns) - kTrustMarginNs;
   auto trusted = [&](const StatSignature& signature) {
     return signature.mtime_ns < trusted_before && signature.ctime_ns < trusted_before;
   };

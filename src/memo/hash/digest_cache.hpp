@@ -1,5 +1,6 @@
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -21,7 +22,11 @@ namespace memo::hash {
 // than the walk that recorded it (minus a margin for coarse file-system clocks), so a change
 // made while or just before memo looked is never missed.
 struct DigestRecord {
-  std::int64_t started_ns = 0;              // wall clock when the recorded walk began
+  std::int64_t started_ns = 0;  // wall clock when the recorded walk began
+  // The record file's modification time, as the package's file system stamped it (set when
+  // read; not part of the text). Trust is measured against it as well as against
+  // started_ns, so a clock that differs from the file system's cannot fool it.
+  std::int64_t written_ns = INT64_MAX;
   std::vector<WalkTrace::Item> folders;     // every folder listed, "" for the package itself
   std::vector<WalkTrace::Item> gitignores;  // every .gitignore read; a zero signature: absent
   struct File {
@@ -37,7 +42,9 @@ struct DigestRecord {
 };
 
 // How much older than the recorded walk a signature must be to be trusted.
-inline constexpr std::int64_t kTrustMarginNs = 2'000'000'000;
+// Three seconds: more than a tick of the coarsest file-system clock (FAT's 2 s) plus the lag
+// of the kernel's coarse clock.
+inline constexpr std::int64_t kTrustMarginNs = 3'000'000'000;
 
 // The record of a walk that began at `started_ns`: its trace and its files' digests (paths
 // relative to the walk's root, in path order), whose manifest lines name them under
@@ -52,6 +59,16 @@ std::string encode_record(const DigestRecord& record);
 // nullopt for anything but a whole, well-formed record; names that could leave the package
 // (absolute, "..", a '/' in a file name) are refused.
 std::optional<DigestRecord> decode_record(std::string text);
+
+// The record kept in `file` for the package under `root`: nullopt when there is none, it is
+// damaged, or it is kept on another file system than the package's (whose clock could
+// disagree with the one that stamps the package's files).
+std::optional<DigestRecord> read_record(const std::filesystem::path& file,
+                                        const std::filesystem::path& root);
+// Writes `record` to `file` (temp + rename, its folder created). false when it cannot, or when
+// the folder is on another file system than the package: only a speed-up is lost.
+bool write_record(const std::filesystem::path& file, const std::filesystem::path& root,
+                  const DigestRecord& record);
 
 // The manifest lines of the record's files, each ending in a line break.
 std::string manifest_lines(const DigestRecord& record);

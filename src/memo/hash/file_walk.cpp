@@ -70,14 +70,26 @@ struct Walker {
       }
     }
     std::vector<std::string> subfolders;
-    while (dirent* entry = ::readdir(dir)) {
+    while (true) {
+      errno = 0;
+      dirent* entry = ::readdir(dir);
+      if (!entry) {
+        if (errno == 0) break;
+        // A listing cut short would leave files out of the key: the walk fails instead.
+        error = (root / prefix).string() + ": " + util::errno_message(errno);
+        ::closedir(dir);
+        return false;
+      }
       std::string_view name = entry->d_name;
       if (name == "." || name == "..") continue;
       std::string relative = prefix.empty() ? std::string(name) : prefix + "/" + std::string(name);
       unsigned char type = entry->d_type;
       if (type == DT_UNKNOWN) {
         struct stat info {};
-        if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (options.trace) options.trace->complete = false;
+          continue;
+        }
         type = S_ISDIR(info.st_mode)   ? DT_DIR
                : S_ISLNK(info.st_mode) ? DT_LNK
                : S_ISREG(info.st_mode) ? DT_REG

@@ -64,9 +64,9 @@ std::string KeyManifest::text() const {
     size += block.size();
     std::string_view rest = block;
     while (!rest.empty()) {
-      std::size_t newline = rest.find('\n');
+      std::size_t newline = std::min(rest.find('\n'), rest.size());
       lines.push_back(rest.substr(0, newline));
-      rest.remove_prefix(newline + 1);
+      rest.remove_prefix(std::min(newline + 1, rest.size()));
     }
   }
   // Lines arrive as long sorted runs (a package's files come sorted from its walk): merging the

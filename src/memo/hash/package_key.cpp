@@ -83,11 +83,13 @@ std::expected<void, std::string> add_files(KeyManifest& manifest, std::string_vi
 }
 
 // Where memo keeps the digest record of a package walked with these settings: any change to
-// what the walk selects (globs, nested packages, memo's own folders, memo's version) is
-// another record.
-fs::path record_path(const fs::path& records_folder, const PackageSources& package,
-                     const WalkOptions& walk) {
-  std::string settings = std::string("memo ") + MEMO_VERSION + "\n" + package.root.string() + "\n";
+// what the walk selects or how its lines read (the repo root, globs, nested packages, memo's
+// own folders, memo's version) is another record.
+fs::path record_path(const fs::path& records_folder, const config::Config& config,
+                     const PackageSources& package, const WalkOptions& walk) {
+  std::string settings = std::string("memo ") + MEMO_VERSION + " " +
+                         std::to_string(kEntryFormatVersion) + "\nrepo " +
+                         config.repo_root.string() + "\npackage " + package.root.string() + "\n";
   for (const auto& glob : package.hash_globs) settings += "hash " + glob + "\n";
   for (const auto& glob : package.output_glob) settings += "output " + glob + "\n";
   for (const auto& folder : walk.skip_folders) settings += "skip " + folder.string() + "\n";
@@ -123,12 +125,12 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   std::string prefix = package.root.lexically_relative(config.repo_root).generic_string();
   if (prefix == ".") prefix.clear();
 
-  const fs::path record_file = record_path(records.folder, package, walk);
-  if (auto text = util::read_file(record_file)) {
-    if (auto record = decode_record(std::move(*text))) {
+  const fs::path record_file = record_path(records.folder, config, package, walk);
+  {
+    if (auto record = read_record(record_file, package.root)) {
       bool updated = false;
       if (reuse_record(package.root, prefix, records.started_ns, *record, updated)) {
-        if (updated) (void)util::write_file_atomically(record_file, encode_record(*record));
+        if (updated) write_record(record_file, package.root, *record);
         manifest.add_lines(manifest_lines(*record));
         count += record->files.size();
         ++records.reused;
@@ -150,8 +152,9 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
     struct stat info {};
     bool present = ::lstat(file.c_str(), &info) == 0;
     trace.complete = trace.complete && (present ? !S_ISLNK(info.st_mode) : errno == ENOENT);
-    trace.gitignores.push_back({file.lexically_relative(package.root).generic_string(),
-                                present ? signature_of(info) : StatSignature{}});
+    // By its absolute path, as read here: "../" from a package reached through a symlink
+    // would name another folder.
+    trace.gitignores.push_back({file.string(), present ? signature_of(info) : StatSignature{}});
     if (auto text = util::read_file(file)) {
       gitignore.add_ancestor_file(package.root.lexically_relative(dir).generic_string(), *text);
     }
@@ -164,9 +167,7 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   if (!digests) return std::unexpected(digests.error());
   if (auto record = make_record(records.started_ns, trace, *digests, prefix)) {
     // Only a speed-up: a record that cannot be written is walked for again next time.
-    if (util::create_directories(records.folder)) {
-      (void)util::write_file_atomically(record_file, encode_record(*record));
-    }
+    write_record(record_file, package.root, *record);
   }
   add_to_manifest(manifest, "file", prefix, *digests);
   count += digests->size();

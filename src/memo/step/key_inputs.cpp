@@ -6,6 +6,7 @@
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/parallel.hpp"
+#include "memo/workspace/locate.hpp"
 #include "memo/workspace/lockfile.hpp"
 
 namespace memo::step {
@@ -107,8 +108,9 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
   util::parallel_for(
       dependencies.size(),
       [&](std::size_t i) {
-        configs[i] = config::load_package_config({roots[i], workspace.root, dependencies[i]->name},
-                                                 environment);
+        // The dependency's own repo root: a submodule or nested workspace is its own.
+        configs[i] = config::load_package_config(
+            {roots[i], workspace::find_repo_root(roots[i]), dependencies[i]->name}, environment);
       },
       4);
   for (std::size_t i = 0; i < dependencies.size(); ++i) {

@@ -1,5 +1,8 @@
 #include "memo/workspace/locate.hpp"
 
+#include <map>
+#include <mutex>
+
 #include <nlohmann/json.hpp>
 
 #include "memo/util/files.hpp"
@@ -13,7 +16,7 @@ bool path_exists(const fs::path& path) {
   return fs::exists(fs::symlink_status(path, ignored));
 }
 
-bool declares_workspace(const fs::path& dir) {
+bool reads_as_workspace_root(const fs::path& dir) {
   if (path_exists(dir / "pnpm-workspace.yaml") || path_exists(dir / "rush.json") ||
       path_exists(dir / "lerna.json")) {
     return true;
@@ -22,6 +25,21 @@ bool declares_workspace(const fs::path& dir) {
   if (!manifest) return false;
   auto json = nlohmann::json::parse(*manifest, nullptr, false);
   return json.is_object() && json.contains("workspaces");
+}
+
+// Asked once per folder and process: every dependency of a package asks of the same folders
+// above it, and the root's package.json can be big.
+bool declares_workspace(const fs::path& dir) {
+  static std::mutex mutex;
+  static std::map<fs::path, bool> known;
+  {
+    std::lock_guard lock(mutex);
+    if (auto found = known.find(dir); found != known.end()) return found->second;
+  }
+  bool declares = reads_as_workspace_root(dir);
+  std::lock_guard lock(mutex);
+  known.emplace(dir, declares);
+  return declares;
 }
 
 }  // namespace

@@ -224,6 +224,44 @@ TEST_F(DigestCacheTest, RecentSignaturesAreNotTrusted) {
   EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
 }
 
+TEST_F(DigestCacheTest, TheRecordFilesOwnTimeCountsToo) {
+  // A wall clock ahead of the file system's: the record's start says the files are old, the
+  // record file's own time (stamped by the same file system as the files) says they are not.
+  auto record = round_trip(record_now(dir.path()));
+  record.written_ns = wall_clock_ns();
+  bool updated = false;
+  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+}
+
+TEST_F(DigestCacheTest, WrittenAndReadBackWithTheFilesTime) {
+  const fs::path file = dir / "cache/file-digests/record";
+  auto record = record_now(dir.path());
+  ASSERT_TRUE(write_record(file, dir.path(), record));
+  auto read = read_record(file, dir.path());
+  ASSERT_TRUE(read.has_value());
+  struct stat info {};
+  ASSERT_EQ(::stat(file.c_str(), &info), 0);
+  EXPECT_EQ(read->written_ns, signature_of(info).mtime_ns);
+  EXPECT_EQ(manifest_lines(*read), manifest_lines(record));
+  EXPECT_FALSE(read_record(dir / "cache/file-digests/none", dir.path()).has_value());
+}
+
+TEST_F(DigestCacheTest, ImpossibleValuesAreRefused) {
+  auto with_body = [](const std::string& body) {
+    return "memo-file-digests 1 " + util::sha256_hex(body) + "\n" + body;
+  };
+  const std::string signature = "1:2:3:4:33188";
+  const std::string line = "file \"x\" \"100644\" \"" + std::string(40, 'a') + "\"";
+  EXPECT_FALSE(decode_record(with_body("started -9223372036854775808\n")).has_value());
+  EXPECT_FALSE(decode_record(with_body("started 0\n")).has_value());
+  EXPECT_FALSE(decode_record(with_body("started 5\nd " + signature + " \nf 0 " + signature + " " +
+                                       line + "\tx" + std::string(1, '\0') + "y\n"))
+                   .has_value());
+  EXPECT_FALSE(
+      decode_record(with_body("started 5\nd " + signature + " \nf 0 1:2:3 " + line + "\tx\n"))
+          .has_value());
+}
+
 TEST_F(DigestCacheTest, ManyChangedFilesMeanAWalk) {
   for (int i = 0; i < 70; ++i) dir.write("src/many/f" + std::to_string(i) + ".ts", "1\n");
   auto record = round_trip(record_now(dir.path()));

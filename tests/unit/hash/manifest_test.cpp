@@ -163,5 +163,23 @@ TEST(KeyManifestTest, AnyChangeChangesTheKey) {
   EXPECT_EQ(keys.size(), 7u);
 }
 
+TEST(KeyManifestTest, BlocksOfLinesMergeWithSingleLines) {
+  KeyManifest blocks;
+  blocks.add("command", {"tsc"});
+  std::string files;
+  append_manifest_line(files, "file", {"b", "100644", "x"});
+  append_manifest_line(files, "file", {"d", "100644", "x"});
+  blocks.add_lines(files);
+  blocks.add_lines("file \"c\" \"100644\" \"x\"");  // no last line break: still one line
+  blocks.add_lines("");
+
+  KeyManifest single;
+  single.add("file", {"d", "100644", "x"});
+  single.add("file", {"c", "100644", "x"});
+  single.add("command", {"tsc"});
+  single.add("file", {"b", "100644", "x"});
+  EXPECT_EQ(blocks.text(), single.text());
+}
+
 }  // namespace
 }  // namespace memo::hash
