@@ -23,7 +23,7 @@ TEST_F(ExplainTest, ListsWhatChangedInPlainWords) {
   write("memo.json", R"({"env": ["DEPLOY_TOKEN"]})");
   ASSERT_EQ(memo({"--", kBuild}, {{"DEPLOY_TOKEN", "old-secret-1234"}}).exit_code, 0);
   auto same = explain({{"DEPLOY_TOKEN", "old-secret-1234"}});
-  EXPECT_NE(same.out.find("Nothing changed"), std::string::npos) << same.out;
+  EXPECT_NE(same.out.find("is in the cache"), std::string::npos) << same.out;
 
   write("packages/a/src/index.ts", "changed");
   write("packages/a/src/extra.ts", "new");
@@ -35,6 +35,20 @@ TEST_F(ExplainTest, ListsWhatChangedInPlainWords) {
   EXPECT_NE(run.out.find("removed  packages/a/src/util.ts"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("env      DEPLOY_TOKEN changed"), std::string::npos) << run.out;
   EXPECT_EQ(run.out.find("secret"), std::string::npos) << "no env value: " << run.out;
+}
+
+TEST_F(ExplainTest, AnOlderEntryUnderTodaysKeyIsAHit) {
+  ASSERT_EQ(memo({"--", kBuild}).exit_code, 0);
+  const std::string original = read("packages/a/src/index.ts");
+  write("packages/a/src/index.ts", original + "// edited\n");
+  ASSERT_EQ(memo({"--", kBuild}).exit_code, 0);  // the newest entry now
+  write("packages/a/src/index.ts", original);    // back to the first entry's key
+  auto run = explain();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("the next run is a hit"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("changed"), std::string::npos) << run.out;
+  auto next = memo({"--", kBuild});
+  EXPECT_NE(next.err.find(": hit"), std::string::npos) << next.err;
 }
 
 TEST_F(ExplainTest, NamesChangesInDependencies) {

@@ -20,14 +20,20 @@ struct Previous {
   std::string created;  // empty when unknown
 };
 
+// The entry to compare with: the one under today's key when the store has it (the next run
+// is a hit, whatever was stored after it), else the newest for this package and command.
 std::optional<Previous> previous_manifest(const config::Config& config, const std::string& package,
-                                          const std::string& command) {
+                                          const std::string& command,
+                                          const std::string& current_key) {
   if (config.provider == "local-skip") {
     auto record = store::LocalSkipStore(config.internal_cache_folder).last_record(package);
     if (!record || record->second.empty()) return std::nullopt;
     return Previous{record->first, record->second, ""};
   }
   store::LocalStore store(config.internal_cache_folder);
+  if (auto entry = store.get(current_key); entry && *entry) {
+    return Previous{current_key, (*entry)->manifest, (*entry)->created};
+  }
   auto key = store.latest(package, command);
   if (!key) return std::nullopt;
   auto entry = store.get(*key);
@@ -37,15 +43,15 @@ std::optional<Previous> previous_manifest(const config::Config& config, const st
 
 }  // namespace
 
-int explain(const config::Config& config, const std::string& command,
-            const step::KeyInputs& inputs, bool as_json) {
+int explain(const config::Config& config, const std::string& command, const step::KeyInputs& inputs,
+            bool as_json) {
   auto current = step::compute_key(config, command, inputs);
   if (!current) {
     util::Log::error("cannot compute the key: " + current.error());
     return 1;
   }
   const std::string package = hash::package_path_in_repo(config);
-  auto previous = previous_manifest(config, package, command);
+  auto previous = previous_manifest(config, package, command, current->key);
   std::vector<hash::ManifestChange> changes;
   if (previous) changes = hash::diff_manifests(previous->manifest, current->manifest);
 
@@ -76,7 +82,9 @@ int explain(const config::Config& config, const std::string& command,
     return 0;
   }
   if (previous->key == current->key) {
-    std::cout << "Nothing changed since entry " << key << ": the next run is a hit.\n";
+    std::cout << "Entry " << key << " is in the cache"
+              << (previous->created.empty() ? "" : " (stored " + previous->created + ")")
+              << ": the next run is a hit.\n";
     return 0;
   }
   std::cout << "Key " << key << " differs from the newest entry " << previous->key.substr(0, 12)

@@ -57,7 +57,8 @@ std::string help_text(const std::string& subcommand) {
                "today's inputs with those stored with the newest entry for this package and\n"
                "command, and lists the files added, removed or changed (paths from the repo\n"
                "root), the dependencies, the locked versions (old -> new) and the env vars\n"
-               "(names only) that changed.\n\n") +
+               "(names only) that changed. When an entry under today's key is stored, the\n"
+               "next run is a hit, and it says so.\n\n") +
            kCommonFlags + "  --json                 print JSON for tools\n";
   }
   if (subcommand == "config") {
