@@ -22,16 +22,23 @@ constexpr std::string_view kHeader = "memo-file-digests 1 ";
 // More changed files than this, and the walk with git's index is the faster way.
 constexpr std::size_t kMostFilesDigestedAgain = 64;
 
+template <typename Number>
+void append_number(std::string& out, Number value) {
+  char digits[24];
+  auto [end, error] = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, end);
+}
+
 void append_signature(std::string& out, const StatSignature& signature) {
-  out += std::to_string(signature.inode);
+  append_number(out, signature.inode);
   out += ':';
-  out += std::to_string(signature.size);
+  append_number(out, signature.size);
   out += ':';
-  out += std::to_string(signature.mtime_ns);
+  append_number(out, signature.mtime_ns);
   out += ':';
-  out += std::to_string(signature.ctime_ns);
+  append_number(out, signature.ctime_ns);
   out += ':';
-  out += std::to_string(signature.mode);
+  append_number(out, signature.mode);
 }
 
 // Reads one space-ended field off the front of `line`.
@@ -84,10 +91,6 @@ bool is_file_name(std::string_view name) {
          name.find('\0') == std::string_view::npos;
 }
 
-bool is_known_mode(std::string_view mode) {
-  return mode == "100644" || mode == "100755" || mode == "120000";
-}
-
 }  // namespace
 
 std::int64_t wall_clock_ns() {
@@ -127,7 +130,14 @@ std::optional<DigestRecord> make_record(std::int64_t started_ns, const WalkTrace
   std::map<std::string_view, std::uint32_t> folder_index;
   for (std::uint32_t i = 0; i < record.folders.size(); ++i)
     folder_index[record.folders[i].path] = i;
-  record.files.reserve(digests.size());
+  // Every name and every line back to back in two strings; the views are taken once both are
+  // complete, as appending may move them.
+  std::string& names = record.written.emplace_back();
+  std::string& lines = record.written.emplace_back();
+  std::vector<std::size_t> name_ends, line_ends;
+  name_ends.reserve(digests.size());
+  line_ends.reserve(digests.size());
+  std::string path_in_repo;
   for (const auto& digest : digests) {
     if (digest.path.find('\n') != std::string::npos) return std::nullopt;
     std::size_t slash = digest.path.rfind('/');
@@ -136,9 +146,22 @@ std::optional<DigestRecord> make_record(std::int64_t started_ns, const WalkTrace
         slash == std::string::npos ? std::string_view() : path.substr(0, slash);
     auto found = folder_index.find(folder);
     if (found == folder_index.end()) return std::nullopt;  // a file in a folder never listed
-    std::string_view name = slash == std::string::npos ? path : path.substr(slash + 1);
-    record.files.push_back({found->second, record.written.emplace_back(name), digest.signature,
-                            file_line(record, manifest_prefix, digest)});
+    record.files.push_back({found->second, {}, digest.signature, {}});
+    names += slash == std::string::npos ? path : path.substr(slash + 1);
+    name_ends.push_back(names.size());
+    path_in_repo.assign(manifest_prefix);
+    if (!manifest_prefix.empty()) path_in_repo += '/';
+    path_in_repo += digest.path;
+    append_manifest_line(lines, "file", {path_in_repo, digest.mode, digest.blob_id});
+    lines.pop_back();  // the line break
+    line_ends.push_back(lines.size());
+  }
+  std::size_t name_start = 0, line_start = 0;
+  for (std::size_t i = 0; i < record.files.size(); ++i) {
+    record.files[i].name = std::string_view(names).substr(name_start, name_ends[i] - name_start);
+    record.files[i].line = std::string_view(lines).substr(line_start, line_ends[i] - line_start);
+    name_start = name_ends[i];
+    line_start = line_ends[i];
   }
   return record;
 }

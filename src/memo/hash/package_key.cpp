@@ -168,8 +168,10 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   if (auto record = make_record(records.started_ns, trace, *digests, prefix)) {
     // Only a speed-up: a record that cannot be written is walked for again next time.
     write_record(record_file, package.root, *record);
+    manifest.add_lines(manifest_lines(*record));
+  } else {
+    add_to_manifest(manifest, "file", prefix, *digests);
   }
-  add_to_manifest(manifest, "file", prefix, *digests);
   count += digests->size();
   return {};
 }
