@@ -79,6 +79,26 @@ TEST_F(DigestRecords, NewFilesAndIgnoreRulesAreSeen) {
   EXPECT_NE(above.out, ignored.out);
 }
 
+TEST_F(DigestRecords, OutputsComingAndGoingCostNoWalk) {
+  age();
+  const std::string key = hash().out;
+  // The build creates lib/ in the package folder, then lib/ is deleted and restored: the
+  // package's listing changes, but not in what the key reads.
+  auto run = memo_run(kBuild);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto after_build = hash();
+  EXPECT_TRUE(reused(after_build)) << after_build.err;
+  EXPECT_EQ(after_build.out, key);
+  fs::remove_all(package() / "lib");
+  auto after_delete = hash();
+  EXPECT_TRUE(reused(after_delete)) << after_delete.err;
+  EXPECT_EQ(after_delete.out, key);
+  write("packages/a/lib.ts", "a new source beside the outputs\n");
+  auto added = hash();
+  EXPECT_FALSE(reused(added)) << added.err;
+  EXPECT_EQ(added.out, fresh_key());
+}
+
 TEST_F(DigestRecords, DamagedRecordsAreIgnoredQuietly) {
   age();
   const std::string key = hash().out;

@@ -299,8 +299,39 @@ std::string manifest_lines(const DigestRecord& record) {
   return lines;
 }
 
+namespace {
+
+// Whether the walk would take from the folder `index` of the record the same entries as the
+// record holds: `listing` is what it takes now.
+bool same_entries(const DigestRecord& record, std::uint32_t index, const FolderListing& listing) {
+  const std::string& folder = record.folders[index].path;
+  std::vector<std::string_view> files, folders;
+  for (const auto& file : record.files) {
+    if (file.folder == index) files.push_back(file.name);
+  }
+  const std::string below = folder.empty() ? "" : folder + "/";
+  for (const auto& other : record.folders) {
+    std::string_view path = other.path;
+    if (path.empty() || !path.starts_with(below)) continue;
+    path.remove_prefix(below.size());
+    if (path.find('/') == std::string_view::npos) folders.push_back(path);
+  }
+  bool had_gitignore = false;
+  for (const auto& gitignore : record.gitignores) {
+    had_gitignore |= gitignore.path == below + ".gitignore";
+  }
+  std::sort(files.begin(), files.end());
+  std::sort(folders.begin(), folders.end());
+  return had_gitignore == listing.has_gitignore &&
+         std::equal(files.begin(), files.end(), listing.files.begin(), listing.files.end()) &&
+         std::equal(folders.begin(), folders.end(), listing.folders.begin(), listing.folders.end());
+}
+
+}  // namespace
+
 bool reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
-                  std::int64_t started_ns, DigestRecord& record, bool& updated) {
+                  std::int64_t started_ns, DigestRecord& record, bool& updated,
+                  const FolderLister& relist) {
   const std::int64_t trusted_before =
       std::min(record.started_ns, record.written_ns) - kTrustMarginNs;
   auto trusted = [&](const StatSignature& signature) {
@@ -308,18 +339,38 @@ bool reuse_record(const std::filesystem::path& root, const std::string& manifest
   };
   int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0) return false;
-  auto unchanged = [&](const WalkTrace::Item& item, bool is_folder) {
+  auto current = [&](const std::string& item) -> std::optional<StatSignature> {
     struct stat info {};
-    const char* path = item.path.empty() ? "." : item.path.c_str();
-    if (::fstatat(root_fd, path, &info, AT_SYMLINK_NOFOLLOW) != 0) {
-      return errno == ENOENT && item.signature == StatSignature{};  // still absent
+    if (::fstatat(root_fd, item.empty() ? "." : item.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return StatSignature{};
+      return std::nullopt;
     }
-    if (is_folder && !S_ISDIR(info.st_mode)) return false;
-    return signature_of(info) == item.signature && trusted(item.signature);
+    return signature_of(info);
   };
+  // The .gitignore files first: while they hold, the rules a folder is listed again with are
+  // the recorded ones.
   bool ok = true;
-  for (const auto& folder : record.folders) ok = ok && unchanged(folder, true);
-  for (const auto& gitignore : record.gitignores) ok = ok && unchanged(gitignore, false);
+  for (const auto& gitignore : record.gitignores) {
+    auto now = current(gitignore.path);
+    ok = ok && now && *now == gitignore.signature &&
+         (gitignore.signature == StatSignature{} || trusted(gitignore.signature));
+  }
+  for (std::uint32_t i = 0; ok && i < record.folders.size(); ++i) {
+    auto& folder = record.folders[i];
+    auto now = current(folder.path);
+    if (!now || !S_ISDIR(now->mode)) {
+      ok = false;
+    } else if (*now != folder.signature || !trusted(folder.signature)) {
+      // Listed after its stat data was taken: a change from now on shows next time.
+      auto listing = relist ? relist(folder.path)
+                            : std::expected<FolderListing, std::string>(std::unexpected(""));
+      ok = listing && same_entries(record, i, *listing);
+      if (ok) {
+        folder.signature = *now;
+        updated = true;
+      }
+    }
+  }
 
   std::size_t digested_again = 0;
   std::int64_t open_folder = -1;

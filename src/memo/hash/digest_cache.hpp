@@ -3,6 +3,8 @@
 #include <climits>
 #include <cstdint>
 #include <deque>
+#include <expected>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -73,13 +75,19 @@ bool write_record(const std::filesystem::path& file, const std::filesystem::path
 // The manifest lines of the record's files, each ending in a line break.
 std::string manifest_lines(const DigestRecord& record);
 
-// Checks `record` against the package under `root` now: true when it still describes it,
-// every folder and .gitignore unchanged. A file whose signature changed is digested again and
-// the record updated (`updated` set) as of `started_ns`, the wall clock before this run looked
-// at anything. false means the package must be walked: the listing may have changed, or too
-// many files did.
+// Lists a folder of the package as the walk would (a path relative to the package root).
+using FolderLister = std::function<std::expected<FolderListing, std::string>(const std::string&)>;
+
+// Checks `record` against the package under `root` now: true when it still describes it. A
+// folder whose stat data changed (an output folder deleted, a build's .tsbuildinfo written) is
+// listed again with `relist`; while the walk would take the same entries from it, the record
+// holds. A file whose stat data changed is digested again. Either way the record is updated
+// (`updated` set) as of `started_ns`, the wall clock before this run looked at anything. false
+// means the package must be walked: a .gitignore or a folder's listing changed, or too many
+// files did.
 bool reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
-                  std::int64_t started_ns, DigestRecord& record, bool& updated);
+                  std::int64_t started_ns, DigestRecord& record, bool& updated,
+                  const FolderLister& relist = {});
 
 // The wall clock now, in nanoseconds, as file times count it.
 std::int64_t wall_clock_ns();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <unordered_set>
 
 #include "memo/util/files.hpp"
@@ -15,32 +16,89 @@ namespace memo::hash {
 
 namespace {
 
+std::unordered_set<std::string> skipped_below(const fs::path& root, const WalkOptions& options) {
+  std::unordered_set<std::string> skipped;  // skip_folders below the root, relative to it
+  for (const auto& folder : options.skip_folders) {
+    std::string relative = folder.lexically_relative(root).generic_string();
+    if (!relative.empty() && relative != "." && !relative.starts_with("..")) {
+      skipped.insert(relative);
+    }
+  }
+  return skipped;
+}
+
+// Which entries of a folder a walk takes.
+struct EntryFilter {
+  const WalkOptions& options;
+  const GitignoreRules& gitignore;
+  const std::unordered_set<std::string>& skipped;
+
+  bool takes_folder(std::string_view name, const std::string& relative) const {
+    if (name == "node_modules" || name == ".git") return false;
+    if (options.include && !options.include->may_match_below(relative)) return false;
+    if (skipped.contains(relative)) return false;
+    // A folder of outputs only (lib/ under "lib/**") holds nothing the walk would take.
+    if (options.exclude && options.exclude->matches_everything_below(relative)) return false;
+    return !(options.gitignore && gitignore.is_ignored(relative, true));
+  }
+  bool takes_file(const std::string& relative) const {
+    if (options.gitignore && gitignore.is_ignored(relative, false)) return false;
+    if (options.skip_tsbuildinfo && relative.ends_with(".tsbuildinfo")) return false;
+    if (options.include && !options.include->matches(relative)) return false;
+    return !(options.exclude && options.exclude->matches(relative));
+  }
+};
+
+struct Entries {
+  std::vector<WalkedFile> files;     // paths relative to the walk's root
+  std::vector<std::string> folders;  // names
+  bool incomplete = false;           // an entry whose type could not be told
+};
+
+// Reads every entry of `dir` (the folder `prefix` below the walk's root) and keeps those the
+// filter takes. An error when the listing fails part-way: a listing cut short would leave
+// files out of the key.
+std::expected<Entries, std::string> read_entries(DIR* dir, const std::string& prefix,
+                                                 const EntryFilter& filter) {
+  Entries entries;
+  while (true) {
+    errno = 0;
+    dirent* entry = ::readdir(dir);
+    if (!entry) {
+      if (errno == 0) break;
+      return std::unexpected(util::errno_message(errno));
+    }
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    std::string relative = prefix.empty() ? std::string(name) : prefix + "/" + std::string(name);
+    unsigned char type = entry->d_type;
+    if (type == DT_UNKNOWN) {
+      struct stat info {};
+      if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
+        entries.incomplete = true;
+        continue;
+      }
+      type = S_ISDIR(info.st_mode)   ? DT_DIR
+             : S_ISLNK(info.st_mode) ? DT_LNK
+             : S_ISREG(info.st_mode) ? DT_REG
+                                     : DT_UNKNOWN;
+    }
+    if (type == DT_DIR) {
+      if (filter.takes_folder(name, relative)) entries.folders.emplace_back(name);
+    } else if (type == DT_REG || type == DT_LNK) {
+      if (filter.takes_file(relative)) entries.files.push_back({relative, type == DT_LNK});
+    }
+  }
+  return entries;
+}
+
 struct Walker {
   const fs::path& root;
   const WalkOptions& options;
   std::vector<WalkedFile> files;
   std::string error;
   GitignoreRules gitignore;
-  std::unordered_set<std::string> skipped;  // skip_folders below the root, relative to it
-
-  void prepare() {
-    for (const auto& folder : options.skip_folders) {
-      std::string relative = folder.lexically_relative(root).generic_string();
-      if (!relative.empty() && relative != "." && !relative.starts_with("..")) {
-        skipped.insert(relative);
-      }
-    }
-  }
-
-  bool skipped_folder(const std::string& relative) const { return skipped.contains(relative); }
-
-  void consider_file(const std::string& relative, bool is_symlink) {
-    if (options.gitignore && gitignore.is_ignored(relative, false)) return;
-    if (options.skip_tsbuildinfo && relative.ends_with(".tsbuildinfo")) return;
-    if (options.include && !options.include->matches(relative)) return;
-    if (options.exclude && options.exclude->matches(relative)) return;
-    files.push_back({relative, is_symlink});
-  }
+  std::unordered_set<std::string> skipped;
 
   // Walks the folder open as `dir_fd` (which it closes), whose path below the root is `prefix`.
   bool walk(int dir_fd, const std::string& prefix) {
@@ -65,49 +123,22 @@ struct Walker {
           options.trace->gitignores.push_back(
               {prefix.empty() ? ".gitignore" : prefix + "/.gitignore", signature_of(info)});
         }
-        if (auto text = util::read_file_at(::dirfd(dir), ".gitignore"))
+        if (auto text = util::read_file_at(::dirfd(dir), ".gitignore")) {
           gitignore.add_file(prefix, *text);
-      }
-    }
-    std::vector<std::string> subfolders;
-    while (true) {
-      errno = 0;
-      dirent* entry = ::readdir(dir);
-      if (!entry) {
-        if (errno == 0) break;
-        // A listing cut short would leave files out of the key: the walk fails instead.
-        error = (root / prefix).string() + ": " + util::errno_message(errno);
-        ::closedir(dir);
-        return false;
-      }
-      std::string_view name = entry->d_name;
-      if (name == "." || name == "..") continue;
-      std::string relative = prefix.empty() ? std::string(name) : prefix + "/" + std::string(name);
-      unsigned char type = entry->d_type;
-      if (type == DT_UNKNOWN) {
-        struct stat info {};
-        if (::fstatat(::dirfd(dir), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
-          if (options.trace) options.trace->complete = false;
-          continue;
         }
-        type = S_ISDIR(info.st_mode)   ? DT_DIR
-               : S_ISLNK(info.st_mode) ? DT_LNK
-               : S_ISREG(info.st_mode) ? DT_REG
-                                       : DT_UNKNOWN;
-      }
-      if (type == DT_DIR) {
-        if (name == "node_modules" || name == ".git") continue;
-        if (options.include && !options.include->may_match_below(relative)) continue;
-        if (skipped_folder(relative)) continue;
-        if (options.gitignore && gitignore.is_ignored(relative, true)) continue;
-        subfolders.push_back(std::string(name));
-      } else if (type == DT_REG || type == DT_LNK) {
-        consider_file(relative, type == DT_LNK);
       }
     }
+    auto entries = read_entries(dir, prefix, EntryFilter{options, gitignore, skipped});
+    if (!entries) {
+      error = (root / prefix).string() + ": " + entries.error();
+      ::closedir(dir);
+      return false;
+    }
+    if (entries->incomplete && options.trace) options.trace->complete = false;
+    std::move(entries->files.begin(), entries->files.end(), std::back_inserter(files));
     int parent_fd = ::dirfd(dir);
     bool ok = true;
-    for (const auto& name : subfolders) {
+    for (const auto& name : entries->folders) {
       int child =
           ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (child < 0) {  // vanished, or turned into a symlink since readdir
@@ -131,13 +162,47 @@ std::expected<std::vector<WalkedFile>, std::string> walk_files(const fs::path& r
                                                                const WalkOptions& options) {
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
-  Walker walker{root, options, {}, {}, options.gitignore ? *options.gitignore : GitignoreRules{},
-                {}};
-  walker.prepare();
+  Walker walker{root,
+                options,
+                {},
+                {},
+                options.gitignore ? *options.gitignore : GitignoreRules{},
+                skipped_below(root, options)};
   if (!walker.walk(fd, "")) return std::unexpected(walker.error);
   std::sort(walker.files.begin(), walker.files.end(),
             [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
   return std::move(walker.files);
+}
+
+std::expected<FolderListing, std::string> list_folder(const fs::path& root,
+                                                      const std::string& relative,
+                                                      const WalkOptions& options) {
+  const fs::path folder = relative.empty() ? root : root / relative;
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::unexpected(folder.string() + ": " + util::errno_message(errno));
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    return std::unexpected(folder.string() + ": " + util::errno_message(errno));
+  }
+  FolderListing listing;
+  struct stat info {};
+  listing.has_gitignore = ::fstatat(::dirfd(dir), ".gitignore", &info, AT_SYMLINK_NOFOLLOW) == 0;
+  const GitignoreRules none;
+  const auto skipped = skipped_below(root, options);
+  auto entries = read_entries(
+      dir, relative, EntryFilter{options, options.gitignore ? *options.gitignore : none, skipped});
+  ::closedir(dir);
+  if (!entries) return std::unexpected(folder.string() + ": " + entries.error());
+  if (entries->incomplete) return std::unexpected(folder.string() + ": an entry vanished");
+  for (auto& file : entries->files) {
+    std::size_t slash = file.path.rfind('/');
+    listing.files.push_back(slash == std::string::npos ? file.path : file.path.substr(slash + 1));
+  }
+  listing.folders = std::move(entries->folders);
+  std::sort(listing.files.begin(), listing.files.end());
+  std::sort(listing.folders.begin(), listing.folders.end());
+  return listing;
 }
 
 }  // namespace memo::hash

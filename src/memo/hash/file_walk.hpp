@@ -47,4 +47,19 @@ struct WalkOptions {
 std::expected<std::vector<WalkedFile>, std::string> walk_files(const fs::path& root,
                                                                const WalkOptions& options);
 
+// One folder's entries as a walk takes them (names, sorted).
+struct FolderListing {
+  std::vector<std::string> files;    // the files and symlinks taken
+  std::vector<std::string> folders;  // the folders gone into
+  bool has_gitignore = false;        // whether a .gitignore is there
+};
+
+// Lists the folder `relative` below `root` ("" for the root itself) as walk_files would, given
+// `options.gitignore` holding every rule in force in that folder (from above the root and from
+// each folder on the way down, that folder's own included). An error when the folder cannot be
+// listed whole.
+std::expected<FolderListing, std::string> list_folder(const fs::path& root,
+                                                     const std::string& relative,
+                                                     const WalkOptions& options);
+
 }  // namespace memo::hash

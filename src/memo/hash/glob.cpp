@@ -477,6 +477,17 @@ bool GlobSet::may_match_below(std::string_view dir) const {
                      [dir](const Pattern& p) { return could_match_below(p, dir); });
 }
 
+bool GlobSet::matches_everything_below(std::string_view dir) const {
+  if (!impl_) return false;
+  for (const Pattern& neg : impl_->negatives) {
+    if (could_match_below(neg, dir)) return false;
+  }
+  // "p/**" matches every path below a directory matching p (or below one of its descendants).
+  return std::any_of(impl_->positives.begin(), impl_->positives.end(), [dir](const Pattern& p) {
+    return p.segments.back().kind == SegmentKind::kGlobStar && match_path(p.segments, false, dir);
+  });
+}
+
 bool GlobSet::has_positive() const {
   return impl_ && !impl_->positives.empty();
 }

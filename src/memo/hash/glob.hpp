@@ -36,6 +36,11 @@ class GlobSet {
   // in "/**" whose prefix matches `dir` or one of its ancestors, which prune.
   bool may_match_below(std::string_view dir) const;
 
+  // True only when every file below directory `dir` matches: a positive pattern "p/**" with p
+  // matching `dir` or one of its ancestors, and no negation that could match below it. Used to
+  // leave a whole output folder unlisted. May answer false conservatively.
+  bool matches_everything_below(std::string_view dir) const;
+
   bool has_positive() const;
   const std::vector<std::string>& patterns() const { return patterns_; }
 

@@ -1,5 +1,6 @@
 #include "memo/hash/package_key.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -103,6 +104,34 @@ struct DigestRecords {
   std::atomic<std::size_t> reused{0};
 };
 
+// The rules of the .gitignore files from the repo root down to the package's parent, which
+// apply in the package as they do for git; `trace`, when given, records each of them.
+GitignoreRules ancestor_gitignore_rules(const config::Config& config,
+                                        const PackageSources& package, WalkTrace* trace) {
+  GitignoreRules rules;
+  std::vector<fs::path> ancestors;  // repo root first
+  for (fs::path dir = package.root; dir != config.repo_root && dir.has_relative_path();) {
+    dir = dir.parent_path();
+    ancestors.insert(ancestors.begin(), dir);
+  }
+  for (const auto& dir : ancestors) {
+    fs::path file = dir / ".gitignore";
+    if (trace) {
+      struct stat info {};
+      bool present = ::lstat(file.c_str(), &info) == 0;
+      trace->complete = trace->complete && (present ? !S_ISLNK(info.st_mode) : errno == ENOENT);
+      // By its absolute path, as read here: "../" from a package reached through a symlink
+      // would name another folder.
+      trace->gitignores.push_back(
+          {file.string(), present ? signature_of(info) : StatSignature{}});
+    }
+    if (auto text = util::read_file(file)) {
+      rules.add_ancestor_file(package.root.lexically_relative(dir).generic_string(), *text);
+    }
+  }
+  return rules;
+}
+
 std::expected<void, std::string> add_package_files(KeyManifest& manifest,
                                                    const config::Config& config,
                                                    const PackageSources& package, LazyIndex& index,
@@ -126,39 +155,37 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   if (prefix == ".") prefix.clear();
 
   const fs::path record_file = record_path(records.folder, config, package, walk);
-  {
-    if (auto record = read_record(record_file, package.root)) {
-      bool updated = false;
-      if (reuse_record(package.root, prefix, records.started_ns, *record, updated)) {
-        if (updated) write_record(record_file, package.root, *record);
-        manifest.add_lines(manifest_lines(*record));
-        count += record->files.size();
-        ++records.reused;
-        return {};
+  if (auto record = read_record(record_file, package.root)) {
+    // A folder listed again gets the rules in force there: those from above the package,
+    // then each .gitignore from the package root down to it, its own included.
+    auto relist = [&](const std::string& folder) {
+      GitignoreRules rules = ancestor_gitignore_rules(config, package, nullptr);
+      auto add = [&](const std::string& base) {
+        fs::path file = (base.empty() ? package.root : package.root / base) / ".gitignore";
+        if (auto text = util::read_file_at(AT_FDCWD, file.c_str())) rules.add_file(base, *text);
+      };
+      add("");
+      for (std::size_t slash = folder.find('/'); slash != std::string::npos;
+           slash = folder.find('/', slash + 1)) {
+        add(folder.substr(0, slash));
       }
+      if (!folder.empty()) add(folder);
+      WalkOptions options = walk;
+      options.gitignore = &rules;
+      return list_folder(package.root, folder, options);
+    };
+    bool updated = false;
+    if (reuse_record(package.root, prefix, records.started_ns, *record, updated, relist)) {
+      if (updated) write_record(record_file, package.root, *record);
+      manifest.add_lines(manifest_lines(*record));
+      count += record->files.size();
+      ++records.reused;
+      return {};
     }
   }
 
-  // .gitignore files from the repo root down to the package apply, as they do for git.
   WalkTrace trace;
-  GitignoreRules gitignore;
-  std::vector<fs::path> ancestors;  // repo root first
-  for (fs::path dir = package.root; dir != config.repo_root && dir.has_relative_path();) {
-    dir = dir.parent_path();
-    ancestors.insert(ancestors.begin(), dir);
-  }
-  for (const auto& dir : ancestors) {
-    fs::path file = dir / ".gitignore";
-    struct stat info {};
-    bool present = ::lstat(file.c_str(), &info) == 0;
-    trace.complete = trace.complete && (present ? !S_ISLNK(info.st_mode) : errno == ENOENT);
-    // By its absolute path, as read here: "../" from a package reached through a symlink
-    // would name another folder.
-    trace.gitignores.push_back({file.string(), present ? signature_of(info) : StatSignature{}});
-    if (auto text = util::read_file(file)) {
-      gitignore.add_ancestor_file(package.root.lexically_relative(dir).generic_string(), *text);
-    }
-  }
+  GitignoreRules gitignore = ancestor_gitignore_rules(config, package, &trace);
   walk.gitignore = &gitignore;
   walk.trace = &trace;
   auto files = walk_files(package.root, walk);

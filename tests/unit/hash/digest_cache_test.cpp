@@ -32,6 +32,7 @@ Walked walk_and_digest(const fs::path& root) {
   GitignoreRules gitignore;
   WalkOptions options;
   options.gitignore = &gitignore;
+  options.skip_tsbuildinfo = true;
   options.trace = &walked.trace;
   auto files = walk_files(root, options);
   EXPECT_TRUE(files.has_value());
@@ -60,6 +61,30 @@ DigestRecord round_trip(const DigestRecord& record) {
 
 std::string fresh_lines(const fs::path& root) {
   return manifest_lines(record_now(root));
+}
+
+// Lists a folder again as compute_package_key does: with the rules of every .gitignore from
+// the package root down to it.
+FolderLister lister_for(const fs::path& root) {
+  return [root](const std::string& folder) {
+    GitignoreRules rules;
+    std::vector<std::string> bases{""};
+    for (std::size_t slash = folder.find('/'); slash != std::string::npos;
+         slash = folder.find('/', slash + 1)) {
+      bases.push_back(folder.substr(0, slash));
+    }
+    if (!folder.empty()) bases.push_back(folder);
+    for (const auto& base : bases) {
+      std::error_code missing;
+      if (fs::exists(root / base / ".gitignore", missing)) {
+        rules.add_file(base, testing::read_file(root / base / ".gitignore"));
+      }
+    }
+    WalkOptions options;
+    options.gitignore = &rules;
+    options.skip_tsbuildinfo = true;
+    return list_folder(root, folder, options);
+  };
 }
 
 class DigestCacheTest : public ::testing::Test {
@@ -198,9 +223,28 @@ TEST_F(DigestCacheTest, ChangedListingMeansAWalk) {
     auto record = round_trip(record_now(fresh.path()));
     c.change(fresh);
     bool updated = false;
-    EXPECT_FALSE(reuse_record(fresh.path(), "packages/a", wall_clock_ns(), record, updated))
+    EXPECT_FALSE(reuse_record(fresh.path(), "packages/a", wall_clock_ns(), record, updated,
+                              lister_for(fresh.path())))
         << c.what;
   }
+}
+
+TEST_F(DigestCacheTest, AFolderThatChangedOnlyInWhatTheWalkLeavesOutIsListedAgain) {
+  auto record = round_trip(record_now(dir.path()));
+  const std::string before = manifest_lines(record);
+  dir.write("trace.log", "ignored too\n");         // ignored by the .gitignore
+  dir.write("tsconfig.tsbuildinfo", "{}\n");       // never an input
+  fs::create_directories(dir / "node_modules/x");  // never entered
+  bool updated = false;
+  DigestRecord without_lister = round_trip(record);
+  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), without_lister, updated));
+  updated = false;
+  const std::int64_t now = wall_clock_ns();
+  ASSERT_TRUE(reuse_record(dir.path(), "packages/a", now, record, updated, lister_for(dir.path())));
+  EXPECT_TRUE(updated);  // the folder's new stat data, as of this run
+  EXPECT_EQ(record.started_ns, now);
+  EXPECT_EQ(manifest_lines(record), before);
+  EXPECT_EQ(manifest_lines(record), fresh_lines(dir.path()));
 }
 
 TEST_F(DigestCacheTest, AbsentGitignoreAboveMustStayAbsent) {

@@ -163,6 +163,33 @@ TEST_F(FileWalkTest, ExcludeGlobs) {
   EXPECT_EQ(walk(options), (std::vector<std::string>{"library/c.js", "src/a.ts"}));
 }
 
+TEST_F(FileWalkTest, FoldersOfOutputsOnlyAreNotEvenListed) {
+  tmp_.write("src/a.ts", "a");
+  tmp_.write("lib/sub/b.js", "b");
+  tmp_.write("out/keep.map", "m");
+  tmp_.write("out/x.js", "x");
+  WalkOptions options;
+  GlobSet exclude = globs({"lib/**", "out/**", "!out/*.map"});
+  options.exclude = &exclude;
+  WalkTrace trace;
+  options.trace = &trace;
+  EXPECT_EQ(walk(options), (std::vector<std::string>{"out/keep.map", "src/a.ts"}));
+  std::vector<std::string> listed;
+  for (const auto& folder : trace.folders) listed.push_back(folder.path);
+  std::sort(listed.begin(), listed.end());
+  // lib/ holds outputs only; out/ may hold an input (a negation reaches into it).
+  EXPECT_EQ(listed, (std::vector<std::string>{"", "out", "src"}));
+
+  auto root = list_folder(tmp_.path(), "", options);
+  ASSERT_TRUE(root.has_value()) << root.error();
+  EXPECT_EQ(root->folders, (std::vector<std::string>{"out", "src"}));
+  EXPECT_TRUE(root->files.empty());
+  auto out = list_folder(tmp_.path(), "out", options);
+  ASSERT_TRUE(out.has_value()) << out.error();
+  EXPECT_EQ(out->files, (std::vector<std::string>{"keep.map"}));
+  EXPECT_FALSE(list_folder(tmp_.path(), "missing", options).has_value());
+}
+
 TEST_F(FileWalkTest, IncludeAndExcludeTogether) {
   tmp_.write("src/a.ts", "a");
   tmp_.write("src/gen/b.ts", "b");

@@ -319,6 +319,24 @@ TEST(GlobTest, MayMatchBelowGlobStar) {
   EXPECT_FALSE(set.may_match_below("src/lib"));
 }
 
+TEST(GlobTest, MatchesEverythingBelowOnlyWhenNothingBelowCanEscape) {
+  const GlobSet lib = compile_ok({"lib/**"});
+  for (const char* dir : {"lib", "lib/a", "lib/a/b"})
+    EXPECT_TRUE(lib.matches_everything_below(dir)) << dir;
+  for (const char* dir : {"", "src", "libx", "src/lib"}) {
+    EXPECT_FALSE(lib.matches_everything_below(dir)) << dir;
+  }
+  EXPECT_TRUE(compile_ok({"**"}).matches_everything_below("any/where"));
+  EXPECT_TRUE(compile_ok({"**/dist/**"}).matches_everything_below("a/b/dist"));
+  EXPECT_FALSE(compile_ok({"**/dist/**"}).matches_everything_below("a/b"));
+  // Something below might not match: a file pattern, or a negation reaching below.
+  EXPECT_FALSE(compile_ok({"lib/**/*.js"}).matches_everything_below("lib"));
+  EXPECT_FALSE(compile_ok({"lib/**", "!lib/**/*.map"}).matches_everything_below("lib"));
+  EXPECT_FALSE(compile_ok({"lib/**", "!**/keep.txt"}).matches_everything_below("lib/a"));
+  EXPECT_TRUE(compile_ok({"lib/**", "!src/**"}).matches_everything_below("lib"));
+  EXPECT_FALSE(GlobSet().matches_everything_below("lib"));
+}
+
 TEST(GlobTest, MayMatchBelowLeadingGlobStar) {
   const GlobSet set = compile_ok({"**/*.js"});
   for (const char* dir : {"", "a", "a/b/c", ".git", "node_modules/x"}) {
