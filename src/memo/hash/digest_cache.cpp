@@ -21,6 +21,8 @@ namespace {
 constexpr std::string_view kHeader = "memo-file-digests 1 ";
 // More changed files than this, and the walk with git's index is the faster way.
 constexpr std::size_t kMostFilesDigestedAgain = 64;
+// Likewise for folders listed again.
+constexpr std::size_t kMostFoldersListedAgain = 64;
 
 template <typename Number>
 void append_number(std::string& out, Number value) {
@@ -355,6 +357,7 @@ bool reuse_record(const std::filesystem::path& root, const std::string& manifest
     ok = ok && now && *now == gitignore.signature &&
          (gitignore.signature == StatSignature{} || trusted(gitignore.signature));
   }
+  std::size_t listed_again = 0;
   for (std::uint32_t i = 0; ok && i < record.folders.size(); ++i) {
     auto& folder = record.folders[i];
     auto now = current(folder.path);
@@ -362,8 +365,9 @@ bool reuse_record(const std::filesystem::path& root, const std::string& manifest
       ok = false;
     } else if (*now != folder.signature || !trusted(folder.signature)) {
       // Listed after its stat data was taken: a change from now on shows next time.
-      auto listing = relist ? relist(folder.path)
-                            : std::expected<FolderListing, std::string>(std::unexpected(""));
+      auto listing = relist && ++listed_again <= kMostFoldersListedAgain
+                         ? relist(folder.path)
+                         : std::expected<FolderListing, std::string>(std::unexpected(""));
       ok = listing && same_entries(record, i, *listing);
       if (ok) {
         folder.signature = *now;

@@ -178,7 +178,9 @@ std::expected<FolderListing, std::string> list_folder(const fs::path& root,
                                                       const std::string& relative,
                                                       const WalkOptions& options) {
   const fs::path folder = relative.empty() ? root : root / relative;
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  // The root may be reached through a symlink, as walk_files allows; folders below never are.
+  int fd = ::open(folder.c_str(),
+                  O_RDONLY | O_DIRECTORY | O_CLOEXEC | (relative.empty() ? 0 : O_NOFOLLOW));
   if (fd < 0) return std::unexpected(folder.string() + ": " + util::errno_message(errno));
   DIR* dir = ::fdopendir(fd);
   if (!dir) {

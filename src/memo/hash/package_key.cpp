@@ -158,8 +158,10 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   if (auto record = read_record(record_file, package.root)) {
     // A folder listed again gets the rules in force there: those from above the package,
     // then each .gitignore from the package root down to it, its own included.
+    std::optional<GitignoreRules> above;  // read the first time a folder is listed again
     auto relist = [&](const std::string& folder) {
-      GitignoreRules rules = ancestor_gitignore_rules(config, package, nullptr);
+      if (!above) above = ancestor_gitignore_rules(config, package, nullptr);
+      GitignoreRules rules = *above;
       auto add = [&](const std::string& base) {
         fs::path file = (base.empty() ? package.root : package.root / base) / ".gitignore";
         if (auto text = util::read_file_at(AT_FDCWD, file.c_str())) rules.add_file(base, *text);
