@@ -51,6 +51,27 @@ TEST_F(MonorepoTest, TouchedButUnchangedOutputsAreNotRestored) {
   EXPECT_TRUE(same_time(mtime_of(package() / "lib/index.js"), touched));
 }
 
+TEST_F(MonorepoTest, SwitchingBackToAnotherKeyRewritesOnlyTheOutputsThatDiffer) {
+  ASSERT_EQ(memo_run(kBuild).exit_code, 0);  // entry A
+  const std::string original = read("packages/a/src/index.ts");
+  write("packages/a/src/index.ts", "export const a = 2;\n");
+  ASSERT_EQ(memo_run(kBuild).exit_code, 0);  // entry B, whose outputs are now on disk
+  auto deep = mtime_of(package() / "lib/nested/deep.js");
+  write("packages/a/lib/empty.js", "edited by hand");
+  write("packages/a/src/index.ts", original);  // back to A's key
+  auto run = memo_run(kBuild);
+  EXPECT_EQ(runs(), 2);
+  // index.js differs between A and B, empty.js was edited; the 3 others are A's already.
+  EXPECT_NE(run.err.find("hit"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("restored 2 files of 5"), std::string::npos) << run.err;
+  EXPECT_EQ(read("packages/a/lib/index.js"), original);
+  EXPECT_EQ(read("packages/a/lib/empty.js"), "");
+  EXPECT_TRUE(same_time(mtime_of(package() / "lib/nested/deep.js"), deep))
+      << "outputs the two entries share keep their timestamps";
+  // And the state now says A: the next run has nothing to do.
+  EXPECT_NE(memo_run(kBuild).err.find("outputs intact"), std::string::npos);
+}
+
 TEST_F(MonorepoTest, ForceRunsTheCommandAndStores) {
   ASSERT_EQ(memo_run(kBuild).exit_code, 0);
   auto forced = memo({"--force", "--", kBuild});

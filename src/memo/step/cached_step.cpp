@@ -25,8 +25,10 @@ using util::Log;
 
 std::string seconds(double ms) {
   char text[32];
-  if (ms < 1000) std::snprintf(text, sizeof text, "%.0f ms", ms);
-  else std::snprintf(text, sizeof text, "%.2f s", ms / 1000);
+  if (ms < 1000)
+    std::snprintf(text, sizeof text, "%.0f ms", ms);
+  else
+    std::snprintf(text, sizeof text, "%.2f s", ms / 1000);
   return text;
 }
 
@@ -131,8 +133,10 @@ class Step {
   void clear_outputs_if_asked() {
     if (!config_.clear_output) return;
     auto removed = archive::clear_outputs(config_.package_root, outputs_);
-    if (!removed) Log::warn("clearOutput: " + removed.error());
-    else Log::verbose("clearOutput removed " + std::to_string(*removed) + " files");
+    if (!removed)
+      Log::warn("clearOutput: " + removed.error());
+    else
+      Log::verbose("clearOutput removed " + std::to_string(*removed) + " files");
   }
 
   bool try_hit() {
@@ -146,7 +150,8 @@ class Step {
   bool try_skip_hit() {
     auto current = skip_store_.is_current(package_path(), key_, config_.package_root);
     if (!current) {
-      Log::warn("local-skip record unreadable (" + current.error().message + "); running the command");
+      Log::warn("local-skip record unreadable (" + current.error().message +
+                "); running the command");
       return false;
     }
     if (*current) {
@@ -170,17 +175,26 @@ class Step {
     auto found = store_.get(key_);
     if (!found) {
       Log::warn("cache entry unreadable (" + found.error().message + "); running the command");
-      if (found.error().kind == store::StoreError::Kind::Corrupt) drop_entry();
-      else store_unusable_ = true;  // said once; storing into it is not tried
+      if (found.error().kind == store::StoreError::Kind::Corrupt)
+        drop_entry();
+      else
+        store_unusable_ = true;  // said once; storing into it is not tried
       return false;
     }
     if (!*found) return false;
     const store::Entry& entry = **found;
     clear_outputs_if_asked();
-    // Restore only the outputs that changed since memo left them, when it knows which.
+    // Restore only the outputs that changed since memo left them, when it knows which; for
+    // another key, leave alone those memo left with the very bytes this entry holds.
+    std::set<std::string> in_place;
+    if (!only_these && !config_.clear_output) {
+      in_place = state_.already_in_place(package_path(), config_.package_root, entry.outputs);
+    }
     std::vector<archive::OutputFile> to_restore;
     for (const auto& output : entry.outputs) {
-      if (!only_these || only_these->contains(output.path)) to_restore.push_back(output);
+      if (only_these ? only_these->contains(output.path) : !in_place.contains(output.path)) {
+        to_restore.push_back(output);
+      }
     }
     util::Stopwatch restoring;
     bool entry_is_bad = false;
@@ -197,9 +211,11 @@ class Step {
     if (config_.validate_output) {
       auto changed = archive::find_changed_outputs(config_.package_root, entry.outputs);
       if (!changed || !changed->empty()) {
-        std::string what = changed ? (*changed)[0] + (changed->size() > 1 ? " and " +
-                                         std::to_string(changed->size() - 1) + " more" : "")
-                                   : changed.error();
+        std::string what =
+            changed ? (*changed)[0] + (changed->size() > 1
+                                           ? " and " + std::to_string(changed->size() - 1) + " more"
+                                           : "")
+                    : changed.error();
         Log::error("validateOutput: restored outputs differ from entry " + short_key() + " (" +
                    what + "); the entry is dropped and the command runs");
         drop_entry();
@@ -209,12 +225,19 @@ class Step {
                    " restored outputs match the entry");
     }
     if (entry.outputs.empty()) {
-      Log::warn("hit " + short_key() + " restores nothing: outputGlob matched no file when it "
-                "was stored " + kNoOutputsHint);
+      Log::warn("hit " + short_key() +
+                " restores nothing: outputGlob matched no file when it "
+                "was stored " +
+                kNoOutputsHint);
     }
     remember_outputs(entry.outputs);
+    if (to_restore.empty() && !entry.outputs.empty()) {
+      Log::info(label() + "hit " + short_key() + ", outputs already as this entry has them, " +
+                "nothing to restore, saved " + seconds(entry.command_ms));
+      return true;
+    }
     std::string how_many = count_of(restored->files + restored->symlinks, "file");
-    if (only_these && to_restore.size() < entry.outputs.size()) {
+    if (to_restore.size() < entry.outputs.size()) {
       how_many += " of " + std::to_string(entry.outputs.size()) + " (the others were intact)";
     }
     Log::info(label() + "hit " + short_key() + ", restored " + how_many + " in " +

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <map>
+#include <set>
 
 #include "memo/hash/manifest.hpp"
 #include "memo/hash/manifest_diff.hpp"
@@ -29,7 +30,8 @@ bool same_stat(const OutputState::Output& output, const struct stat& info) {
          output.ctime_ns == nanoseconds(info.st_ctim) && output.inode == info.st_ino &&
          (output.file.type == archive::OutputFile::Type::Symlink
               ? S_ISLNK(info.st_mode)
-              : S_ISREG(info.st_mode) && static_cast<std::uint64_t>(info.st_size) == output.file.size &&
+              : S_ISREG(info.st_mode) &&
+                    static_cast<std::uint64_t>(info.st_size) == output.file.size &&
                     (info.st_mode & 0777) == output.file.mode);
 }
 
@@ -85,9 +87,8 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
     line = "o";
     for (const std::string& field :
          {std::to_string(nanoseconds(info.st_mtim)), std::to_string(nanoseconds(info.st_ctim)),
-          std::to_string(info.st_ino), std::string(link ? "l" : "f"),
-          std::to_string(output.mode), std::to_string(output.size), output.digest, output.path,
-          output.link_target}) {
+          std::to_string(info.st_ino), std::string(link ? "l" : "f"), std::to_string(output.mode),
+          std::to_string(output.size), output.digest, output.path, output.link_target}) {
       line += ' ';
       line += hash::quote_field(field);
     }
@@ -107,16 +108,20 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
   return {};
 }
 
-std::optional<std::vector<std::string>> OutputState::changed_outputs(
-    const std::string& package, const std::string& key, const fs::path& package_root) const {
+std::optional<std::pair<std::string, std::vector<OutputState::Output>>> OutputState::load(
+    const std::string& package) const {
   auto text = util::read_file(path_for(package));
   if (!text) return std::nullopt;
   std::string_view rest = *text;
   std::size_t newline = rest.find('\n');
-  if (newline == std::string_view::npos ||
-      rest.substr(0, newline) != std::string(kHeader) + hash::quote_field(key)) {
-    return std::nullopt;  // another key, or not a record of this format
+  if (newline == std::string_view::npos || !rest.starts_with(kHeader)) return std::nullopt;
+  // The key is hex digits: quoted, it reads the same.
+  std::string_view quoted_key = rest.substr(kHeader.size(), newline - kHeader.size());
+  if (quoted_key.size() < 2 || !quoted_key.starts_with('"') || !quoted_key.ends_with('"')) {
+    return std::nullopt;
   }
+  std::string key(quoted_key.substr(1, quoted_key.size() - 2));
+  if (hash::quote_field(key) != quoted_key) return std::nullopt;
   rest.remove_prefix(newline + 1);
   std::vector<Output> outputs;
   while (!rest.empty()) {
@@ -130,8 +135,8 @@ std::optional<std::vector<std::string>> OutputState::changed_outputs(
       output.mtime_ns = std::stoll(fields[1]);
       output.ctime_ns = std::stoll(fields[2]);
       output.inode = std::stoull(fields[3]);
-      output.file.type = fields[4] == "l" ? archive::OutputFile::Type::Symlink
-                                          : archive::OutputFile::Type::File;
+      output.file.type =
+          fields[4] == "l" ? archive::OutputFile::Type::Symlink : archive::OutputFile::Type::File;
       output.file.mode = static_cast<unsigned>(std::stoul(fields[5])) & 0777;
       output.file.size = std::stoull(fields[6]);
     } catch (const std::exception&) {
@@ -143,33 +148,84 @@ std::optional<std::vector<std::string>> OutputState::changed_outputs(
     if (!archive::is_safe_relative_path(output.file.path)) return std::nullopt;
     outputs.push_back(std::move(output));
   }
-  // An entry without outputs goes the long way, which says that it restores nothing.
-  if (outputs.empty()) return std::nullopt;
+  return std::pair{std::move(key), std::move(outputs)};
+}
 
+namespace {
+
+// Which of `recorded` are on disk under `package_root` exactly as recorded: untouched since
+// (same stat data), or touched but still holding the same bytes.
+std::vector<char> still_as_recorded(const fs::path& package_root,
+                                    const std::vector<const OutputState::Output*>& recorded) {
   // A folder that is gone (`rm -rf lib`) means all its outputs changed: one lstat each, not
   // one per file.
   std::map<std::string, bool> folder_exists;
-  for (const auto& output : outputs) {
-    std::string folder = fs::path(output.file.path).parent_path().generic_string();
+  for (const auto* output : recorded) {
+    std::string folder = fs::path(output->file.path).parent_path().generic_string();
     if (!folder_exists.contains(folder)) {
       struct stat info {};
-      folder_exists[folder] = folder.empty() || ::lstat((package_root / folder).c_str(), &info) == 0;
+      folder_exists[folder] =
+          folder.empty() || ::lstat((package_root / folder).c_str(), &info) == 0;
     }
   }
-  std::vector<char> changed(outputs.size(), 0);
-  util::parallel_for(outputs.size(), [&](std::size_t i) {
-    fs::path path = package_root / outputs[i].file.path;
+  std::vector<char> intact(recorded.size(), 0);
+  util::parallel_for(recorded.size(), [&](std::size_t i) {
+    const auto& output = *recorded[i];
+    fs::path path = package_root / output.file.path;
     struct stat info {};
-    if (!folder_exists.at(fs::path(outputs[i].file.path).parent_path().generic_string()) ||
+    if (!folder_exists.at(fs::path(output.file.path).parent_path().generic_string()) ||
         ::lstat(path.c_str(), &info) != 0) {
-      changed[i] = 1;
-    } else if (!same_stat(outputs[i], info)) {
-      changed[i] = !content_matches(path, outputs[i].file);  // touched, maybe not changed
+      intact[i] = 0;
+    } else if (same_stat(output, info)) {
+      intact[i] = 1;
+    } else {
+      intact[i] = content_matches(path, output.file);  // touched, maybe not changed
     }
   });
+  return intact;
+}
+
+bool same_content(const archive::OutputFile& a, const archive::OutputFile& b) {
+  return a.type == b.type && a.digest == b.digest && a.mode == b.mode && a.size == b.size &&
+         a.link_target == b.link_target;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> OutputState::changed_outputs(
+    const std::string& package, const std::string& key, const fs::path& package_root) const {
+  auto state = load(package);
+  if (!state || state->first != key) return std::nullopt;  // another key, or none
+  // An entry without outputs goes the long way, which says that it restores nothing.
+  if (state->second.empty()) return std::nullopt;
+  std::vector<const Output*> recorded;
+  for (const auto& output : state->second) recorded.push_back(&output);
+  auto intact = still_as_recorded(package_root, recorded);
   std::vector<std::string> paths;
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    if (changed[i]) paths.push_back(outputs[i].file.path);
+  for (std::size_t i = 0; i < recorded.size(); ++i) {
+    if (!intact[i]) paths.push_back(recorded[i]->file.path);
+  }
+  return paths;
+}
+
+std::set<std::string> OutputState::already_in_place(
+    const std::string& package, const fs::path& package_root,
+    const std::vector<archive::OutputFile>& wanted) const {
+  auto state = load(package);
+  if (!state) return {};
+  std::map<std::string_view, const Output*> by_path;
+  for (const auto& output : state->second) by_path[output.file.path] = &output;
+  std::vector<const Output*> candidates;
+  for (const auto& file : wanted) {
+    auto found = by_path.find(file.path);
+    if (found != by_path.end() && same_content(found->second->file, file)) {
+      candidates.push_back(found->second);
+    }
+  }
+  auto intact = still_as_recorded(package_root, candidates);
+  std::set<std::string> paths;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    if (intact[i]) paths.insert(candidates[i]->file.path);
   }
   return paths;
 }

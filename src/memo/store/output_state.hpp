@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,18 @@ class OutputState {
       const std::string& package, const std::string& key,
       const std::filesystem::path& package_root) const;
 
+  // The outputs of `wanted` (an entry under any key) already on disk as that entry has them:
+  // memo left the same bytes, mode and type at that path (for another key, say, before a
+  // branch switch and back) and they are untouched since, or still hold the same bytes.
+  // Restoring them again would change nothing but their timestamps.
+  std::set<std::string> already_in_place(const std::string& package,
+                                         const std::filesystem::path& package_root,
+                                         const std::vector<archive::OutputFile>& wanted) const;
+
  private:
   std::filesystem::path path_for(const std::string& package) const;
+  // The recorded key and outputs, or nullopt when there is no readable record.
+  std::optional<std::pair<std::string, std::vector<Output>>> load(const std::string& package) const;
   std::filesystem::path root_;
 };
 
