@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <ctime>
 #include <expected>
@@ -13,6 +14,7 @@
 #include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/parallel.hpp"
 
 namespace memo::hash {
 
@@ -376,47 +378,61 @@ bool reuse_record(const std::filesystem::path& root, const std::string& manifest
     }
   }
 
-  std::size_t digested_again = 0;
-  std::int64_t open_folder = -1;
-  int folder_fd = -1;
-  std::string name;
-  for (auto& file : record.files) {
-    if (!ok) break;
-    if (open_folder != file.folder) {
-      if (folder_fd >= 0) ::close(folder_fd);
-      const std::string& path = record.folders[file.folder].path;
-      folder_fd = ::openat(root_fd, path.empty() ? "." : path.c_str(),
-                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      open_folder = file.folder;
-      if (folder_fd < 0) {
-        ok = false;
-        break;
-      }
-    }
-    name.assign(file.name);
-    struct stat info {};
-    if (::fstatat(folder_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
-      ok = false;
-      break;
-    }
-    if (signature_of(info) == file.signature && trusted(file.signature)) continue;
-    if (++digested_again > kMostFilesDigestedAgain) {
-      ok = false;
-      break;
-    }
-    auto digest = digest_file_at(folder_fd, name, S_ISLNK(info.st_mode));
+  // Each file's stat data, folder by folder on all cores; then the few that changed are read
+  // again, one after the other (they update the record).
+  std::vector<std::vector<std::size_t>> by_folder(ok ? record.folders.size() : 0);
+  for (std::size_t i = 0; ok && i < record.files.size(); ++i) {
+    by_folder[record.files[i].folder].push_back(i);
+  }
+  enum : char { kSame, kChanged, kChangedLink, kGone };
+  std::vector<char> states(record.files.size(), kSame);
+  std::atomic<bool> gone{false};
+  util::parallel_for(
+      by_folder.size(),
+      [&](std::size_t f) {
+        if (by_folder[f].empty() || gone) return;
+        const std::string& path = record.folders[f].path;
+        int folder_fd = ::openat(root_fd, path.empty() ? "." : path.c_str(),
+                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (folder_fd < 0) {
+          gone = true;
+          return;
+        }
+        std::string name;
+        for (std::size_t i : by_folder[f]) {
+          const auto& file = record.files[i];
+          name.assign(file.name);
+          struct stat info {};
+          if (::fstatat(folder_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+              !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+            gone = true;
+            break;
+          }
+          if (signature_of(info) != file.signature || !trusted(file.signature)) {
+            states[i] = S_ISLNK(info.st_mode) ? kChangedLink : kChanged;
+          }
+        }
+        ::close(folder_fd);
+      },
+      1);
+  ok = ok && !gone && std::count_if(states.begin(), states.end(), [](char state) {
+                        return state != kSame;
+                      }) <= static_cast<std::ptrdiff_t>(kMostFilesDigestedAgain);
+  for (std::size_t i = 0; ok && i < record.files.size(); ++i) {
+    if (states[i] == kSame) continue;
+    auto& file = record.files[i];
+    const std::string& folder = record.folders[file.folder].path;
+    std::string path =
+        folder.empty() ? std::string(file.name) : folder + "/" + std::string(file.name);
+    auto digest = digest_file_at(root_fd, path, states[i] == kChangedLink);
     if (!digest) {
       ok = false;
       break;
     }
-    const std::string& folder = record.folders[file.folder].path;
-    digest->path = folder.empty() ? name : folder + "/" + name;
     file.signature = digest->signature;
     file.line = file_line(record, manifest_prefix, *digest);
     updated = true;
   }
-  if (folder_fd >= 0) ::close(folder_fd);
   ::close(root_fd);
   // What was trusted was older than the old walk, so older than this one too.
   if (ok && updated) record.started_ns = started_ns;
