@@ -62,21 +62,17 @@ measure "backfill hit" 'rm -rf lib' "$backfill -- '$cmd'"
 measure "memo hash" 'true' "$memo hash -- '$cmd'"
 measure "backfill computeHash" 'true' "node $work/backfill-hash.js"
 measure "command alone" 'rm -rf lib' "sh -c '$cmd'"
-measure "memo miss" "rm -rf lib $repo/node_modules/.cache/memo" "$memo --log-level error -- '$cmd'"
+# The misses write memo's performance log of every run (outside the store), so that the time
+# spent storing is known run by run, not from one sample.
+measure "memo miss" "rm -rf lib $repo/node_modules/.cache/memo" \
+  "MEMO_PRODUCE_PERFORMANCE_LOGS=true MEMO_LOG_FOLDER=$work/perf $memo --log-level error -- '$cmd'"
 # A miss whose outputs are in the store already (a new cacheKey each run): what memo adds
 # around the command when storing costs next to nothing.
 measure "memo miss, blobs stored" 'rm -rf lib' \
-  "MEMO_CACHE_KEY=\$(date +%s%N) $memo --log-level error -- '$cmd'"
+  "MEMO_CACHE_KEY=\$(date +%s%N) MEMO_PRODUCE_PERFORMANCE_LOGS=true MEMO_LOG_FOLDER=$work/perf2 $memo --log-level error -- '$cmd'"
 measure "memo start-up (--version)" 'true' "$memo --version"
 measure "node start-up" 'true' "node -e 0"
 
-# Where a miss spends memo's time: its own performance logs (a miss into an empty store, then
-# one whose blobs are stored already).
-rm -rf lib "$repo/node_modules/.cache/memo"
-MEMO_PRODUCE_PERFORMANCE_LOGS=true MEMO_LOG_FOLDER="$work/perf" "$memo" --log-level error -- "$cmd"
-rm -rf lib
-MEMO_CACHE_KEY=again MEMO_PRODUCE_PERFORMANCE_LOGS=true MEMO_LOG_FOLDER="$work/perf2" \
-  "$memo" --log-level error -- "$cmd"
 node - "$work" "$work/perf" "$work/perf2" <<'JS'
 const fs = require("fs");
 const [dir, perfDir, perfDir2] = process.argv.slice(2);
@@ -87,13 +83,22 @@ const ms = (name) => 1000 * rows.find((r) => r.command === name).median;
 const sd = (name) => 1000 * rows.find((r) => r.command === name).stddev;
 console.log("\nmedian wall time over the runs (± stddev):");
 for (const r of rows) console.log(`  ${r.command.padEnd(28)} ${(1000 * r.median).toFixed(1).padStart(8)} ms  ± ${(1000 * r.stddev).toFixed(1)}`);
-const perf = JSON.parse(fs.readFileSync(`${perfDir}/${fs.readdirSync(perfDir)[0]}`, "utf8"));
-const perf2 = JSON.parse(fs.readFileSync(`${perfDir2}/${fs.readdirSync(perfDir2)[0]}`, "utf8"));
+// The median of each timing over every miss measured (warm-up runs included).
+const medians = (folder) => {
+  const logs = fs.readdirSync(folder).map((f) => JSON.parse(fs.readFileSync(`${folder}/${f}`, "utf8")));
+  const median = (key) => {
+    const values = logs.map((log) => log[key]).sort((a, b) => a - b);
+    return values[Math.floor(values.length / 2)];
+  };
+  return { putTime: median("putTime"), hashTime: median("hashTime"), runs: logs.length };
+};
+const perf = medians(perfDir);
+const perf2 = medians(perfDir2);
 console.log("\nderived:");
 console.log(`  hit: backfill / memo          ${(ms("backfill hit") / ms("memo hit")).toFixed(1)}x`);
 console.log(`  hash: backfill / memo         ${(ms("backfill computeHash") / ms("memo hash")).toFixed(1)}x`);
 const overhead = ms("memo miss") - ms("command alone");
-console.log(`  miss overhead over the command ${overhead.toFixed(1)} ms, of which storing the outputs ${perf.putTime.toFixed(1)} ms, hashing ${perf.hashTime.toFixed(1)} ms`);
+console.log(`  miss overhead over the command ${overhead.toFixed(1)} ms, of which storing the outputs ${perf.putTime.toFixed(1)} ms, hashing ${perf.hashTime.toFixed(1)} ms (medians of ${perf.runs} performance logs)`);
 console.log(`  miss overhead less storing     ${(overhead - perf.putTime).toFixed(1)} ms`);
 const overhead2 = ms("memo miss, blobs stored") - ms("command alone");
 console.log(`  miss with blobs stored: overhead ${overhead2.toFixed(1)} ms, of which storing ${perf2.putTime.toFixed(1)} ms, hashing ${perf2.hashTime.toFixed(1)} ms`);

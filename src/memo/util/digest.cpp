@@ -1,14 +1,36 @@
 #include "memo/util/digest.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <stdexcept>
 
 namespace memo::util {
 
+namespace {
+
+// The two algorithms, fetched once: OpenSSL 3 would otherwise look them up at every digest.
+// Its config file is not read: memo needs nothing from it, and reading it costs every run.
+struct Algorithms {
+  EVP_MD* sha1;
+  EVP_MD* sha256;
+  Algorithms() {
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+    sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  }
+};
+
+const EVP_MD* algorithm_md(Hasher::Algorithm algorithm) {
+  static const Algorithms fetched;
+  return algorithm == Hasher::Algorithm::Sha1 ? fetched.sha1 : fetched.sha256;
+}
+
+}  // namespace
+
 Hasher::Hasher(Algorithm algorithm) : context_(EVP_MD_CTX_new()) {
   auto* ctx = static_cast<EVP_MD_CTX*>(context_);
-  const EVP_MD* md = algorithm == Algorithm::Sha1 ? EVP_sha1() : EVP_sha256();
+  const EVP_MD* md = algorithm_md(algorithm);
   if (!ctx || EVP_DigestInit_ex(ctx, md, nullptr) != 1) {
     throw std::runtime_error("OpenSSL could not start a digest");
   }
