@@ -115,7 +115,10 @@ class Step {
   std::string short_key() const { return key_.substr(0, 12); }
 
   int finish(int exit_code) {
-    if (config_.produce_performance_logs) write_performance_log(config_.log_folder, report_);
+    if (config_.produce_performance_logs) {
+      report_.total_ms = util::process_stopwatch().elapsed_ms();
+      write_performance_log(config_.log_folder, report_);
+    }
     return exit_code;
   }
 

@@ -17,9 +17,11 @@ struct PerformanceReport {
   double fetch_ms = 0;
   double build_ms = 0;
   double put_ms = 0;
+  double total_ms = 0;  // from main() to the log: memo's own time plus the command's
 };
 
 // Failures to write are warnings: a log never breaks a build.
-void write_performance_log(const std::filesystem::path& log_folder, const PerformanceReport& report);
+void write_performance_log(const std::filesystem::path& log_folder,
+                           const PerformanceReport& report);
 
 }  // namespace memo::step

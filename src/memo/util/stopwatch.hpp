@@ -16,4 +16,7 @@ class Stopwatch {
   std::chrono::steady_clock::time_point start_;
 };
 
+// A stopwatch started when main() begins (see main.cpp): memo's own time in a run.
+Stopwatch& process_stopwatch();
+
 }  // namespace memo::util
