@@ -1,9 +1,8 @@
 // A cache problem never breaks a build, and a restore never writes outside the package.
 #include <sys/stat.h>
 
-#include <nlohmann/json.hpp>
-
 #include "e2e/monorepo_fixture.hpp"
+#include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
 
 namespace memo::testing {
@@ -24,13 +23,13 @@ class SafetyTest : public MonorepoTest {
   fs::path entry_file(const std::string& key) const {
     return store() / "entries" / key.substr(0, 2) / key;
   }
-  // Plants an entry with a valid checksum but whatever outputs the test likes.
-  void plant_entry(const std::string& key, const nlohmann::json& outputs) const {
-    nlohmann::json body{{"key", key},         {"package", "packages/a"}, {"name", "@demo/a"},
-                        {"command", "x"},     {"manifest", ""},          {"created", ""},
-                        {"commandMs", 1},     {"outputs", outputs}};
-    std::string text = body.dump();
-    write_file(entry_file(key), "memo-entry 1 " + util::sha256_hex(text) + "\n" + text);
+  // Plants an entry with a valid checksum but whatever output lines the test likes.
+  void plant_entry(const std::string& key, const std::string& output_lines) const {
+    std::string body = "key \"" + key + "\"\npackage \"packages/a\"\nname \"@demo/a\"\n" +
+                       "command \"x\"\ncreated \"\"\ncommand-ms \"1\"\n" + output_lines +
+                       "manifest 0\n";
+    write_file(entry_file(key), "memo-entry " + std::to_string(hash::kEntryFormatVersion) + " " +
+                                    util::sha256_hex(body) + "\n" + body);
   }
 };
 
@@ -38,11 +37,10 @@ TEST_F(SafetyTest, HostileEntryPathsAreNeverRestored) {
   std::string key = key_of(kSmallBuild);
   std::string digest = util::sha256_hex("evil");
   write_file(store() / "blobs" / digest.substr(0, 2) / digest.substr(2), "evil");
-  for (const auto& outputs : std::vector<nlohmann::json>{
-           {{{"path", "../../evil.txt"}, {"type", "file"}, {"mode", 420}, {"size", 4}, {"sha256", digest}}},
-           {{{"path", (repo() / "evil.txt").string()}, {"type", "file"}, {"mode", 420}, {"size", 4}, {"sha256", digest}}},
-           {{{"path", "lib/link"}, {"type", "symlink"}, {"target", "../../../evil.txt"}}},
-           {{{"path", "lib/dev"}, {"type", "chardev"}}}}) {
+  for (const auto& outputs : std::vector<std::string>{
+           "f \"../../evil.txt\" \"644\" \"4\" \"" + digest + "\"\n",
+           "f \"" + (repo() / "evil.txt").string() + "\" \"644\" \"4\" \"" + digest + "\"\n",
+           "l \"lib/link\" \"../../../evil.txt\"\n", "c \"lib/dev\"\n"}) {
     plant_entry(key, outputs);
     fs::remove_all(package() / "lib");  // so the entry is needed
     auto run = memo_run(kSmallBuild);
@@ -80,7 +78,8 @@ TEST_F(SafetyTest, CorruptBlobIsAWarningAndTheCommandRuns) {
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_NE(run.err.find("warning: cannot restore"), std::string::npos) << run.err;
   EXPECT_EQ(runs(), 2);
-  EXPECT_EQ(read("packages/a/lib/index.js"), "built\n") << "the command's own output, not the tampered bytes";
+  EXPECT_EQ(read("packages/a/lib/index.js"), "built\n")
+      << "the command's own output, not the tampered bytes";
 }
 
 TEST_F(SafetyTest, AProblemOfThePackageKeepsTheEntry) {
@@ -120,14 +119,15 @@ TEST_F(SafetyTest, UnusableStoreIsAWarningAndTheBuildResultIsTheCommands) {
   EXPECT_EQ(ok.exit_code, 0);
   EXPECT_NE(ok.err.find("warning: "), std::string::npos) << ok.err;
   EXPECT_NE(ok.err.find("nothing stored"), std::string::npos) << ok.err;
-  EXPECT_EQ(std::count(ok.err.begin(), ok.err.end(), '\n'), 2) << "one warning, one miss line: "
-                                                                << ok.err;
+  EXPECT_EQ(std::count(ok.err.begin(), ok.err.end(), '\n'), 2)
+      << "one warning, one miss line: " << ok.err;
   auto failing = memo({"--", "exit 5"}, env);
   EXPECT_EQ(failing.exit_code, 5);
 }
 
 TEST_F(SafetyTest, EscapingSymlinkOutputIsNotCached) {
-  auto run = memo_run("echo run >> ../../runs.log && mkdir -p lib && ln -sf /etc/passwd lib/passwd");
+  auto run =
+      memo_run("echo run >> ../../runs.log && mkdir -p lib && ln -sf /etc/passwd lib/passwd");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_NE(run.err.find("outside the package"), std::string::npos) << run.err;
   memo_run("echo run >> ../../runs.log && mkdir -p lib && ln -sf /etc/passwd lib/passwd");

@@ -46,8 +46,27 @@ nlohmann::json to_json(const OutputFile& file) {
   if (file.type == OutputFile::Type::Symlink) {
     return {{"path", file.path}, {"type", "symlink"}, {"target", file.link_target}};
   }
-  return {{"path", file.path}, {"type", "file"}, {"mode", file.mode}, {"size", file.size},
+  return {{"path", file.path},
+          {"type", "file"},
+          {"mode", file.mode},
+          {"size", file.size},
           {"sha256", file.digest}};
+}
+
+std::expected<OutputFile, std::string> check_output_file(OutputFile file) {
+  if (!is_safe_relative_path(file.path)) {
+    return std::unexpected("unsafe output path \"" + file.path + "\"");
+  }
+  if (file.type == OutputFile::Type::Symlink) {
+    if (!is_contained_symlink(file.path, file.link_target)) {
+      return std::unexpected(file.path + ": symlink target \"" + file.link_target +
+                             "\" leaves the package");
+    }
+    return file;
+  }
+  file.mode &= 0777;
+  if (!util::is_hex_digest(file.digest, 64)) return std::unexpected(file.path + ": bad digest");
+  return file;
 }
 
 std::expected<OutputFile, std::string> output_file_from_json(const nlohmann::json& json) {
@@ -57,9 +76,6 @@ std::expected<OutputFile, std::string> output_file_from_json(const nlohmann::jso
   }
   OutputFile file;
   file.path = json["path"].get<std::string>();
-  if (!is_safe_relative_path(file.path)) {
-    return std::unexpected("unsafe output path \"" + file.path + "\"");
-  }
   const std::string type = json["type"];
   if (type == "symlink") {
     if (!json.contains("target") || !json["target"].is_string()) {
@@ -67,11 +83,7 @@ std::expected<OutputFile, std::string> output_file_from_json(const nlohmann::jso
     }
     file.type = OutputFile::Type::Symlink;
     file.link_target = json["target"].get<std::string>();
-    if (!is_contained_symlink(file.path, file.link_target)) {
-      return std::unexpected(file.path + ": symlink target \"" + file.link_target +
-                             "\" leaves the package");
-    }
-    return file;
+    return check_output_file(std::move(file));
   }
   if (type != "file") return std::unexpected(file.path + ": unsupported type \"" + type + "\"");
   if (!json.contains("mode") || !json["mode"].is_number_unsigned() || !json.contains("size") ||
@@ -79,11 +91,10 @@ std::expected<OutputFile, std::string> output_file_from_json(const nlohmann::jso
       !json["sha256"].is_string()) {
     return std::unexpected(file.path + ": incomplete file record");
   }
-  file.mode = json["mode"].get<unsigned>() & 0777;
+  file.mode = json["mode"].get<unsigned>();
   file.size = json["size"].get<std::uint64_t>();
   file.digest = json["sha256"].get<std::string>();
-  if (!util::is_hex_digest(file.digest, 64)) return std::unexpected(file.path + ": bad digest");
-  return file;
+  return check_output_file(std::move(file));
 }
 
 }  // namespace memo::archive

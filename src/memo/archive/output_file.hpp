@@ -14,10 +14,10 @@ struct OutputFile {
   enum class Type { File, Symlink };
   std::string path;  // '/'-separated, checked by is_safe_relative_path
   Type type = Type::File;
-  unsigned mode = 0644;      // permission bits of a file
-  std::uint64_t size = 0;    // bytes of a file
-  std::string digest;        // SHA-256 of a file's bytes
-  std::string link_target;   // a symlink's target, relative
+  unsigned mode = 0644;     // permission bits of a file
+  std::uint64_t size = 0;   // bytes of a file
+  std::string digest;       // SHA-256 of a file's bytes
+  std::string link_target;  // a symlink's target, relative
 
   bool operator==(const OutputFile&) const = default;
 };
@@ -31,6 +31,9 @@ bool is_safe_relative_path(std::string_view path);
 bool is_contained_symlink(std::string_view link_path, std::string_view target);
 
 nlohmann::json to_json(const OutputFile& file);
+// `file` when nothing in it could lead a restore astray: a safe path, a symlink that stays in
+// the package, a file's digest of 64 hex digits (its mode cut to permission bits).
+std::expected<OutputFile, std::string> check_output_file(OutputFile file);
 // Rejects anything that is not a well-formed, safe OutputFile (a hostile entry is not restored).
 std::expected<OutputFile, std::string> output_file_from_json(const nlohmann::json& json);
 

@@ -1,62 +1,148 @@
 #include "memo/store/entry.hpp"
 
-#include <nlohmann/json.hpp>
+#include <charconv>
+#include <cstdio>
+#include <optional>
 
 #include "memo/hash/manifest.hpp"
+#include "memo/hash/manifest_diff.hpp"
 #include "memo/util/digest.hpp"
 
 namespace memo::store {
 
 namespace {
+
 constexpr std::string_view kMagic = "memo-entry";
+
+template <typename Number>
+std::optional<Number> parse_number(std::string_view text, int base = 10) {
+  Number value{};
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
+std::optional<double> parse_milliseconds(std::string_view text) {
+  double value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  return value;
+}
+
+std::string octal(unsigned mode) {
+  char digits[8];
+  std::snprintf(digits, sizeof digits, "%o", mode & 0777);
+  return digits;
+}
+
+}  // namespace
+
 std::string serialize_entry(const Entry& entry) {
-  nlohmann::json body;
-  body["key"] = entry.key;
-  body["package"] = entry.package;
-  body["name"] = entry.name;
-  body["command"] = entry.command;
-  body["created"] = entry.created;
-  body["commandMs"] = entry.command_ms;
-  body["outputs"] = nlohmann::json::array();
-  for (const auto& output : entry.outputs) body["outputs"].push_back(archive::to_json(output));
-  body["manifest"] = entry.manifest;
-  std::string text = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string body;
+  hash::append_manifest_line(body, "key", {entry.key});
+  hash::append_manifest_line(body, "package", {entry.package});
+  hash::append_manifest_line(body, "name", {entry.name});
+  hash::append_manifest_line(body, "command", {entry.command});
+  hash::append_manifest_line(body, "created", {entry.created});
+  char milliseconds[32];
+  std::snprintf(milliseconds, sizeof milliseconds, "%.3f", entry.command_ms);
+  hash::append_manifest_line(body, "command-ms", {milliseconds});
+  for (const auto& output : entry.outputs) {
+    if (output.type == archive::OutputFile::Type::Symlink) {
+      hash::append_manifest_line(body, "l", {output.path, output.link_target});
+    } else {
+      hash::append_manifest_line(
+          body, "f", {output.path, octal(output.mode), std::to_string(output.size), output.digest});
+    }
+  }
+  // The manifest last and verbatim, after its length: nothing to escape, nothing to parse.
+  body += "manifest " + std::to_string(entry.manifest.size()) + "\n";
+  body += entry.manifest;
   return std::string(kMagic) + " " + std::to_string(hash::kEntryFormatVersion) + " " +
-         util::sha256_hex(text) + "\n" + text;
+         util::sha256_hex(body) + "\n" + body;
 }
 
 std::expected<Entry, std::string> parse_entry(std::string_view text) {
   std::size_t newline = text.find('\n');
   if (newline == std::string_view::npos) return std::unexpected("truncated entry");
   std::string_view header = text.substr(0, newline);
-  std::string_view body_text = text.substr(newline + 1);
+  std::string_view body = text.substr(newline + 1);
   std::string expected_prefix =
       std::string(kMagic) + " " + std::to_string(hash::kEntryFormatVersion) + " ";
-  if (!header.starts_with(expected_prefix)) return std::unexpected("not a memo entry of this format");
-  if (header.substr(expected_prefix.size()) != util::sha256_hex(body_text)) {
+  if (!header.starts_with(expected_prefix))
+    return std::unexpected("not a memo entry of this format");
+  if (header.substr(expected_prefix.size()) != util::sha256_hex(body)) {
     return std::unexpected("entry checksum mismatch (truncated or altered)");
   }
-  auto body = nlohmann::json::parse(body_text, nullptr, false);
-  if (!body.is_object()) return std::unexpected("entry body is not a JSON object");
+
   Entry entry;
-  try {
-    entry.key = body.at("key").get<std::string>();
-    entry.package = body.at("package").get<std::string>();
-    entry.name = body.at("name").get<std::string>();
-    entry.command = body.at("command").get<std::string>();
-    entry.created = body.at("created").get<std::string>();
-    entry.command_ms = body.at("commandMs").get<double>();
-    entry.manifest = body.at("manifest").get<std::string>();
-    for (const auto& record : body.at("outputs")) {
-      auto output = archive::output_file_from_json(record);
-      if (!output) return std::unexpected(output.error());
-      entry.outputs.push_back(std::move(*output));
+  std::optional<std::string> key, package, name, command, created;
+  std::optional<double> command_ms;
+  while (true) {
+    newline = body.find('\n');
+    if (newline == std::string_view::npos) return std::unexpected("malformed entry: no manifest");
+    std::string_view line = body.substr(0, newline);
+    body.remove_prefix(newline + 1);
+    if (line.starts_with("manifest ")) {
+      auto size = parse_number<std::size_t>(line.substr(9));
+      if (!size || *size != body.size()) return std::unexpected("malformed entry: manifest size");
+      entry.manifest = std::string(body);
+      break;
     }
-  } catch (const nlohmann::json::exception& error) {
-    return std::unexpected(std::string("malformed entry: ") + error.what());
+    auto fields = hash::split_manifest_line(line);
+    if (fields.empty()) return std::unexpected("malformed entry line");
+    const std::string& kind = fields[0];
+    auto single = [&](std::optional<std::string>& slot) -> bool {
+      if (fields.size() != 2 || slot) return false;
+      slot = std::move(fields[1]);
+      return true;
+    };
+    bool ok = true;
+    if (kind == "key") {
+      ok = single(key);
+    } else if (kind == "package") {
+      ok = single(package);
+    } else if (kind == "name") {
+      ok = single(name);
+    } else if (kind == "command") {
+      ok = single(command);
+    } else if (kind == "created") {
+      ok = single(created);
+    } else if (kind == "command-ms") {
+      ok = fields.size() == 2 && !command_ms && (command_ms = parse_milliseconds(fields[1]));
+    } else if (kind == "f" || kind == "l") {
+      archive::OutputFile file;
+      file.path = fields.size() > 1 ? fields[1] : "";
+      if (kind == "l" && fields.size() == 3) {
+        file.type = archive::OutputFile::Type::Symlink;
+        file.link_target = fields[2];
+      } else if (kind == "f" && fields.size() == 5) {
+        auto mode = parse_number<unsigned>(fields[2], 8);
+        auto size = parse_number<std::uint64_t>(fields[3]);
+        if (!mode || !size) return std::unexpected(file.path + ": malformed file record");
+        file.mode = *mode & 0777;
+        file.size = *size;
+        file.digest = fields[4];
+      } else {
+        return std::unexpected("malformed output record");
+      }
+      auto checked = archive::check_output_file(std::move(file));
+      if (!checked) return std::unexpected(checked.error());
+      entry.outputs.push_back(std::move(*checked));
+    } else {
+      return std::unexpected("unknown entry line \"" + kind + "\"");
+    }
+    if (!ok) return std::unexpected("malformed entry: " + kind);
   }
+  if (!key || !package || !name || !command || !created || !command_ms) {
+    return std::unexpected("malformed entry: a field is missing");
+  }
+  entry.key = std::move(*key);
+  entry.package = std::move(*package);
+  entry.name = std::move(*name);
+  entry.command = std::move(*command);
+  entry.created = std::move(*created);
+  entry.command_ms = *command_ms;
   return entry;
 }
 

@@ -14,17 +14,24 @@ namespace memo::store {
 // command's outcome, and the outputs with their digests. Content lives in the blobs.
 struct Entry {
   std::string key;
-  std::string package;   // the package's folder relative to the repo root
-  std::string name;      // the package's name
+  std::string package;  // the package's folder relative to the repo root
+  std::string name;     // the package's name
   std::string command;
-  std::string manifest;  // hash::KeyManifest text
-  std::string created;   // UTC, ISO 8601
+  std::string manifest;   // hash::KeyManifest text
+  std::string created;    // UTC, ISO 8601
   double command_ms = 0;  // how long the command ran: the time a hit saves
   std::vector<archive::OutputFile> outputs;
 };
 
-// The stored form: a header line "memo-entry <format> <sha256 of the body>" and a JSON body.
-// The checksum catches a truncated or altered entry before anything is restored from it.
+// The stored form: a header line "memo-entry <format> <sha256 of the body>", then the body:
+// one line per field and per output, each field quoted as in key manifests
+//   key "<key>"   package "<folder>"   name "<name>"   command "<command>"
+//   created "<UTC>"   command-ms "<ms>"
+//   f "<path>" "<octal mode>" "<size>" "<sha256>"     an output file
+//   l "<path>" "<target>"                             an output symlink
+// and last "manifest <bytes>" followed by the manifest, verbatim. Thousands of outputs parse
+// in a fraction of what JSON would cost on every hit. The checksum catches a truncated or
+// altered entry before anything is restored from it.
 std::string serialize_entry(const Entry& entry);
 std::expected<Entry, std::string> parse_entry(std::string_view text);
 

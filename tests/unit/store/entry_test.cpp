@@ -1,9 +1,10 @@
 #include "memo/store/entry.hpp"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
@@ -107,7 +108,7 @@ TEST(EntryTest, FlippedByteInTheBodyFailsTheChecksum) {
 }
 
 TEST(EntryTest, ChangedDigestInTheBodyFailsTheChecksum) {
-  // A realistic tampering: point an output at another blob, keeping the JSON valid.
+  // A realistic tampering: point an output at another blob, keeping the entry well-formed.
   std::string text = serialize_entry(sample_entry());
   const std::size_t at = text.find(std::string(64, 'd'));
   ASSERT_NE(at, std::string::npos);
@@ -164,54 +165,70 @@ std::string with_valid_header(const std::string& body) {
          "\n" + body;
 }
 
-nlohmann::json sample_body() {
+std::string sample_body() {
   const std::string text = serialize_entry(sample_entry());
-  return nlohmann::json::parse(text.substr(text.find('\n') + 1));
+  return text.substr(text.find('\n') + 1);
+}
+
+// The sample body with `from` replaced by `to` (which must be there).
+std::string body_with(const std::string& from, const std::string& to) {
+  std::string body = sample_body();
+  const std::size_t at = body.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) body.replace(at, from.size(), to);
+  return body;
 }
 
 TEST(EntryTest, ValidHeaderHelperAcceptsTheSampleBody) {
-  auto parsed = parse_entry(with_valid_header(sample_body().dump()));
+  auto parsed = parse_entry(with_valid_header(sample_body()));
   ASSERT_TRUE(parsed.has_value()) << parsed.error();
   expect_same(*parsed, sample_entry());
 }
 
+TEST(EntryTest, OneLinePerFieldAndOutputThenTheManifestVerbatim) {
+  const std::string body = sample_body();
+  EXPECT_NE(body.find("\nf \"lib/index.js\" \"644\" \"42\" \"" + std::string(64, 'd') + "\"\n"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("\nl \"lib/alias.js\" \"index.js\"\n"), std::string::npos) << body;
+  const std::string manifest = sample_entry().manifest;
+  EXPECT_TRUE(body.ends_with("manifest " + std::to_string(manifest.size()) + "\n" + manifest))
+      << body;
+}
+
 TEST(EntryTest, HostileOutputWithValidChecksumIsRejected) {
-  {
-    auto body = sample_body();
-    body["outputs"][0]["path"] = "../../etc/passwd";
-    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
-  }
-  {
-    auto body = sample_body();
-    body["outputs"][2]["target"] = "../../outside";
-    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
-  }
-  {
-    auto body = sample_body();
-    body["outputs"][0]["sha256"] = "not-a-digest";
-    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"f \"lib/index.js\"", "f \"../../etc/passwd\""},
+           {"f \"lib/index.js\"", "f \"/etc/passwd\""},
+           {"\"index.js\"\n", "\"../../outside\"\n"},
+           {std::string(64, 'd'), "not-a-digest"},
+           {"f \"lib/index.js\" \"644\"", "f \"lib/index.js\" \"9z\""},
+           {"l \"lib/alias.js\"", "c \"lib/alias.js\""}}) {
+    EXPECT_FALSE(parse_entry(with_valid_header(body_with(from, to))).has_value()) << to;
   }
 }
 
-TEST(EntryTest, MissingOrMistypedFieldsWithValidChecksumAreRejected) {
-  for (const char* field :
-       {"key", "package", "name", "command", "created", "commandMs", "manifest", "outputs"}) {
-    auto body = sample_body();
-    body.erase(field);
-    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value()) << field;
+TEST(EntryTest, MissingRepeatedOrMalformedFieldsWithValidChecksumAreRejected) {
+  const std::string body = sample_body();
+  for (const char* field : {"key", "package", "name", "command", "created", "command-ms"}) {
+    const std::size_t at = body.find(std::string("\n") + field + " \"");
+    const std::size_t start = at == std::string::npos ? 0 : at + 1;  // "key" opens the body
+    ASSERT_TRUE(at != std::string::npos || body.starts_with(std::string(field) + " ")) << field;
+    const std::size_t end = body.find('\n', start) + 1;
+    std::string missing = body;
+    missing.erase(start, end - start);
+    EXPECT_FALSE(parse_entry(with_valid_header(missing)).has_value()) << field;
+    std::string repeated = body;
+    repeated.insert(start, body.substr(start, end - start));
+    EXPECT_FALSE(parse_entry(with_valid_header(repeated)).has_value()) << field;
   }
-  {
-    auto body = sample_body();
-    body["key"] = 5;
-    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
-  }
-  {
-    auto body = sample_body();
-    body["commandMs"] = "fast";
-    EXPECT_FALSE(parse_entry(with_valid_header(body.dump())).has_value());
-  }
-  EXPECT_FALSE(parse_entry(with_valid_header("[]")).has_value());
-  EXPECT_FALSE(parse_entry(with_valid_header("{not json")).has_value());
+  EXPECT_FALSE(
+      parse_entry(with_valid_header(body_with("command-ms \"", "command-ms \"fast"))).has_value());
+  const std::string manifest = sample_entry().manifest;
+  const std::string size_line = "manifest " + std::to_string(manifest.size()) + "\n";
+  EXPECT_FALSE(parse_entry(with_valid_header(body_with(size_line, "manifest 3\n"))).has_value());
+  EXPECT_FALSE(parse_entry(with_valid_header(body_with(size_line, ""))).has_value());
+  EXPECT_FALSE(parse_entry(with_valid_header("{}")).has_value());
   EXPECT_FALSE(parse_entry(with_valid_header("")).has_value());
 }
 
