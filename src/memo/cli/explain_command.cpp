@@ -50,6 +50,7 @@ int explain(const config::Config& config, const std::string& command, const step
     util::Log::error("cannot compute the key: " + current.error());
     return 1;
   }
+  hash::keep_records(current->records);
   const std::string package = hash::package_path_in_repo(config);
   auto previous = previous_manifest(config, package, command, current->key);
   std::vector<hash::ManifestChange> changes;

@@ -13,8 +13,8 @@
 #include "memo/hash/package_key.hpp"
 #include "memo/step/cached_step.hpp"
 #include "memo/step/key_inputs.hpp"
-#include "memo/workspace/workspace.hpp"
 #include "memo/util/log.hpp"
+#include "memo/workspace/workspace.hpp"
 
 namespace memo::cli {
 
@@ -43,7 +43,8 @@ int print_config(const config::Config& config, bool as_json) {
   }
   std::cout << "repoRoot = " << config.repo_root.string() << "  (discovered)\n";
   for (const auto& [key, value] : config.shown) {
-    std::cout << key << " = " << value.dump() << "  (" << config.origins.at(key).describe() << ")\n";
+    std::cout << key << " = " << value.dump() << "  (" << config.origins.at(key).describe()
+              << ")\n";
   }
   return 0;
 }
@@ -56,6 +57,7 @@ int print_key(const config::Config& config, const std::string& command,
     return 1;
   }
   std::cout << (manifest ? key->manifest : key->key + "\n");
+  hash::keep_records(key->records);
   return 0;
 }
 
@@ -118,7 +120,8 @@ int main_command(int argc, const char* const* argv) {
     Log::warn("dependency cycle: " + cycle + "; each package on it is hashed once");
   }
 
-  if (args->subcommand == "hash") return print_key(*config, args->command(), *inputs, args->manifest);
+  if (args->subcommand == "hash")
+    return print_key(*config, args->command(), *inputs, args->manifest);
   if (args->subcommand == "explain") return explain(*config, args->command(), *inputs, args->json);
   return step::run_cached_step(*config, args->command(), *inputs, {.force = args->force});
 }

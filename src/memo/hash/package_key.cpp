@@ -106,8 +106,8 @@ struct DigestRecords {
 
 // The rules of the .gitignore files from the repo root down to the package's parent, which
 // apply in the package as they do for git; `trace`, when given, records each of them.
-GitignoreRules ancestor_gitignore_rules(const config::Config& config,
-                                        const PackageSources& package, WalkTrace* trace) {
+GitignoreRules ancestor_gitignore_rules(const config::Config& config, const PackageSources& package,
+                                        WalkTrace* trace) {
   GitignoreRules rules;
   std::vector<fs::path> ancestors;  // repo root first
   for (fs::path dir = package.root; dir != config.repo_root && dir.has_relative_path();) {
@@ -122,8 +122,7 @@ GitignoreRules ancestor_gitignore_rules(const config::Config& config,
       trace->complete = trace->complete && (present ? !S_ISLNK(info.st_mode) : errno == ENOENT);
       // By its absolute path, as read here: "../" from a package reached through a symlink
       // would name another folder.
-      trace->gitignores.push_back(
-          {file.string(), present ? signature_of(info) : StatSignature{}});
+      trace->gitignores.push_back({file.string(), present ? signature_of(info) : StatSignature{}});
     }
     if (auto text = util::read_file(file)) {
       rules.add_ancestor_file(package.root.lexically_relative(dir).generic_string(), *text);
@@ -135,7 +134,8 @@ GitignoreRules ancestor_gitignore_rules(const config::Config& config,
 std::expected<void, std::string> add_package_files(KeyManifest& manifest,
                                                    const config::Config& config,
                                                    const PackageSources& package, LazyIndex& index,
-                                                   DigestRecords& records, std::size_t& count) {
+                                                   DigestRecords& records, std::size_t& count,
+                                                   std::optional<PendingRecord>& pending) {
   std::optional<GlobSet> hash_globs;
   if (!package.hash_globs.empty()) {
     auto compiled = compile_setting(package.hash_globs, "hashGlobs");
@@ -178,8 +178,8 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
     };
     bool updated = false;
     if (reuse_record(package.root, prefix, records.started_ns, *record, updated, relist)) {
-      if (updated) write_record(record_file, package.root, *record);
       manifest.add_lines(manifest_lines(*record));
+      if (updated) pending = PendingRecord{record_file, package.root, std::move(*record)};
       count += record->files.size();
       ++records.reused;
       return {};
@@ -196,8 +196,8 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   if (!digests) return std::unexpected(digests.error());
   if (auto record = make_record(records.started_ns, trace, *digests, prefix)) {
     // Only a speed-up: a record that cannot be written is walked for again next time.
-    write_record(record_file, package.root, *record);
     manifest.add_lines(manifest_lines(*record));
+    pending = PendingRecord{record_file, package.root, std::move(*record)};
   } else {
     add_to_manifest(manifest, "file", prefix, *digests);
   }
@@ -250,10 +250,12 @@ std::expected<PackageKey, std::string> compute_package_key(
   std::vector<KeyManifest> parts(packages.size());
   std::vector<std::size_t> counts(packages.size(), 0);
   std::vector<std::string> errors(packages.size());
+  std::vector<std::optional<PendingRecord>> pending(packages.size());
   util::parallel_for(
       packages.size(),
       [&](std::size_t i) {
-        auto added = add_package_files(parts[i], config, *packages[i], index, records, counts[i]);
+        auto added = add_package_files(parts[i], config, *packages[i], index, records, counts[i],
+                                       pending[i]);
         if (!added) errors[i] = added.error();
       },
       1);
@@ -262,6 +264,7 @@ std::expected<PackageKey, std::string> compute_package_key(
   for (std::size_t i = 0; i < packages.size(); ++i) {
     if (!errors[i].empty()) return std::unexpected(errors[i]);
     manifest.append(std::move(parts[i]));
+    if (pending[i]) result.records.push_back(std::move(*pending[i]));
     result.file_count += counts[i];
   }
 
@@ -295,6 +298,12 @@ std::expected<PackageKey, std::string> compute_package_key(
   result.manifest = manifest.text();
   result.key = util::sha256_hex(result.manifest);
   return result;
+}
+
+void keep_records(std::vector<PendingRecord>& records) {
+  for (const auto& pending : records)
+    write_record(pending.file, pending.package_root, pending.record);
+  records.clear();
 }
 
 }  // namespace memo::hash

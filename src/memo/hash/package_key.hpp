@@ -5,6 +5,7 @@
 #include <string>
 
 #include "memo/config/config.hpp"
+#include "memo/hash/digest_cache.hpp"
 #include "memo/hash/glob.hpp"
 
 namespace memo::hash {
@@ -25,11 +26,25 @@ struct ExternalPackages {
   std::optional<std::pair<std::string, std::string>> lockfile_fallback;
 };
 
+// A package's record of its files (see digest_cache.hpp), made while hashing, to be kept for
+// the next run.
+struct PendingRecord {
+  std::filesystem::path file;
+  std::filesystem::path package_root;
+  DigestRecord record;
+};
+
 struct PackageKey {
   std::string key;       // 64 hex digits
   std::string manifest;  // KeyManifest::text()
   std::size_t file_count = 0;
+  // Not written yet: the caller keeps them with keep_records, when it suits it (while the
+  // command runs, say). Keys never depend on them.
+  std::vector<PendingRecord> records;
 };
+
+// Writes the records; one that cannot be written only costs the next run a walk.
+void keep_records(std::vector<PendingRecord>& records);
 
 // The key of running `command` in the package `config` describes: the package's files
 // (hashGlobs, default all but node_modules, .git, *.tsbuildinfo and what .gitignore ignores;

@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <ctime>
 #include <set>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "memo/archive/restore.hpp"
 #include "memo/exec/subprocess.hpp"
@@ -83,6 +86,8 @@ class Step {
     }
     key_ = key->key;
     manifest_ = key->manifest;
+    records_ = std::move(key->records);
+    start_keeping_records();
     report_.hash = key_;
     Log::verbose("key " + key_ + " from " + std::to_string(key->file_count) + " files in " +
                  seconds(report_.hash_ms));
@@ -113,6 +118,17 @@ class Step {
  private:
   std::string label() const { return config_.name.empty() ? "" : config_.name + ": "; }
   std::string short_key() const { return key_.substr(0, 12); }
+
+  // memo's records of the packages' files are written while the command runs or the outputs
+  // are restored: they only make the next key faster.
+  void start_keeping_records() {
+    if (records_.empty()) return;
+    try {
+      keeping_records_ = std::jthread([this] { hash::keep_records(records_); });
+    } catch (const std::system_error&) {
+      hash::keep_records(records_);
+    }
+  }
 
   int finish(int exit_code) {
     if (config_.produce_performance_logs) {
@@ -329,6 +345,8 @@ class Step {
   std::string manifest_;
   PerformanceReport report_;
   bool store_unusable_ = false;
+  std::vector<hash::PendingRecord> records_;
+  std::jthread keeping_records_;  // last: joined before anything it uses goes away
 };
 
 }  // namespace
