@@ -109,7 +109,7 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
 }
 
 std::optional<std::pair<std::string, std::vector<OutputState::Output>>> OutputState::load(
-    const std::string& package) const {
+    const std::string& package, const std::string* only_key) const {
   auto text = util::read_file(path_for(package));
   if (!text) return std::nullopt;
   std::string_view rest = *text;
@@ -122,6 +122,7 @@ std::optional<std::pair<std::string, std::vector<OutputState::Output>>> OutputSt
   }
   std::string key(quoted_key.substr(1, quoted_key.size() - 2));
   if (hash::quote_field(key) != quoted_key) return std::nullopt;
+  if (only_key && key != *only_key) return std::nullopt;  // not worth reading further
   rest.remove_prefix(newline + 1);
   std::vector<Output> outputs;
   while (!rest.empty()) {
@@ -194,8 +195,8 @@ bool same_content(const archive::OutputFile& a, const archive::OutputFile& b) {
 
 std::optional<std::vector<std::string>> OutputState::changed_outputs(
     const std::string& package, const std::string& key, const fs::path& package_root) const {
-  auto state = load(package);
-  if (!state || state->first != key) return std::nullopt;  // another key, or none
+  auto state = load(package, &key);
+  if (!state) return std::nullopt;  // another key, or none
   // An entry without outputs goes the long way, which says that it restores nothing.
   if (state->second.empty()) return std::nullopt;
   std::vector<const Output*> recorded;

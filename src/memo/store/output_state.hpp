@@ -49,8 +49,10 @@ class OutputState {
 
  private:
   std::filesystem::path path_for(const std::string& package) const;
-  // The recorded key and outputs, or nullopt when there is no readable record.
-  std::optional<std::pair<std::string, std::vector<Output>>> load(const std::string& package) const;
+  // The recorded key and outputs, or nullopt when there is no readable record (or, with
+  // `only_key`, when it is for another key).
+  std::optional<std::pair<std::string, std::vector<Output>>> load(
+      const std::string& package, const std::string* only_key = nullptr) const;
   std::filesystem::path root_;
 };
 
