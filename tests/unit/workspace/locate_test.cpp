@@ -25,7 +25,9 @@ TEST(Locate, WithoutAnyPackageJsonTheStartFolderIsThePackage) {
   // The temp folder's ancestors could hold a package.json on some machines; only assert when
   // they do not.
   auto found = find_package_root(dir / "src");
-  if (!std::filesystem::exists(found / "package.json")) EXPECT_EQ(found, dir / "src");
+  if (!std::filesystem::exists(found / "package.json")) {
+    EXPECT_EQ(found, dir / "src");
+  }
 }
 
 TEST(Locate, RepoRootIsTheNearestWorkspaceDeclaration) {
