@@ -23,4 +23,20 @@ inline std::string command_output(const std::string& command) {
   return output;
 }
 
+// `text` without its trailing line breaks.
+inline std::string trim_line_breaks(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// Runs `script` in `dir` with git isolated from the caller's environment and configuration
+// (no GIT_DIR and the like, no system or global config, HOME in `dir`); returns its stdout.
+inline std::string isolated_git_shell(const std::string& dir, const std::string& script) {
+  return command_output("cd '" + dir +
+                        "' && unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY "
+                        "GIT_COMMON_DIR && export GIT_CONFIG_NOSYSTEM=1 "
+                        "GIT_CONFIG_GLOBAL=/dev/null HOME='" +
+                        dir + "' && " + script);
+}
+
 }  // namespace memo::testing

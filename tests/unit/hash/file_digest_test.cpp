@@ -21,24 +21,17 @@ namespace {
 namespace fs = std::filesystem;
 using memo::testing::TempDir;
 
-std::string run(const std::string& command) { return memo::testing::command_output(command); }
-
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
+using memo::testing::trim_line_breaks;
 
 // git isolated from the caller's environment and configuration.
 std::string git(const fs::path& dir, const std::string& arguments) {
-  return run("cd '" + dir.string() +
-             "' && env -u GIT_DIR -u GIT_WORK_TREE -u GIT_INDEX_FILE -u GIT_OBJECT_DIRECTORY "
-             "GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME='" +
-             dir.string() + "' git -c core.autocrlf=false -c core.fileMode=true " +
-             "-c core.symlinks=true " + arguments);
+  return memo::testing::isolated_git_shell(
+      dir.string(),
+      "git -c core.autocrlf=false -c core.fileMode=true -c core.symlinks=true " + arguments);
 }
 
 std::string git_hash_object(const fs::path& dir, const std::string& path) {
-  return trim(git(dir, "hash-object --no-filters -- '" + path + "'"));
+  return trim_line_breaks(git(dir, "hash-object --no-filters -- '" + path + "'"));
 }
 
 struct IndexEntry {

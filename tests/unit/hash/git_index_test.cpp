@@ -25,19 +25,11 @@ namespace {
 namespace fs = std::filesystem;
 using memo::testing::TempDir;
 
-std::string run(const std::string& command) { return memo::testing::command_output(command); }
-
-std::string trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
+using memo::testing::trim_line_breaks;
 
 // Runs `script` in `dir` with git isolated from the caller's environment and configuration.
 std::string sh(const fs::path& dir, const std::string& script) {
-  return run("cd '" + dir.string() +
-             "' && unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_COMMON_DIR "
-             "&& export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null HOME='" +
-             dir.string() + "' && " + script);
+  return memo::testing::isolated_git_shell(dir.string(), script);
 }
 
 constexpr const char* kCommit = "git add -A && git -c user.name=t -c user.email=t@t commit -qm c";
@@ -141,9 +133,9 @@ class GitRepoTest : public ::testing::Test {
   std::string bytes_id(const std::string& path, const fs::path& dir = {}) const {
     const fs::path where = dir.empty() ? root() : dir;
     if (fs::is_symlink(where / path)) {
-      return trim(sh(where, "readlink -n -- '" + path + "' | git hash-object --stdin"));
+      return trim_line_breaks(sh(where, "readlink -n -- '" + path + "' | git hash-object --stdin"));
     }
-    return trim(sh(where, "git hash-object --no-filters -- '" + path + "'"));
+    return trim_line_breaks(sh(where, "git hash-object --no-filters -- '" + path + "'"));
   }
   // The blob id the index holds for `path` (stage 0).
   std::string index_id(const std::string& path) const {
@@ -431,7 +423,7 @@ TEST_F(GitIndexTrust, ConflictedEntriesAreNotTrusted) {
 TEST_F(GitIndexTrust, SmudgedEntriesAreNotTrusted) {
   write("e.txt", "");
   const struct stat info = lstat_of("e.txt");
-  const std::string other_id = trim(git("printf abc | git hash-object --stdin"));
+  const std::string other_id = trim_line_breaks(git("printf abc | git hash-object --stdin"));
   auto smudged = GitIndex::parse(crafted_index(info, "e.txt", other_id, 0, 0), far_future());
   ASSERT_TRUE(smudged);
   EXPECT_EQ(smudged->unchanged_blob_id("e.txt", info), std::nullopt);
@@ -605,7 +597,9 @@ TEST_F(GitIndexFilters, ANestedGitattributesFileIsSeenToo) {
   settle();
   ASSERT_NE(index_id("pkg/f.txt"), bytes_id("pkg/f.txt")) << "git stored the text with LF";
   auto index = GitIndex::load_for(root());
-  if (index) EXPECT_EQ(vouched(*index, "pkg/f.txt"), std::nullopt);
+  if (index) {
+    EXPECT_EQ(vouched(*index, "pkg/f.txt"), std::nullopt);
+  }
   EXPECT_FALSE(index);
 }
 
@@ -621,7 +615,9 @@ TEST_F(GitIndexFilters, AWorktreeSeesItsMainRepositorysConfig) {
   ASSERT_EQ(memo::testing::read_file(worktree / "f.txt"), "line\r\nline\r\n");
   ASSERT_NE(index_id("f.txt"), bytes_id("f.txt", worktree));
   auto index = GitIndex::load_for(worktree);
-  if (index) EXPECT_EQ(vouched(*index, "f.txt", worktree), std::nullopt);
+  if (index) {
+    EXPECT_EQ(vouched(*index, "f.txt", worktree), std::nullopt);
+  }
   EXPECT_FALSE(index);
 
   // Attributes in the main repository's info/ folder apply to worktrees as well.
