@@ -10,7 +10,22 @@
 
 namespace memo::util {
 
-std::string errno_message(int error_number) { return std::strerror(error_number); }
+std::string errno_message(int error_number) {
+  if (error_number == kNotRegularFile) return "not a regular file";
+  return std::strerror(error_number);
+}
+
+std::expected<Fd, int> open_regular_file(int dir_fd, const char* path, int flags) {
+  Fd fd(::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | flags));
+  if (!fd) return std::unexpected(errno);
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return std::unexpected(errno);
+  if (!S_ISREG(info.st_mode)) {
+    errno = kNotRegularFile;
+    return std::unexpected(kNotRegularFile);
+  }
+  return fd;
+}
 
 std::expected<std::string, std::string> read_open_file(int fd, const std::string& name) {
   std::string content;
@@ -31,19 +46,21 @@ std::expected<std::string, std::string> read_open_file(int fd, const std::string
 
 std::expected<std::string, std::string> read_file(const fs::path& path) {
   // Follows symlinks: a config file may well be one (pnpm and shared configs link them).
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(path.string() + ": " + errno_message(errno));
-  auto content = read_open_file(fd, path.string());
-  ::close(fd);
-  return content;
+  auto fd = open_regular_file(AT_FDCWD, path.c_str());
+  if (!fd) {
+    errno = fd.error();
+    return std::unexpected(path.string() + ": " + errno_message(fd.error()));
+  }
+  return read_open_file(fd->get(), path.string());
 }
 
 std::expected<std::string, std::string> read_file_at(int dir_fd, const char* path) {
-  int fd = ::openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return std::unexpected(std::string(path) + ": " + errno_message(errno));
-  auto content = read_open_file(fd, path);
-  ::close(fd);
-  return content;
+  auto fd = open_regular_file(dir_fd, path, O_NOFOLLOW);
+  if (!fd) {
+    errno = fd.error();
+    return std::unexpected(std::string(path) + ": " + errno_message(fd.error()));
+  }
+  return read_open_file(fd->get(), path);
 }
 
 std::string unique_temp_name(std::string_view prefix) {

@@ -5,12 +5,24 @@
 #include <string>
 #include <string_view>
 
+#include "memo/util/fd.hpp"
+
 namespace memo::util {
 
 namespace fs = std::filesystem;
 
+// What open_regular_file returns for a FIFO, a device, a socket or a folder: memo reads only
+// regular files, and opening anything else could block forever. errno_message names it.
+inline constexpr int kNotRegularFile = 100000;
+
+// Opens `path` (relative to `dir_fd`; AT_FDCWD for the working directory) for reading without
+// ever blocking: O_NONBLOCK, then anything but a regular file is refused with kNotRegularFile.
+// `flags` adds open flags such as O_NOFOLLOW. The error is the errno (or kNotRegularFile).
+std::expected<Fd, int> open_regular_file(int dir_fd, const char* path, int flags = 0);
+
 // Whole-file reads and writes for small files (configs, entries). Errors are one-line messages
-// that name the file and the system's reason. read_file follows symlinks.
+// that name the file and the system's reason (errno is left set). Only regular files are read.
+// read_file follows symlinks.
 std::expected<std::string, std::string> read_file(const fs::path& path);
 // Reads what is left of the open file `fd`; `name` is for the error message.
 std::expected<std::string, std::string> read_open_file(int fd, const std::string& name);

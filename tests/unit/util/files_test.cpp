@@ -1,6 +1,8 @@
 #include "memo/util/files.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "support/temp_dir.hpp"
 
@@ -50,6 +52,41 @@ TEST(Files, ReadErrorsNameTheFile) {
   auto missing = read_file(dir / "missing.json");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().find("missing.json"), std::string::npos);
+}
+
+TEST(Files, AFifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  ASSERT_EQ(::mkfifo((dir / "pipe").c_str(), 0644), 0);
+  auto read = read_file(dir / "pipe");  // would wait forever for a writer if it opened it
+  ASSERT_FALSE(read);
+  EXPECT_NE(read.error().find("pipe: not a regular file"), std::string::npos) << read.error();
+  int dir_fd = ::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY);
+  auto at = read_file_at(dir_fd, "pipe");
+  ::close(dir_fd);
+  ASSERT_FALSE(at);
+  EXPECT_NE(at.error().find("not a regular file"), std::string::npos);
+}
+
+TEST(Files, AFolderIsNotReadAsAFile) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "sub");
+  auto fd = open_regular_file(AT_FDCWD, (dir / "sub").c_str());
+  ASSERT_FALSE(fd);
+  EXPECT_EQ(fd.error(), kNotRegularFile);
+}
+
+TEST(Files, FdClosesWhatItOwns) {
+  TempDir dir;
+  dir.write("f", "x");
+  int raw = ::open((dir / "f").c_str(), O_RDONLY);
+  ASSERT_GE(raw, 0);
+  {
+    Fd owner(raw);
+    Fd moved = std::move(owner);
+    EXPECT_FALSE(owner);
+    EXPECT_EQ(moved.get(), raw);
+  }
+  EXPECT_EQ(::fcntl(raw, F_GETFD), -1) << "closed once its owner went";
 }
 
 TEST(Files, TempNamesAreUnique) {
