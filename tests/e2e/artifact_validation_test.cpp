@@ -77,7 +77,7 @@ TEST_F(MonorepoTest, ForceRunsTheCommandAndStores) {
   auto forced = memo({"--force", "--", kBuild});
   EXPECT_EQ(forced.exit_code, 0);
   EXPECT_EQ(runs(), 2);
-  EXPECT_NE(forced.err.find("miss"), std::string::npos) << forced.err;
+  EXPECT_NE(forced.err.find("forced"), std::string::npos) << forced.err;
   auto read_only = memo({"--force", "--mode", "READ_ONLY", "--", kBuild});
   EXPECT_EQ(runs(), 3);
   EXPECT_NE(read_only.err.find("not stored"), std::string::npos) << read_only.err;

@@ -51,6 +51,25 @@ class MonorepoTest : public ::testing::Test {
 
   int runs() const;
 
+  // A build that counts its runs and writes one output, lib/index.js.
+  static constexpr const char* kSmallBuild =
+      "echo run >> ../../runs.log && mkdir -p lib && echo built > lib/index.js";
+
+  // The key `memo hash` gives for `command` in packages/a.
+  std::string key_of(const std::string& command) const;
+  std::filesystem::path entry_file(const std::string& key) const {
+    return store() / "entries" / key.substr(0, 2) / key;
+  }
+  std::filesystem::path blob_file(const std::string& digest) const {
+    return store() / "blobs" / digest.substr(0, 2) / digest.substr(2);
+  }
+  // Plants an entry for packages/a with a valid checksum but whatever output lines the test
+  // likes ("f \"<path>\" \"<mode>\" \"<size>\" \"<sha256>\"\n", "l \"<path>\" \"<target>\"\n").
+  void plant_entry(const std::string& key, const std::string& output_lines,
+                   const std::string& command_ms = "1") const;
+  // Stores `content` as a blob and returns its digest.
+  std::string plant_blob(const std::string& content) const;
+
   TempDir dir_;
 };
 

@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include "e2e/monorepo_fixture.hpp"
-#include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
 
 namespace memo::testing {
@@ -10,28 +9,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class SafetyTest : public MonorepoTest {
- protected:
-  static constexpr const char* kSmallBuild =
-      "echo run >> ../../runs.log && mkdir -p lib && echo built > lib/index.js";
-
-  std::string key_of(const std::string& command) const {
-    auto run = memo({"hash", "--", command});
-    EXPECT_EQ(run.exit_code, 0) << run.err;
-    return run.out.substr(0, 64);
-  }
-  fs::path entry_file(const std::string& key) const {
-    return store() / "entries" / key.substr(0, 2) / key;
-  }
-  // Plants an entry with a valid checksum but whatever output lines the test likes.
-  void plant_entry(const std::string& key, const std::string& output_lines) const {
-    std::string body = "key \"" + key + "\"\npackage \"packages/a\"\nname \"@demo/a\"\n" +
-                       "command \"x\"\ncreated \"\"\ncommand-ms \"1\"\n" + output_lines +
-                       "manifest 0\n";
-    write_file(entry_file(key), "memo-entry " + std::to_string(hash::kEntryFormatVersion) + " " +
-                                    util::sha256_hex(body) + "\n" + body);
-  }
-};
+class SafetyTest : public MonorepoTest {};
 
 TEST_F(SafetyTest, HostileEntryPathsAreNeverRestored) {
   std::string key = key_of(kSmallBuild);

@@ -5,10 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "support/temp_dir.hpp"
 
@@ -37,9 +40,19 @@ int spawn_and_wait(const std::vector<std::string>& argv_words, const std::filesy
   pid_t pid = 0;
   int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
+  if (spawned != 0)
+    throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
+  // A run that hangs (memo blocked on a FIFO, say) fails its test instead of the whole suite.
+  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
   int status = 0;
-  waitpid(pid, &status, 0);
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return kTimedOut;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -7,10 +8,14 @@
 
 namespace memo::testing {
 
+// The exit code of a run killed because it took longer than kRunTimeout.
+inline constexpr int kTimedOut = -2;
+inline constexpr std::chrono::seconds kRunTimeout{60};
+
 struct MemoRun {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr: memo's own lines
+  int exit_code = -1;  // kTimedOut when it hung
+  std::string out;     // stdout
+  std::string err;     // stderr: memo's own lines
 };
 
 // Runs build/memo with `args` in `cwd`. The child gets this process's environment without any

@@ -1,7 +1,6 @@
 #include "memo/archive/confined_dir.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,10 +16,9 @@ std::pair<std::string_view, std::string_view> split_parent(std::string_view path
   return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
-std::expected<int, std::string> open_dir_beneath(int root_fd, std::string_view relative_dir,
-                                                 bool create) {
-  int current = ::dup(root_fd);
-  if (current < 0) return std::unexpected(util::errno_message(errno));
+std::expected<util::Fd, std::string> open_dir_beneath(int root_fd, std::string_view relative_dir) {
+  util::Fd current(::dup(root_fd));
+  if (!current) return std::unexpected(util::errno_message(errno));
   std::size_t start = 0;
   while (start < relative_dir.size()) {
     std::size_t end = relative_dir.find('/', start);
@@ -28,29 +26,14 @@ std::expected<int, std::string> open_dir_beneath(int root_fd, std::string_view r
     std::string part(relative_dir.substr(start, end - start));
     start = end + 1;
     if (part.empty() || part == "." || part == "..") {
-      ::close(current);
       return std::unexpected("unsafe folder \"" + std::string(relative_dir) + "\"");
     }
-    int next = ::openat(current, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0 && create && (errno == ELOOP || errno == ENOTDIR)) {
-      // A symlink or a file where the entry has a folder: the folder wins, as in the entry.
-      if (::unlinkat(current, part.c_str(), 0) == 0 || errno == ENOENT) errno = ENOENT;
-    }
-    if (next < 0 && create && errno == ENOENT) {
-      if (::mkdirat(current, part.c_str(), 0755) != 0 && errno != EEXIST) {
-        int saved = errno;
-        ::close(current);
-        return std::unexpected(std::string(relative_dir) + ": " + util::errno_message(saved));
-      }
-      next = ::openat(current, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
+    int next =
+        ::openat(current.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) {
-      int saved = errno;
-      ::close(current);
-      return std::unexpected(std::string(relative_dir) + ": " + util::errno_message(saved));
+      return std::unexpected(std::string(relative_dir) + ": " + util::errno_message(errno));
     }
-    ::close(current);
-    current = next;
+    current.reset(next);
   }
   return current;
 }

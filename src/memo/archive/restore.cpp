@@ -6,33 +6,21 @@
 
 #include <atomic>
 #include <cerrno>
+#include <fstream>
 #include <map>
 #include <mutex>
-#include <set>
 
 #include "memo/archive/confined_dir.hpp"
-#include "memo/hash/file_walk.hpp"
+#include "memo/archive/folder_preparation.hpp"
+#include "memo/archive/link_containment.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/parallel.hpp"
+#include "memo/util/staging_name.hpp"
 
 namespace memo::archive {
 
 namespace {
-
-class FdGuard {
- public:
-  explicit FdGuard(int fd) : fd_(fd) {}
-  ~FdGuard() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Outputs grouped by folder, so each folder is opened once per phase.
 struct FolderGroup {
@@ -50,291 +38,270 @@ std::vector<FolderGroup> group_by_folder(const std::vector<OutputFile>& outputs)
   return result;
 }
 
-// The folders (and their missing ancestors) that phase 1 will have to create, so that a failed
-// restore can remove them again and leave the package as it found it.
-std::set<std::string> missing_folders(int root_fd, const std::vector<FolderGroup>& groups) {
-  std::set<std::string> missing, present;
-  for (const auto& group : groups) {
-    for (std::size_t end = 0; end != std::string::npos && !group.folder.empty();) {
-      end = group.folder.find('/', end + 1);
-      std::string prefix = group.folder.substr(0, end);
-      if (missing.contains(prefix) || present.contains(prefix)) continue;
-      auto dir = open_dir_beneath(root_fd, prefix, false);
-      if (dir) {
-        ::close(*dir);
-        present.insert(prefix);
-      } else {
-        missing.insert(prefix);
-      }
-    }
-  }
-  return missing;
-}
-
-// Removes the folders of `created` that are empty, deepest first.
-void remove_empty_folders(int root_fd, const std::set<std::string>& created) {
-  for (auto it = created.rbegin(); it != created.rend(); ++it) {
-    auto [parent, name] = split_parent(*it);
-    auto dir = open_dir_beneath(root_fd, parent, false);
-    if (!dir) continue;
-    ::unlinkat(*dir, std::string(name).c_str(), AT_REMOVEDIR);
-    ::close(*dir);
-  }
-}
-
-// The process's umask. Reading it means setting it: call it before any thread starts.
+// The process's umask, read without setting it (other threads may be creating files).
 mode_t current_umask() {
-  mode_t old = ::umask(022);
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("Umask:"))
+      return static_cast<mode_t>(std::stoul(line.substr(6), nullptr, 8));
+  }
+  mode_t old = ::umask(022);  // a kernel without the Umask line (before 4.7)
   ::umask(old);
   return old;
 }
 
-std::string temp_name_for(std::string_view name) {
-  return util::unique_temp_name(".memo-" + std::string(name.substr(0, 64)));
+// What one output became on disk, so a failed restore removes exactly that.
+struct Written {
+  std::string name;             // its own name, or the staging name it waits under
+  bool under_own_name = false;  // nothing stood there: written directly
+  bool renamed = false;         // moved from its staging name over the old file
+  dev_t device = 0;
+  ino_t inode = 0;
+};
+
+// A failure of one output: its message, and whether the entry is to blame.
+struct OutputFailure {
+  std::string message;
+  bool entry_at_fault = false;
+  std::optional<std::string> bad_blob;
+};
+
+OutputFailure package_problem(const std::string& path, int error_number) {
+  return {path + ": " + util::errno_message(error_number)};
 }
 
-// Copies one blob into a new file `name` in `dir_fd`, checking size and digest on the way.
-std::expected<std::uint64_t, std::string> stage_file(int dir_fd, const std::string& name,
-                                                     const OutputFile& file,
-                                                     const BlobOpener& open_blob, mode_t umask,
-                                                     bool& created, int& open_error,
-                                                     std::atomic<bool>& bad_entry) {
-  auto blob = open_blob(file.digest);
-  if (!blob) {
-    bad_entry = true;
-    return std::unexpected(blob.error());
-  }
-  FdGuard source(*blob);
-  int out = ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                     file.mode & ~umask);
-  if (out < 0) {
-    open_error = errno;
-    return std::unexpected(file.path + ": " + util::errno_message(open_error));
-  }
-  created = true;
-  FdGuard target(out);
+// Copies the blob open as `source` into `target`, checking size and digest on the way.
+std::expected<std::uint64_t, OutputFailure> copy_verified(int source, int target,
+                                                          const OutputFile& file) {
   util::Hasher hasher(util::Hasher::Algorithm::Sha256);
   char buffer[65536];
   std::uint64_t total = 0;
-  bool at_end = false;
-  while (!at_end) {
-    ssize_t n = ::read(source.get(), buffer, sizeof buffer);
+  for (bool at_end = false; !at_end;) {
+    ssize_t n = ::read(source, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(package_problem(file.path, errno));
     // Once the entry's size is read, no second read to see 0 (most outputs are small, and this
     // saves a system call each); extra bytes would still fail the digest.
-    at_end = n == 0 || (n > 0 && total + static_cast<std::uint64_t>(n) >= file.size &&
+    at_end = n == 0 || (total + static_cast<std::uint64_t>(n) >= file.size &&
                         static_cast<std::size_t>(n) < sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::unexpected(file.path + ": " + util::errno_message(errno));
-    if (n == 0) break;
     hasher.update(buffer, static_cast<size_t>(n));
     for (ssize_t done = 0; done < n;) {
-      ssize_t written = ::write(out, buffer + done, static_cast<size_t>(n - done));
+      ssize_t written = ::write(target, buffer + done, static_cast<size_t>(n - done));
       if (written < 0 && errno == EINTR) continue;
-      if (written < 0) return std::unexpected(file.path + ": " + util::errno_message(errno));
+      if (written < 0) return std::unexpected(package_problem(file.path, errno));
       done += written;
     }
     total += static_cast<std::uint64_t>(n);
   }
   if (total != file.size || hasher.hex_digest() != file.digest) {
-    bad_entry = true;
-    return std::unexpected(file.path + ": stored bytes do not match the entry's digest");
-  }
-  // The umask may have taken bits the entry wants (a 0664 output under umask 022).
-  if ((file.mode & umask) != 0 && ::fchmod(out, file.mode) != 0) {
-    return std::unexpected(file.path + ": " + util::errno_message(errno));
+    return std::unexpected(OutputFailure{
+        file.path + ": stored bytes do not match the entry's digest", true, file.digest});
   }
   return total;
 }
 
+class Restore {
+ public:
+  Restore(int root_fd, const std::vector<OutputFile>& outputs, const BlobOpener& open_blob)
+      : root_fd_(root_fd),
+        outputs_(outputs),
+        open_blob_(open_blob),
+        groups_(group_by_folder(outputs)),
+        umask_(current_umask()),
+        written_(outputs.size()),
+        folders_(root_fd) {}
+
+  std::expected<RestoreStats, RestoreFailure> run() {
+    std::vector<std::string> folders;
+    for (const auto& group : groups_) folders.push_back(group.folder);
+    if (auto made = folders_.make(folders); !made) {
+      fail({made.error()});
+    } else {
+      for_each_group([this](int dir_fd, const FolderGroup& group) { stage(dir_fd, group); });
+      if (!failed_) {
+        for_each_group([this](int dir_fd, const FolderGroup& group) { commit(dir_fd, group); });
+      }
+    }
+    if (failed_) {
+      undo();
+      return std::unexpected(failure_);
+    }
+    folders_.commit();
+    RestoreStats stats;
+    for (const auto& output : outputs_) {
+      (output.type == OutputFile::Type::Symlink ? stats.symlinks : stats.files) += 1;
+    }
+    stats.bytes = bytes_;
+    return stats;
+  }
+
+ private:
+  template <typename Body>
+  void for_each_group(Body body) {
+    util::parallel_for(
+        groups_.size(),
+        [&](std::size_t g) {
+          if (failed_) return;
+          auto dir = open_dir_beneath(root_fd_, groups_[g].folder);
+          if (!dir) return fail({dir.error()});
+          util::Fd dir_fd = std::move(*dir);
+          body(dir_fd.get(), groups_[g]);
+        },
+        1);
+  }
+
+  void fail(OutputFailure failure) {
+    std::lock_guard lock(mutex_);
+    if (failure.bad_blob) failure_.bad_blobs.push_back(*failure.bad_blob);
+    failure_.entry_at_fault |= failure.entry_at_fault;
+    if (!failed_.exchange(true)) failure_.message = std::move(failure.message);
+  }
+
+  // Phase 1: every output under its own name when nothing stands there, else under a staging
+  // name beside it.
+  void stage(int dir_fd, const FolderGroup& group) {
+    for (std::size_t i : group.items) {
+      if (failed_) return;
+      const OutputFile& output = outputs_[i];
+      auto staged =
+          output.type == OutputFile::Type::Symlink ? stage_link(dir_fd, i) : stage_file(dir_fd, i);
+      if (!staged) return fail(std::move(staged.error()));
+    }
+  }
+
+  // Creates `name` with `create` (returning an fd or -1 with errno), or its staging name when
+  // something stands there, and records what was made.
+  template <typename Create>
+  std::expected<util::Fd, OutputFailure> create_output(int dir_fd, std::size_t i, Create create) {
+    const std::string name(split_parent(outputs_[i].path).second);
+    Written& written = written_[i];
+    written.name = name;
+    written.under_own_name = true;
+    util::Fd fd(create(written.name));
+    if (!fd && errno == EEXIST) {
+      written.name = util::staging_name_for(name);
+      written.under_own_name = false;
+      fd.reset(create(written.name));
+    }
+    if (!fd) {
+      int error = errno;
+      written = {};
+      return std::unexpected(package_problem(outputs_[i].path, error));
+    }
+    struct stat info {};
+    if (::fstatat(dir_fd, written.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      written.device = info.st_dev;
+      written.inode = info.st_ino;
+    }
+    return fd;
+  }
+
+  std::expected<void, OutputFailure> stage_link(int dir_fd, std::size_t i) {
+    const std::string& target = outputs_[i].link_target;
+    auto made = create_output(dir_fd, i, [&](const std::string& name) {
+      // A link has no fd: any valid descriptor stands for "made".
+      return ::symlinkat(target.c_str(), dir_fd, name.c_str()) == 0 ? ::dup(dir_fd) : -1;
+    });
+    if (!made) return std::unexpected(made.error());
+    return {};
+  }
+
+  std::expected<void, OutputFailure> stage_file(int dir_fd, std::size_t i) {
+    const OutputFile& file = outputs_[i];
+    auto blob = open_blob_(file.digest);
+    if (!blob) {
+      const auto kind = blob.error().kind;
+      OutputFailure failure{blob.error().message, kind != BlobOpenError::Kind::Io};
+      if (kind == BlobOpenError::Kind::Damaged) failure.bad_blob = file.digest;
+      return std::unexpected(failure);
+    }
+    auto target = create_output(dir_fd, i, [&](const std::string& name) {
+      return ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      file.mode & ~umask_);
+    });
+    if (!target) return std::unexpected(target.error());
+    auto copied = copy_verified(blob->get(), target->get(), file);
+    if (!copied) return std::unexpected(copied.error());
+    bytes_ += *copied;
+    // The umask may have taken bits the entry wants (a 0664 output under umask 022).
+    if ((file.mode & umask_) != 0 && ::fchmod(target->get(), file.mode) != 0) {
+      return std::unexpected(package_problem(file.path, errno));
+    }
+    return {};
+  }
+
+  // Phase 2: staged outputs are renamed over what stood in their place.
+  void commit(int dir_fd, const FolderGroup& group) {
+    for (std::size_t i : group.items) {
+      Written& written = written_[i];
+      if (written.under_own_name || failed_) continue;
+      std::string name(split_parent(outputs_[i].path).second);
+      if (::renameat(dir_fd, written.name.c_str(), dir_fd, name.c_str()) != 0) {
+        return fail(package_problem(outputs_[i].path, errno));
+      }
+      written.renamed = true;
+    }
+  }
+
+  // Removes what this restore wrote and nothing else: a file under its own name only while it
+  // is still the very file written (another process restoring the same package may have
+  // renamed its own over it since).
+  void undo() {
+    for (const auto& group : groups_) {
+      auto dir = open_dir_beneath(root_fd_, group.folder);
+      if (!dir) continue;
+      util::Fd dir_fd = std::move(*dir);
+      for (std::size_t i : group.items) {
+        const Written& written = written_[i];
+        if (written.name.empty() || written.renamed) continue;
+        struct stat info {};
+        bool still_ours =
+            ::fstatat(dir_fd.get(), written.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0 &&
+            info.st_dev == written.device && info.st_ino == written.inode;
+        if (still_ours) ::unlinkat(dir_fd.get(), written.name.c_str(), 0);
+      }
+    }
+    folders_.undo();
+  }
+
+  const int root_fd_;
+  const std::vector<OutputFile>& outputs_;
+  const BlobOpener& open_blob_;
+  const std::vector<FolderGroup> groups_;
+  const mode_t umask_;
+  std::vector<Written> written_;  // per output; each touched by its folder's thread only
+  FolderPreparation folders_;
+  std::atomic<bool> failed_{false};
+  std::atomic<std::uint64_t> bytes_{0};
+  std::mutex mutex_;
+  RestoreFailure failure_;
+};
+
+RestoreFailure entry_problem(std::string message) {
+  return {std::move(message), true, {}};
+}
+
 }  // namespace
 
-std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::path& package_root,
-                                                         const std::vector<OutputFile>& outputs,
-                                                         const BlobOpener& open_blob,
-                                                         bool* entry_is_bad) {
-  std::atomic<bool> bad_entry{false};
+std::expected<RestoreStats, RestoreFailure> restore_outputs(
+    const std::filesystem::path& package_root, const std::vector<OutputFile>& outputs,
+    const BlobOpener& open_blob) {
   for (const auto& output : outputs) {
-    if (!is_safe_relative_path(output.path) ||
-        (output.type == OutputFile::Type::Symlink &&
-         !is_contained_symlink(output.path, output.link_target))) {
-      if (entry_is_bad) *entry_is_bad = true;
-      return std::unexpected("refusing to restore \"" + output.path + "\": it would leave the package");
+    if (auto checked = check_output_file(output); !checked) {
+      return std::unexpected(entry_problem("refusing to restore: " + checked.error()));
     }
   }
-  int root = ::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) return std::unexpected(package_root.string() + ": " + util::errno_message(errno));
-  FdGuard root_fd(root);
-
-  const auto groups = group_by_folder(outputs);
-  const mode_t umask = current_umask();
-  const auto created_folders = missing_folders(root_fd.get(), groups);
-  // Each output is written under its own name when nothing stands there (a failure removes it
-  // again), else under a temp name renamed over the old file once every output is good.
-  std::vector<std::string> temps(outputs.size());
-  std::vector<char> direct(outputs.size(), 0);
-  std::atomic<bool> failed{false};
-  std::mutex error_mutex;
-  std::string first_error;
-  auto fail = [&](std::string message) {
-    std::lock_guard lock(error_mutex);
-    if (!failed.exchange(true)) first_error = std::move(message);
-  };
-  std::atomic<std::uint64_t> bytes{0};
-
-  // Phase 1: stage every output under a temp name beside its destination.
-  util::parallel_for(groups.size(), [&](std::size_t g) {
-    if (failed) return;
-    auto dir = open_dir_beneath(root_fd.get(), groups[g].folder, true);
-    if (!dir) return fail(dir.error());
-    FdGuard dir_fd(*dir);
-    for (std::size_t i : groups[g].items) {
-      if (failed) return;
-      const OutputFile& output = outputs[i];
-      // Under its own name first (O_EXCL); where something stands there, under a temp name.
-      const std::string name(split_parent(output.path).second);
-      std::string target = name;
-      bool free_name = true;
-      if (output.type == OutputFile::Type::Symlink) {
-        if (::symlinkat(output.link_target.c_str(), dir_fd.get(), target.c_str()) != 0) {
-          if (errno != EEXIST) return fail(output.path + ": " + util::errno_message(errno));
-          free_name = false;
-          target = temp_name_for(name);
-          if (::symlinkat(output.link_target.c_str(), dir_fd.get(), target.c_str()) != 0) {
-            return fail(output.path + ": " + util::errno_message(errno));
-          }
-        }
-      } else {
-        bool created = false;
-        int open_error = 0;
-        auto staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error,
-                                 bad_entry);
-        if (!staged && !created && open_error == EEXIST) {
-          free_name = false;
-          target = temp_name_for(name);
-          staged = stage_file(dir_fd.get(), target, output, open_blob, umask, created, open_error,
-                                 bad_entry);
-        }
-        if (!staged) {
-          // Only what this restore created is removed (O_EXCL: nothing else was there).
-          if (created) ::unlinkat(dir_fd.get(), target.c_str(), 0);
-          return fail(staged.error());
-        }
-        bytes += *staged;
-      }
-      direct[i] = free_name;
-      temps[i] = std::move(target);
-    }
-  }, 1);
-
-  // Phase 2: rename into place, or on failure remove what phase 1 staged.
-  util::parallel_for(groups.size(), [&](std::size_t g) {
-    auto dir = open_dir_beneath(root_fd.get(), groups[g].folder, false);
-    if (!dir) return fail(dir.error());
-    FdGuard dir_fd(*dir);
-    for (std::size_t i : groups[g].items) {
-      if (temps[i].empty()) continue;
-      if (failed) {
-        ::unlinkat(dir_fd.get(), temps[i].c_str(), 0);
-        continue;
-      }
-      if (direct[i]) continue;  // already under its own name
-      std::string name(split_parent(outputs[i].path).second);
-      if (::renameat(dir_fd.get(), temps[i].c_str(), dir_fd.get(), name.c_str()) != 0) {
-        int saved = errno;
-        ::unlinkat(dir_fd.get(), temps[i].c_str(), 0);
-        fail(outputs[i].path + ": " + util::errno_message(saved));
-      }
-    }
-  }, 1);
-  if (failed) {
-    // Outputs written under their own name were not there before: remove them all, whichever
-    // folder and thread met the failure.
-    for (const auto& group : groups) {
-      auto dir = open_dir_beneath(root_fd.get(), group.folder, false);
-      if (!dir) continue;
-      FdGuard dir_fd(*dir);
-      for (std::size_t i : group.items) {
-        if (direct[i]) ::unlinkat(dir_fd.get(), temps[i].c_str(), 0);
-      }
-    }
-    remove_empty_folders(root_fd.get(), created_folders);
-    if (entry_is_bad) *entry_is_bad = bad_entry;
-    return std::unexpected(first_error);
+  util::Fd root(::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root) {
+    return std::unexpected(
+        RestoreFailure{package_root.string() + ": " + util::errno_message(errno)});
   }
-
-  RestoreStats stats;
-  for (const auto& output : outputs) {
-    (output.type == OutputFile::Type::Symlink ? stats.symlinks : stats.files) += 1;
+  if (auto leaving = first_link_leaving_package(root.get(), outputs)) {
+    return std::unexpected(entry_problem("refusing to restore " + *leaving +
+                                         ": the symlink leads outside the package through the "
+                                         "links on its way"));
   }
-  stats.bytes = bytes;
-  return stats;
-}
-
-std::expected<std::vector<std::string>, std::string> find_changed_outputs(
-    const std::filesystem::path& package_root, const std::vector<OutputFile>& outputs) {
-  int root = ::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) return std::unexpected(package_root.string() + ": " + util::errno_message(errno));
-  FdGuard root_fd(root);
-  std::vector<char> changed(outputs.size(), 0);
-  util::parallel_for(outputs.size(), [&](std::size_t i) {
-    const OutputFile& output = outputs[i];
-    auto [folder, name] = split_parent(output.path);
-    auto dir = open_dir_beneath(root_fd.get(), folder, false);
-    if (!dir) {
-      changed[i] = 1;
-      return;
-    }
-    FdGuard dir_fd(*dir);
-    std::string leaf(name);
-    if (output.type == OutputFile::Type::Symlink) {
-      char target[4096];
-      ssize_t size = ::readlinkat(dir_fd.get(), leaf.c_str(), target, sizeof target);
-      changed[i] = size < 0 || std::string_view(target, size) != output.link_target;
-      return;
-    }
-    int fd = ::openat(dir_fd.get(), leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-      changed[i] = 1;
-      return;
-    }
-    FdGuard file(fd);
-    struct stat info {};
-    if (::fstat(fd, &info) != 0 || (info.st_mode & 0777) != output.mode ||
-        static_cast<std::uint64_t>(info.st_size) != output.size) {
-      changed[i] = 1;
-      return;
-    }
-    util::Hasher hasher(util::Hasher::Algorithm::Sha256);
-    char buffer[65536];
-    ssize_t n;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) hasher.update(buffer, static_cast<size_t>(n));
-    changed[i] = n < 0 || hasher.hex_digest() != output.digest;
-  });
-  std::vector<std::string> paths;
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
-    if (changed[i]) paths.push_back(outputs[i].path);
-  }
-  return paths;
-}
-
-std::expected<std::size_t, std::string> clear_outputs(const std::filesystem::path& package_root,
-                                                      const hash::GlobSet& outputs) {
-  hash::WalkOptions options;
-  options.include = &outputs;
-  auto files = hash::walk_files(package_root, options);
-  if (!files) return std::unexpected(files.error());
-  int root = ::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0) return std::unexpected(package_root.string() + ": " + util::errno_message(errno));
-  FdGuard root_fd(root);
-  std::size_t removed = 0;
-  for (const auto& file : *files) {
-    auto [folder, name] = split_parent(file.path);
-    auto dir = open_dir_beneath(root_fd.get(), folder, false);
-    if (!dir) continue;
-    FdGuard dir_fd(*dir);
-    if (::unlinkat(dir_fd.get(), std::string(name).c_str(), 0) == 0) ++removed;
-  }
-  return removed;
+  return Restore(root.get(), outputs, open_blob).run();
 }
 
 }  // namespace memo::archive

@@ -4,16 +4,26 @@
 #include <expected>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "memo/archive/output_file.hpp"
-#include "memo/hash/glob.hpp"
+#include "memo/util/fd.hpp"
 
 namespace memo::archive {
 
-// Opens the stored bytes of a digest for reading; the caller closes the fd.
-using BlobOpener = std::function<std::expected<int, std::string>(const std::string& digest)>;
+// Why the stored bytes of a digest could not be opened. Missing and Damaged (something else
+// than a regular file where the blob should be) are the entry's fault; Io (EMFILE, EACCES,
+// EIO…) is not, and leaves the entry alone.
+struct BlobOpenError {
+  enum class Kind { Missing, Damaged, Io };
+  Kind kind = Kind::Io;
+  std::string message;
+};
+
+// Opens the stored bytes of a digest for reading.
+using BlobOpener = std::function<std::expected<util::Fd, BlobOpenError>(const std::string& digest)>;
 
 struct RestoreStats {
   std::size_t files = 0;
@@ -21,27 +31,26 @@ struct RestoreStats {
   std::uint64_t bytes = 0;
 };
 
+struct RestoreFailure {
+  std::string message;
+  // The entry is to blame (a blob missing or not holding its digest's bytes, a path or link
+  // that would leave the package), not the package (a full disk, a folder where a file goes).
+  bool entry_at_fault = false;
+  std::vector<std::string> bad_blobs;  // digests whose stored bytes proved wrong
+};
+
 // Puts `outputs` back under `package_root`, all or nothing: bytes are checked against the
 // entry's digest while they are written; an output with nothing in its place is written under
-// its own name (and removed again if the restore fails), one replacing an existing file is
-// written beside it under a temp name and renamed over it only when all are good. Nothing is ever written outside the
-// package: folders are opened with O_NOFOLLOW from the package root, and symlinks in the way
-// of a folder are replaced by the folder. Files are restored with their modes.
-// On failure, `*entry_is_bad` (when given) says whether the entry's own bytes were at fault
-// (a blob missing or not matching its digest) rather than the package (a full disk, a folder
-// where a file should go), so the caller drops only entries that deserve it.
-std::expected<RestoreStats, std::string> restore_outputs(const std::filesystem::path& package_root,
-                                                         const std::vector<OutputFile>& outputs,
-                                                         const BlobOpener& open_blob,
-                                                         bool* entry_is_bad = nullptr);
-
-// Re-reads the restored outputs and returns the paths whose bytes, mode or link target differ
-// from the entry (validateOutput).
-std::expected<std::vector<std::string>, std::string> find_changed_outputs(
-    const std::filesystem::path& package_root, const std::vector<OutputFile>& outputs);
-
-// Deletes the files matching `outputs` under `package_root` (clearOutput); returns how many.
-std::expected<std::size_t, std::string> clear_outputs(const std::filesystem::path& package_root,
-                                                      const hash::GlobSet& outputs);
+// its own name, one replacing an existing file is written beside it under a staging name and
+// renamed over it only when all are good. Nothing is ever written outside the package: folders
+// are opened with O_NOFOLLOW from the package root, a symlink or file standing where a folder
+// goes is moved aside for the folder, and every symlink is checked to stay inside once the
+// links on its way are followed. Files are restored with their modes.
+// A failed restore undoes what it did, and only that: files it wrote under their own names
+// (unless another process has put its own there since), the folders it made, and whatever it
+// moved aside goes back.
+std::expected<RestoreStats, RestoreFailure> restore_outputs(
+    const std::filesystem::path& package_root, const std::vector<OutputFile>& outputs,
+    const BlobOpener& open_blob);
 
 }  // namespace memo::archive

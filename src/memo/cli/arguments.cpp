@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "memo/util/json.hpp"
+
 namespace memo::cli {
 
 namespace {
@@ -61,9 +63,14 @@ std::expected<Arguments, std::string> parse_arguments(int argc, const char* cons
     }
     if (!word.starts_with("-")) {
       if (args.subcommand.empty() && (word == "hash" || word == "config" || word == "explain" ||
-                                     word == "help")) {
+                                      word == "cache" || word == "help")) {
         args.subcommand = word == "help" ? "" : word;
         args.help |= word == "help";
+        continue;
+      }
+      if (args.subcommand == "cache" && args.cache_action.empty() &&
+          (word == "stats" || word == "prune")) {
+        args.cache_action = word;
         continue;
       }
       return std::unexpected("unexpected \"" + word +
@@ -95,9 +102,9 @@ std::expected<Arguments, std::string> parse_arguments(int argc, const char* cons
       args.flags.names[key] = name;
       if (key == "outputGlob") {
         // Repeatable; a JSON array is taken whole.
-        auto parsed = nlohmann::json::parse(*text, nullptr, false);
-        if (text->starts_with("[") && parsed.is_array()) {
-          for (const auto& glob : parsed) output_globs.push_back(glob);
+        auto parsed = util::parse_json(*text);
+        if (text->starts_with("[") && parsed && parsed->is_array()) {
+          for (const auto& glob : *parsed) output_globs.push_back(glob);
         } else {
           output_globs.push_back(*text);
         }
@@ -109,6 +116,10 @@ std::expected<Arguments, std::string> parse_arguments(int argc, const char* cons
       auto text = take_value();
       if (!text) return std::unexpected(text.error());
       args.flags.config_file = *text;
+    } else if (name == "--max-size" || name == "--max-age") {
+      auto text = take_value();
+      if (!text) return std::unexpected(text.error());
+      (name == "--max-size" ? args.max_size : args.max_age) = *text;
     } else if (name == "--cwd") {
       auto text = take_value();
       if (!text) return std::unexpected(text.error());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <expected>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,12 +11,16 @@ namespace memo::cli {
 
 // What the command line asked for.
 struct Arguments {
-  std::string subcommand;  // "" (run the command through the cache), "hash", "config"
+  std::string subcommand;    // "" (run the command through the cache), "hash", "explain",
+                             // "config", "cache"
+  std::string cache_action;  // memo cache stats | prune
+  std::optional<std::string> max_size;  // memo cache prune --max-size
+  std::optional<std::string> max_age;   // memo cache prune --max-age
   bool help = false;
   bool version = false;
   bool json = false;
-  bool manifest = false;
-  bool force = false;  // --force: run whatever the cache holds  // memo hash --manifest: the inputs instead of the key
+  bool manifest = false;  // memo hash --manifest: the inputs instead of the key
+  bool force = false;     // --force: run whatever the cache holds
   std::string cwd;
   config::Flags flags;
   std::vector<std::string> command_words;  // after "--"

@@ -9,6 +9,7 @@
 #include "memo/store/local_skip_store.hpp"
 #include "memo/store/local_store.hpp"
 #include "memo/util/log.hpp"
+#include "memo/util/printable.hpp"
 
 namespace memo::cli {
 
@@ -78,19 +79,27 @@ int explain(const config::Config& config, const std::string& command, const step
 
   const std::string key = current->key.substr(0, 12);
   if (!previous) {
-    std::cout << "No entry yet for " << config.name << " with this command: the next run is a "
+    std::cout << "No entry yet for " << util::printable(config.name)
+              << " with this command: the next run is a "
               << "miss (key " << key << ").\n";
     return 0;
   }
   if (previous->key == current->key) {
     std::cout << "Entry " << key << " is in the cache"
-              << (previous->created.empty() ? "" : " (stored " + previous->created + ")")
+              << (previous->created.empty()
+                      ? ""
+                      : " (stored " + util::printable(previous->created) + ")")
               << ": the next run is a hit.\n";
     return 0;
   }
   std::cout << "Key " << key << " differs from the newest entry " << previous->key.substr(0, 12)
-            << (previous->created.empty() ? "" : " (stored " + previous->created + ")") << ":\n";
-  for (const auto& change : changes) std::cout << "  " << hash::describe_change(change) << "\n";
+            << (previous->created.empty() ? ""
+                                          : " (stored " + util::printable(previous->created) + ")")
+            << ":\n";
+  // Names from the entry and the file system: escaped, so none can fake a line.
+  for (const auto& change : changes) {
+    std::cout << "  " << util::printable(hash::describe_change(change)) << "\n";
+  }
   return 0;
 }
 

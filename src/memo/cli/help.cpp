@@ -61,6 +61,18 @@ std::string help_text(const std::string& subcommand) {
                "next run is a hit, and it says so.\n\n") +
            kCommonFlags + "  --json                 print JSON for tools\n";
   }
+  if (subcommand == "cache") {
+    return std::string(
+        "Usage: memo cache stats [--json]\n"
+        "       memo cache prune [--max-size SIZE] [--max-age AGE] [--json]\n\n"
+        "stats: what the local store holds (entries, blobs, bytes) and what it did (hits,\n"
+        "misses, the time hits saved).\n"
+        "prune: removes the least recently used entries (a hit counts as use) until the store\n"
+        "is under SIZE (5GB, 500MB, 2GiB) and those unused for longer than AGE (14d, 2w, 24h),\n"
+        "then every blob no entry names and temp files a crashed process left. Never a blob a\n"
+        "restore is reading. With maxCacheSize set, memo trims the store by itself after a\n"
+        "store takes it over the size.\n");
+  }
   if (subcommand == "config") {
     return std::string(
                "Usage: memo config [flags] [--json]\n\n"
@@ -76,6 +88,7 @@ std::string help_text(const std::string& subcommand) {
              "  memo hash [flags] -- <command...>  print the key\n"
              "  memo explain [flags] -- <command...>  why the next run would miss\n"
              "  memo config [--json]           print the effective config and its origins\n"
+             "  memo cache stats | prune       the local store's size and counters; eviction\n"
              "  memo <subcommand> --help       help on one subcommand\n\n"
              "The words after -- are joined with spaces and run with /bin/sh -c in the package\n"
              "folder. On a hit the outputs are restored and the command does not run; on a miss\n"

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "memo/cli/arguments.hpp"
+#include "memo/cli/cache_command.hpp"
 #include "memo/cli/explain_command.hpp"
 #include "memo/cli/help.hpp"
 #include "memo/config/loader.hpp"
@@ -74,11 +75,20 @@ int main_command(int argc, const char* const* argv) {
     std::cout << help_text(args->subcommand);
     return 0;
   }
-  if (args->subcommand != "config" && (!args->saw_separator || args->command_words.empty())) {
+  const bool takes_command = args->subcommand != "config" && args->subcommand != "cache";
+  if (takes_command && (!args->saw_separator || args->command_words.empty())) {
     return usage_error("no command given; usage: memo [flags] -- <command...> (see memo --help)");
   }
-  if (args->subcommand == "config" && args->saw_separator) {
-    return usage_error("memo config takes no command");
+  if (!takes_command && args->saw_separator) {
+    return usage_error("memo " + args->subcommand + " takes no command");
+  }
+  if (args->subcommand == "cache" && args->cache_action.empty()) {
+    return usage_error(
+        "memo cache needs an action: memo cache stats, or memo cache prune "
+        "[--max-size 5GB] [--max-age 14d]");
+  }
+  if ((args->max_size || args->max_age) && args->cache_action != "prune") {
+    return usage_error("--max-size and --max-age go with memo cache prune");
   }
 
   std::error_code error;
@@ -101,6 +111,10 @@ int main_command(int argc, const char* const* argv) {
   Log::set_level(config->log_level);
 
   if (args->subcommand == "config") return print_config(*config, args->json);
+  if (args->subcommand == "cache") {
+    if (args->cache_action == "stats") return cache_stats(*config, args->json);
+    return cache_prune(*config, args->max_size, args->max_age, args->json);
+  }
 
   // PASS only runs the command: no key, so no workspace to read.
   if (args->subcommand.empty() && config->mode == config::Mode::Pass) {

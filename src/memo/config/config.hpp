@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -64,7 +65,8 @@ struct Config {
   bool produce_performance_logs = false;
   std::string performance_report_name;
   bool validate_output = false;
-  bool incremental_caching = false;  // backfill's; accepted and ignored
+  bool incremental_caching = false;             // backfill's; accepted and ignored
+  std::optional<std::uint64_t> max_cache_size;  // bytes; the store is trimmed past it
   DeclaredInputs inputs;
 
   // Every setting's effective value as JSON (secrets redacted) and its origin, by config key.
@@ -73,7 +75,14 @@ struct Config {
 };
 
 // Replaces the values of secret-looking option keys (connection strings, keys, tokens,
-// passwords, SAS) with "<redacted>", recursively, so no log or printout carries them.
+// passwords, SAS) with "<redacted>", and the secret parts of every string value (see
+// redact_secret_parts), recursively, so no log or printout carries them. Values nest at most
+// util::kMaxJsonDepth deep (the parsers refuse deeper), so the recursion is bounded.
 nlohmann::json redact_secrets(const nlohmann::json& options);
+
+// `text` with the secrets it carries itself replaced by "<redacted>": a password in a URL
+// ("https://user:<redacted>@host"), secret query parameters ("?sv=2022&sig=<redacted>") and
+// the secret parts of a connection string ("AccountName=a;AccountKey=<redacted>;").
+std::string redact_secret_parts(std::string_view text);
 
 }  // namespace memo::config

@@ -6,6 +6,8 @@
 #include "memo/config/dotenv.hpp"
 #include "memo/hash/glob.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/json.hpp"
+#include "memo/util/units.hpp"
 #include "memo/workspace/locate.hpp"
 
 namespace memo::config {
@@ -50,12 +52,12 @@ std::expected<json, std::string> parse_text(const SettingSpec& spec, const std::
       if (text == "false") return false;
       return std::unexpected("expected true or false, got \"" + text + "\"");
     case Type::StringList: {
-      auto parsed = json::parse(text, nullptr, false);
-      if (!parsed.is_array()) {
+      auto parsed = util::parse_json(text);
+      if (!parsed || !parsed->is_array()) {
         return std::unexpected("expected a JSON array of globs such as [\"lib/**\"], got \"" +
                                text + "\"");
       }
-      return parsed;
+      return *parsed;
     }
     default:
       return json(text);
@@ -71,17 +73,12 @@ void apply_file(RawValues& raw, const json& values, const Origin& origin, const 
 std::expected<void, std::string> load_memo_json(RawValues& raw, const fs::path& file) {
   auto text = util::read_file(file);
   if (!text) return std::unexpected(text.error());
-  json values;
-  try {
-    values = json::parse(*text);
-  } catch (const json::parse_error& error) {
-    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 1, …".
-    std::string detail = error.what();
-    std::size_t at = detail.find(" at line ");
-    detail = at == std::string::npos ? "" : " (" + detail.substr(at + 1) + ")";
-    return std::unexpected(file.string() + ": not valid JSON" + detail +
+  auto parsed = util::parse_json(*text);
+  if (!parsed) {
+    return std::unexpected(file.string() + ": " + parsed.error() +
                            "; expected an object such as {\"outputGlob\": [\"lib/**\"]}");
   }
+  const json values = std::move(*parsed);
   if (!values.is_object()) return std::unexpected(file.string() + ": expected a JSON object");
   for (const auto& [key, value] : values.items()) {
     if (key == "$schema") continue;
@@ -152,12 +149,17 @@ std::expected<void, std::string> apply_variables(RawValues& raw, const EnvLookup
       auto value = lookup(name);
       if (!value || value->empty()) continue;
       Origin origin{kind, file, name};
-      json options = json::parse(*value, nullptr, false);
-      if (!options.is_object()) {
-        // The text may hold a secret, so it is not echoed.
-        return std::unexpected(origin.culprit(spec.key) +
-                               ": expected a JSON object such as {\"container\": \"...\"}");
+      auto parsed = util::parse_json(*value);
+      if (!parsed || !parsed->is_object()) {
+        // The text may hold a secret, so it is not echoed, only why it is refused.
+        // (nlohmann's details quote what it read last.)
+        std::string why = parsed                                 ? "not an object"
+                          : parsed.error().starts_with("nested") ? parsed.error()
+                                                                 : "not valid JSON";
+        return std::unexpected(origin.culprit(spec.key) + ": " + why +
+                               "; expected a JSON object such as {\"container\": \"...\"}");
       }
+      json options = std::move(*parsed);
       auto& current = raw[std::string(spec.key)];
       if (current.value.is_object() && current.value.contains("provider")) {
         // The provider keeps its origin: an error about it names whoever set it.
@@ -187,6 +189,8 @@ std::string expectation(Type type) {
       return "expected {\"provider\": \"local\" or \"local-skip\"}";
     case Type::Inputs:
       return "expected {\"package\": [globs], \"deps\": [globs], \"root\": [globs]}";
+    case Type::Size:
+      return "expected a size such as \"5GB\"";
   }
   return "";
 }
@@ -203,6 +207,7 @@ bool valid_shape(Type type, const json& value) {
     case Type::Path:
     case Type::Mode:
     case Type::LogLevel:
+    case Type::Size:
       return value.is_string();
     case Type::Bool:
       return value.is_boolean();
@@ -309,6 +314,10 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
     config.validate_output = value;
   } else if (key == "incrementalCaching") {
     config.incremental_caching = value;
+  } else if (key == "maxCacheSize") {
+    auto bytes = util::parse_size(value.get<std::string>());
+    if (!bytes) return fail(bytes.error());
+    config.max_cache_size = *bytes;
   } else if (key == "inputs") {
     if (value.contains("package")) config.inputs.package = to_strings(value["package"]);
     if (value.contains("deps")) config.inputs.deps = to_strings(value["deps"]);
@@ -338,6 +347,9 @@ json shown_value(const Config& config, std::string_view key) {
   if (key == "performanceReportName") return config.performance_report_name;
   if (key == "validateOutput") return config.validate_output;
   if (key == "incrementalCaching") return config.incremental_caching;
+  if (key == "maxCacheSize") {
+    return config.max_cache_size ? json(util::format_size(*config.max_cache_size)) : json(nullptr);
+  }
   if (key == "inputs") {
     json shown = json::object();
     if (config.inputs.package) shown["package"] = *config.inputs.package;
@@ -403,6 +415,9 @@ const std::vector<SettingSpec>& setting_specs() {
        "dependency], \"root\": [globs from the repo root]}; each replaces the default"},
       {"incrementalCaching", Type::Bool, "INCREMENTAL_CACHING", true, "",
        "accepted for backfill compatibility; ignored (memo stores whole outputs, each file once)"},
+      {"maxCacheSize", Type::Size, "MAX_CACHE_SIZE", false, "",
+       "trim the local store (least recently used first) once it grows past this size, e.g. "
+       "\"10GB\"; default: no limit (memo cache prune trims by hand)"},
   };
   return specs;
 }

@@ -17,7 +17,7 @@ namespace memo::config {
 // BACKFILL_<suffix> when backfill reads it, and always as MEMO_<suffix>, which wins), the flag
 // that sets it per run, and the help text `memo --help` prints.
 struct SettingSpec {
-  enum class Type { String, Bool, StringList, Mode, LogLevel, Path, Provider, Inputs };
+  enum class Type { String, Bool, StringList, Mode, LogLevel, Path, Provider, Inputs, Size };
   std::string_view key;
   Type type;
   std::string_view env_suffix;  // empty: no env var

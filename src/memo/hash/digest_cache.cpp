@@ -263,16 +263,15 @@ std::optional<DigestRecord> decode_record(std::string text) {
 
 std::optional<DigestRecord> read_record(const std::filesystem::path& file,
                                         const std::filesystem::path& root) {
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
+  auto fd = util::open_regular_file(AT_FDCWD, file.c_str());
+  if (!fd) return std::nullopt;
   struct stat info {
   }, root_info{};
-  std::expected<std::string, std::string> text = std::unexpected(std::string());
-  if (::fstat(fd, &info) == 0 && ::stat(root.c_str(), &root_info) == 0 &&
-      info.st_dev == root_info.st_dev) {
-    text = util::read_open_file(fd, file.string());
+  if (::fstat(fd->get(), &info) != 0 || ::stat(root.c_str(), &root_info) != 0 ||
+      info.st_dev != root_info.st_dev) {
+    return std::nullopt;
   }
-  ::close(fd);
+  auto text = util::read_open_file(fd->get(), file.string());
   if (!text) return std::nullopt;
   auto record = decode_record(std::move(*text));
   if (record) record->written_ns = signature_of(info).mtime_ns;

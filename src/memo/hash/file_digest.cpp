@@ -28,14 +28,12 @@ std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::str
     return FileDigest{path, "120000", util::git_blob_id(std::string_view(target, size)),
                       signature_of(info)};
   }
-  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return std::unexpected(path + ": " + util::errno_message(errno));
+  // Without blocking: a FIFO that appeared since the walk is refused, not waited on.
+  auto opened = util::open_regular_file(dir_fd, path.c_str(), O_NOFOLLOW);
+  if (!opened) return std::unexpected(path + ": " + util::errno_message(opened.error()));
+  const int fd = opened->get();
   struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    int saved = errno;
-    ::close(fd);
-    return std::unexpected(path + ": " + util::errno_message(saved));
-  }
+  if (::fstat(fd, &info) != 0) return std::unexpected(path + ": " + util::errno_message(errno));
   // git's blob header needs the size first; stream the rest so big files use little memory.
   util::Hasher hasher(util::Hasher::Algorithm::Sha1);
   std::string header = "blob " + std::to_string(info.st_size);
@@ -46,15 +44,12 @@ std::expected<FileDigest, std::string> digest_file_at(int dir_fd, const std::str
     ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      return std::unexpected(path + ": " + util::errno_message(saved));
+      return std::unexpected(path + ": " + util::errno_message(errno));
     }
     if (n == 0) break;
     hasher.update(buffer, static_cast<size_t>(n));
     total += n;
   }
-  ::close(fd);
   if (total != info.st_size) return std::unexpected(path + ": changed while it was read");
   bool executable = (info.st_mode & S_IXUSR) != 0;
   return FileDigest{path, executable ? "100755" : "100644", hasher.hex_digest(),

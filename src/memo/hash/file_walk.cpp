@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "memo/util/files.hpp"
+#include "memo/util/staging_name.hpp"
 
 namespace memo::hash {
 
@@ -42,6 +43,10 @@ struct EntryFilter {
     return !(options.gitignore && gitignore.is_ignored(relative, true));
   }
   bool takes_file(const std::string& relative) const {
+    if (util::staging_name_owner(std::string_view(relative).substr(relative.rfind('/') + 1))) {
+      if (options.staging_files) options.staging_files->push_back(relative);
+      return false;
+    }
     if (options.gitignore && gitignore.is_ignored(relative, false)) return false;
     if (options.skip_tsbuildinfo && relative.ends_with(".tsbuildinfo")) return false;
     if (options.include && !options.include->matches(relative)) return false;

@@ -40,10 +40,14 @@ struct WalkOptions {
   // folders above the root) plus every .gitignore found on the way down.
   const GitignoreRules* gitignore = nullptr;
   WalkTrace* trace = nullptr;  // when set, filled in
+  // memo's staging files (see util/staging_name.hpp) are never taken; when set, their paths
+  // are collected here.
+  std::vector<std::string>* staging_files = nullptr;
 };
 
 // Lists the regular files and symlinks below `root` without following symlinks, sorted by path.
-// node_modules and .git folders are never entered; folders no include glob can reach are pruned.
+// node_modules and .git folders are never entered; folders no include glob can reach are pruned;
+// memo's staging files are left out.
 std::expected<std::vector<WalkedFile>, std::string> walk_files(const fs::path& root,
                                                                const WalkOptions& options);
 
@@ -59,7 +63,7 @@ struct FolderListing {
 // each folder on the way down, that folder's own included). An error when the folder cannot be
 // listed whole.
 std::expected<FolderListing, std::string> list_folder(const fs::path& root,
-                                                     const std::string& relative,
-                                                     const WalkOptions& options);
+                                                      const std::string& relative,
+                                                      const WalkOptions& options);
 
 }  // namespace memo::hash

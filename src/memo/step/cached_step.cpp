@@ -1,6 +1,8 @@
 #include "memo/step/cached_step.hpp"
 
-#include <chrono>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -8,15 +10,21 @@
 #include <thread>
 #include <vector>
 
+#include "memo/archive/output_checks.hpp"
 #include "memo/archive/restore.hpp"
 #include "memo/exec/subprocess.hpp"
 #include "memo/hash/file_walk.hpp"
 #include "memo/hash/package_key.hpp"
 #include "memo/step/performance_log.hpp"
+#include "memo/store/eviction.hpp"
 #include "memo/store/local_skip_store.hpp"
 #include "memo/store/local_store.hpp"
 #include "memo/store/output_state.hpp"
+#include "memo/store/restore_journal.hpp"
+#include "memo/store/store_lock.hpp"
+#include "memo/store/store_stats.hpp"
 #include "memo/util/log.hpp"
+#include "memo/util/staging_name.hpp"
 #include "memo/util/stopwatch.hpp"
 
 namespace memo::step {
@@ -51,6 +59,16 @@ std::string now_utc() {
   return text;
 }
 
+// The folders `outputs` are written into, once each.
+std::vector<std::string> folders_of(const std::vector<archive::OutputFile>& outputs) {
+  std::set<std::string> folders;
+  for (const auto& output : outputs) {
+    std::size_t slash = output.path.rfind('/');
+    folders.insert(slash == std::string::npos ? "" : output.path.substr(0, slash));
+  }
+  return {folders.begin(), folders.end()};
+}
+
 class Step {
  public:
   Step(const config::Config& config, const std::string& command, const KeyInputs& inputs,
@@ -61,7 +79,8 @@ class Step {
         options_(options),
         store_(config.internal_cache_folder),
         skip_store_(config.internal_cache_folder),
-        state_(config.internal_cache_folder) {
+        state_(config.internal_cache_folder),
+        stats_(config.internal_cache_folder) {
     report_.name = config.name;
     report_.provider = config.provider;
     report_.mode = std::string(config::mode_name(config.mode));
@@ -72,17 +91,34 @@ class Step {
     if (!compiled) {
       // A bad glob is the user's to fix, but config loading validated the shape; be safe.
       Log::warn("outputGlob: " + compiled.error() + "; running uncached");
-      return run_command();
+      return finish(run_uncached());
     }
     outputs_ = std::move(*compiled);
-    if (config_.mode == Mode::Pass) return finish(run_command());
+    if (config_.mode == Mode::Pass) return finish(run_uncached());
+    store::sweep_interrupted_restores(config_.internal_cache_folder);
 
+    if (!compute_key()) return finish(run_uncached());
+    if (options_.force) {
+      Log::verbose("--force: the command runs whatever the cache holds");
+    } else if (config_.mode != Mode::WriteOnly && try_hit()) {
+      return finish(0);
+    }
+    return finish(run_and_store());
+  }
+
+ private:
+  std::string label() const { return config_.name.empty() ? "" : config_.name + ": "; }
+  std::string short_key() const { return key_.substr(0, 12); }
+  // What a run that did not hit is called: a miss, or forced by --force.
+  std::string outcome() const { return (options_.force ? "forced " : "miss ") + short_key(); }
+
+  bool compute_key() {
     util::Stopwatch hashing;
-    auto key = compute_key(config_, command_, inputs_);
+    auto key = step::compute_key(config_, command_, inputs_);
     report_.hash_ms = hashing.elapsed_ms();
     if (!key) {
       Log::warn("cannot compute the key (" + key.error() + "); running uncached");
-      return finish(run_command());
+      return false;
     }
     key_ = key->key;
     manifest_ = key->manifest;
@@ -91,33 +127,8 @@ class Step {
     report_.hash = key_;
     Log::verbose("key " + key_ + " from " + std::to_string(key->file_count) + " files in " +
                  seconds(report_.hash_ms));
-
-    if (options_.force) {
-      Log::verbose("--force: the command runs whatever the cache holds");
-    } else if (config_.mode != Mode::WriteOnly && try_hit()) {
-      return finish(0);
-    }
-
-    clear_outputs_if_asked();
-    int exit_code = run_command();
-    if (exit_code != 0) {
-      Log::info(label() + "miss " + short_key() + ", command failed (exit " +
-                std::to_string(exit_code) + ") after " + seconds(report_.build_ms) +
-                "; nothing stored");
-      return finish(exit_code);
-    }
-    if (config_.mode == Mode::ReadOnly) {
-      Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) +
-                " (READ_ONLY: not stored)");
-      return finish(exit_code);
-    }
-    store_outputs();
-    return finish(exit_code);
+    return true;
   }
-
- private:
-  std::string label() const { return config_.name.empty() ? "" : config_.name + ": "; }
-  std::string short_key() const { return key_.substr(0, 12); }
 
   // memo's records of the packages' files are written while the command runs or the outputs
   // are restored: they only make the next key faster.
@@ -149,8 +160,54 @@ class Step {
     return *exit_code;
   }
 
+  // The command without the cache: PASS mode, or a cache problem already said in a warning.
+  int run_uncached() {
+    int exit_code = run_command();
+    std::string why = config_.mode == Mode::Pass ? " (PASS mode)" : "";
+    Log::info(label() + "ran uncached" + why + " in " + seconds(report_.build_ms) +
+              (exit_code == 0 ? "" : ", exit " + std::to_string(exit_code)));
+    return exit_code;
+  }
+
+  int run_and_store() {
+    clear_outputs_if_asked();
+    int exit_code = run_command();
+    new_bytes_ = 0;
+    if (exit_code != 0) {
+      Log::info(label() + outcome() + ", command failed (exit " + std::to_string(exit_code) +
+                ") after " + seconds(report_.build_ms) + "; nothing stored");
+      count_miss();
+      return exit_code;
+    }
+    if (config_.mode == Mode::ReadOnly) {
+      Log::info(label() + outcome() + ", ran in " + seconds(report_.build_ms) +
+                " (READ_ONLY: not stored)");
+      count_miss();
+      return exit_code;
+    }
+    store_outputs();
+    count_miss();
+    return exit_code;
+  }
+
+  // A miss is counted once the command has run; when what it stored takes the store over
+  // maxCacheSize, the least recently used entries go (the build is done by then).
+  void count_miss() {
+    auto counters = stats_.add({.misses = 1, .bytes = new_bytes_});
+    if (!counters || !config_.max_cache_size || counters->bytes <= *config_.max_cache_size) return;
+    // Down to 90%, so that the next few stores do not trim again.
+    store::PruneLimits limits{.max_bytes = *config_.max_cache_size / 10 * 9, .keep = key_};
+    if (auto pruned = store::prune_store(config_.internal_cache_folder, limits)) {
+      Log::verbose("the store passed maxCacheSize: removed " +
+                   std::to_string(pruned->entries_removed) + " least recently used entries");
+    } else {
+      Log::verbose("could not trim the store: " + pruned.error());
+    }
+  }
+
   void clear_outputs_if_asked() {
-    if (!config_.clear_output) return;
+    if (!config_.clear_output || cleared_) return;
+    cleared_ = true;
     auto removed = archive::clear_outputs(config_.package_root, outputs_);
     if (!removed)
       Log::warn("clearOutput: " + removed.error());
@@ -181,87 +238,133 @@ class Step {
 
   bool try_local_hit() {
     // Outputs memo left for this very key and that nobody touched: nothing to do at all.
-    std::optional<std::set<std::string>> only_these;
+    std::optional<std::set<std::string>> changed;
     if (!config_.clear_output) {
-      if (auto changed = state_.changed_outputs(package_path(), key_, config_.package_root)) {
-        if (changed->empty()) {
+      if (auto paths = state_.changed_outputs(package_path(), key_, config_.package_root)) {
+        if (paths->empty()) {
           Log::info(label() + "hit " + short_key() + ", outputs intact, nothing to restore");
+          store_.mark_used(key_);
+          stats_.add({.hits = 1});  // the entry's time is not known without reading it
           return true;
         }
-        only_these = std::set<std::string>(changed->begin(), changed->end());
+        changed = std::set<std::string>(paths->begin(), paths->end());
       }
     }
+    // Shared with other restores and stores; eviction waits until the blobs are read.
+    auto lock = store::StoreLock::shared(config_.internal_cache_folder);
+    auto entry = load_entry();
+    if (!entry) return false;
+    clear_outputs_if_asked();
+    auto to_restore = outputs_to_restore(*entry, changed);
+    util::Stopwatch restoring;
+    if (!restore(to_restore)) return false;
+    double restore_ms = restoring.elapsed_ms();
+    lock.reset();
+    if (config_.validate_output && !outputs_valid(*entry)) return false;
+    remember_outputs(entry->outputs);
+    store_.mark_used(key_);
+    report_hit(*entry, to_restore.size(), restore_ms);
+    return true;
+  }
+
+  // The entry under today's key when there is a usable one. A damaged or hostile entry is
+  // dropped; a store that cannot be read is said once and not written to either.
+  std::optional<store::Entry> load_entry() {
     auto found = store_.get(key_);
     if (!found) {
       Log::warn("cache entry unreadable (" + found.error().message + "); running the command");
-      if (found.error().kind == store::StoreError::Kind::Corrupt)
+      if (found.error().kind == store::StoreError::Kind::Corrupt) {
         drop_entry();
-      else
-        store_unusable_ = true;  // said once; storing into it is not tried
-      return false;
+      } else {
+        store_unusable_ = true;
+      }
+      return std::nullopt;
     }
-    if (!*found) return false;
-    const store::Entry& entry = **found;
-    clear_outputs_if_asked();
-    // Restore only the outputs that changed since memo left them, when it knows which; for
-    // another key, leave alone those memo left with the very bytes this entry holds.
+    if (!*found) return std::nullopt;
+    if (auto refused = archive::find_unrestorable_output((*found)->outputs, outputs_)) {
+      Log::warn("cache entry " + short_key() + " refused: " + *refused + "; running the command");
+      drop_entry();
+      return std::nullopt;
+    }
+    return std::move(**found);
+  }
+
+  // Only the outputs that changed since memo left them, when it knows which; for another key,
+  // all but those memo left with the very bytes this entry holds.
+  std::vector<archive::OutputFile> outputs_to_restore(
+      const store::Entry& entry, const std::optional<std::set<std::string>>& changed) const {
     std::set<std::string> in_place;
-    if (!only_these && !config_.clear_output) {
+    if (!changed && !config_.clear_output) {
       in_place = state_.already_in_place(package_path(), config_.package_root, entry.outputs);
     }
-    std::vector<archive::OutputFile> to_restore;
+    std::vector<archive::OutputFile> outputs;
     for (const auto& output : entry.outputs) {
-      if (only_these ? only_these->contains(output.path) : !in_place.contains(output.path)) {
-        to_restore.push_back(output);
+      if (changed ? changed->contains(output.path) : !in_place.contains(output.path)) {
+        outputs.push_back(output);
       }
     }
-    util::Stopwatch restoring;
-    bool entry_is_bad = false;
+    return outputs;
+  }
+
+  bool restore(const std::vector<archive::OutputFile>& outputs) {
+    if (outputs.empty()) return true;
+    store::RestoreJournal journal(config_.internal_cache_folder, config_.package_root,
+                                  folders_of(outputs));
     auto restored = archive::restore_outputs(
-        config_.package_root, to_restore,
-        [this](const std::string& digest) { return store_.open_blob(digest); }, &entry_is_bad);
-    if (!restored) {
-      Log::warn("cannot restore entry " + short_key() + " (" + restored.error() +
-                "); running the command");
-      // Only an entry at fault is dropped: a full disk or a folder in the way is the package's.
-      if (entry_is_bad) drop_entry();
-      return false;
-    }
-    if (config_.validate_output) {
-      auto changed = archive::find_changed_outputs(config_.package_root, entry.outputs);
-      if (!changed || !changed->empty()) {
-        std::string what =
-            changed ? (*changed)[0] + (changed->size() > 1
-                                           ? " and " + std::to_string(changed->size() - 1) + " more"
-                                           : "")
-                    : changed.error();
-        Log::error("validateOutput: restored outputs differ from entry " + short_key() + " (" +
-                   what + "); the entry is dropped and the command runs");
-        drop_entry();
-        return false;
-      }
-      Log::verbose("validateOutput: " + std::to_string(entry.outputs.size()) +
-                   " restored outputs match the entry");
-    }
-    if (entry.outputs.empty()) {
-      Log::warn("hit " + short_key() +
-                " restores nothing: outputGlob matched no file when it "
-                "was stored " +
-                kNoOutputsHint);
-    }
-    remember_outputs(entry.outputs);
-    if (to_restore.empty() && !entry.outputs.empty()) {
-      Log::info(label() + "hit " + short_key() + ", outputs already as this entry has them, " +
-                "nothing to restore, saved " + seconds(entry.command_ms));
+        config_.package_root, outputs,
+        [this](const std::string& digest) { return store_.open_blob(digest); });
+    if (restored) {
+      restored_files_ = restored->files + restored->symlinks;
       return true;
     }
-    std::string how_many = count_of(restored->files + restored->symlinks, "file");
-    if (to_restore.size() < entry.outputs.size()) {
+    const archive::RestoreFailure& failure = restored.error();
+    Log::warn("cannot restore entry " + short_key() + " (" + failure.message +
+              "); running the command");
+    // Only an entry at fault is dropped: a full disk or a folder in the way is the package's.
+    for (const auto& digest : failure.bad_blobs) store_.discard_blob(digest);
+    if (failure.entry_at_fault) drop_entry();
+    return false;
+  }
+
+  bool outputs_valid(const store::Entry& entry) {
+    auto changed = archive::find_changed_outputs(config_.package_root, entry.outputs);
+    if (changed && changed->empty()) {
+      Log::verbose("validateOutput: " + std::to_string(entry.outputs.size()) +
+                   " restored outputs match the entry");
+      return true;
+    }
+    std::string what =
+        changed ? (*changed)[0] + (changed->size() > 1
+                                       ? " and " + std::to_string(changed->size() - 1) + " more"
+                                       : "")
+                : changed.error();
+    Log::error("validateOutput: restored outputs differ from entry " + short_key() + " (" + what +
+               "); the entry is dropped and the command runs");
+    drop_entry();
+    return false;
+  }
+
+  void report_hit(const store::Entry& entry, std::size_t restored, double restore_ms) const {
+    // What the hit saved: the command's time, less what restoring took.
+    const double saved_ms = std::max(0.0, entry.command_ms - restore_ms);
+    stats_.add({.hits = 1, .saved_ms = static_cast<std::uint64_t>(saved_ms)});
+    const std::string saved = ", saved " + seconds(saved_ms);
+    if (entry.outputs.empty()) {
+      Log::warn("hit " + short_key() +
+                " restores nothing: outputGlob matched no file when it was stored " +
+                kNoOutputsHint);
+    }
+    if (restored == 0 && !entry.outputs.empty()) {
+      Log::info(label() + "hit " + short_key() +
+                ", outputs already as this entry has them, nothing to restore" + saved);
+      return;
+    }
+    std::string how_many = count_of(restored_files_, "file");
+    if (restored < entry.outputs.size()) {
       how_many += " of " + std::to_string(entry.outputs.size()) + " (the others were intact)";
     }
     Log::info(label() + "hit " + short_key() + ", restored " + how_many + " in " +
-              seconds(restoring.elapsed_ms()) + ", saved " + seconds(entry.command_ms));
-    return true;
+              seconds(restore_ms) + saved);
   }
 
   void remember_outputs(const std::vector<archive::OutputFile>& outputs) {
@@ -272,65 +375,86 @@ class Step {
 
   void drop_entry() {
     if (auto removed = store_.remove(key_); !removed) {
-      Log::warn("cannot drop entry " + short_key() + ": " + removed.error().message);
+      Log::verbose("cannot drop entry " + short_key() + ": " + removed.error().message);
     }
   }
 
   std::string package_path() const { return hash::package_path_in_repo(config_); }
 
-  void store_outputs() {
-    if (store_unusable_) {
-      Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) +
-                "; nothing stored");
-      return;
-    }
-    util::Stopwatch storing;
+  // The outputs on disk now; staging files (never outputs) left by a process that is gone are
+  // removed on the way.
+  std::optional<std::vector<hash::WalkedFile>> list_outputs() const {
     hash::WalkOptions walk;
     walk.include = &outputs_;
     walk.skip_folders = {config_.internal_cache_folder, config_.log_folder};
+    std::vector<std::string> staging;
+    walk.staging_files = &staging;
     auto files = hash::walk_files(config_.package_root, walk);
+    for (const auto& path : staging) {
+      if (util::is_stale_staging_name(std::filesystem::path(path).filename().string())) {
+        ::unlink((config_.package_root / path).c_str());
+      }
+    }
     if (!files) {
       Log::warn("cannot list the outputs (" + files.error() + "); nothing stored");
+      return std::nullopt;
+    }
+    return std::move(*files);
+  }
+
+  void store_outputs() {
+    if (store_unusable_) {
+      Log::info(label() + outcome() + ", ran in " + seconds(report_.build_ms) + "; nothing stored");
       return;
     }
-    std::string stored_what;
-    if (config_.provider == "local-skip") {
-      auto recorded =
-          skip_store_.record(package_path(), key_, config_.package_root, *files, manifest_);
-      if (!recorded) {
-        Log::warn("cannot record the key (" + recorded.error().message + "); nothing stored");
-        return;
-      }
-      stored_what = "recorded";
-    } else {
-      store::Entry entry;
-      entry.key = key_;
-      entry.package = package_path();
-      entry.name = config_.name;
-      entry.command = command_;
-      entry.manifest = manifest_;
-      entry.created = now_utc();
-      entry.command_ms = report_.build_ms;
-      auto stored = store_.put(std::move(entry), config_.package_root, *files);
-      if (stored) remember_outputs(stored->outputs);
-      if (!stored) {
-        Log::warn("cannot store the outputs (" + stored.error().message + ")");
-        Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) +
-                  "; nothing stored");
-        return;
-      }
-      stored_what = "stored " + count_of(files->size(), "file");
-      if (auto latest = store_.record_latest(package_path(), command_, key_); !latest) {
-        Log::verbose("could not record the latest key: " + latest.error().message);
-      }
+    util::Stopwatch storing;
+    auto files = list_outputs();
+    if (!files) return;
+    auto stored = config_.provider == "local-skip" ? record_skip(*files) : put_entry(*files);
+    if (!stored) {
+      Log::info(label() + outcome() + ", ran in " + seconds(report_.build_ms) + "; nothing stored");
+      return;
     }
     report_.put_ms = storing.elapsed_ms();
     if (files->empty()) {
       Log::warn("outputGlob matched no file in " + config_.package_root.string() +
                 "; the entry holds no outputs " + kNoOutputsHint);
     }
-    Log::info(label() + "miss " + short_key() + ", ran in " + seconds(report_.build_ms) + ", " +
-              stored_what + " in " + seconds(report_.put_ms));
+    Log::info(label() + outcome() + ", ran in " + seconds(report_.build_ms) + ", " + *stored +
+              " in " + seconds(report_.put_ms));
+  }
+
+  // Returns what was done ("recorded"), or nullopt after saying why nothing was.
+  std::optional<std::string> record_skip(const std::vector<hash::WalkedFile>& files) {
+    auto recorded =
+        skip_store_.record(package_path(), key_, config_.package_root, files, manifest_);
+    if (!recorded) {
+      Log::warn("cannot record the key (" + recorded.error().message + "); nothing stored");
+      return std::nullopt;
+    }
+    return "recorded";
+  }
+
+  std::optional<std::string> put_entry(const std::vector<hash::WalkedFile>& files) {
+    store::Entry entry;
+    entry.key = key_;
+    entry.package = package_path();
+    entry.name = config_.name;
+    entry.command = command_;
+    entry.manifest = manifest_;
+    entry.created = now_utc();
+    entry.command_ms = report_.build_ms;
+    auto stored = store_.put(std::move(entry), config_.package_root, files);
+    if (!stored) {
+      Log::warn("cannot store the outputs (" + stored.error().message + ")");
+      return std::nullopt;
+    }
+    remember_outputs(stored->entry.outputs);
+    new_bytes_ = stored->new_bytes;
+    if (auto latest = store_.record_latest(package_path(), command_, key_); !latest) {
+      Log::verbose("could not record the latest key: " + latest.error().message);
+    }
+    return "stored " + count_of(files.size(), "file");
   }
 
   const config::Config& config_;
@@ -340,11 +464,15 @@ class Step {
   store::LocalStore store_;
   store::LocalSkipStore skip_store_;
   store::OutputState state_;
+  store::StoreStats stats_;
   hash::GlobSet outputs_;
   std::string key_;
   std::string manifest_;
   PerformanceReport report_;
   bool store_unusable_ = false;
+  bool cleared_ = false;
+  std::size_t restored_files_ = 0;
+  std::uint64_t new_bytes_ = 0;  // what the last store added to the store
   std::vector<hash::PendingRecord> records_;
   std::jthread keeping_records_;  // last: joined before anything it uses goes away
 };

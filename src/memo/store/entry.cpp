@@ -1,6 +1,7 @@
 #include "memo/store/entry.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 
@@ -25,7 +26,11 @@ std::optional<Number> parse_number(std::string_view text, int base = 10) {
 std::optional<double> parse_milliseconds(std::string_view text) {
   double value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < 0) return std::nullopt;
+  // nan and inf parse too: a time has to be a finite number.
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value) ||
+      value < 0) {
+    return std::nullopt;
+  }
   return value;
 }
 

@@ -8,6 +8,7 @@
 #include "memo/archive/output_file.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/json.hpp"
 
 namespace memo::store {
 
@@ -24,7 +25,8 @@ StoreResult<bool> LocalSkipStore::is_current(const std::string& package, const s
     if (errno == ENOENT) return false;
     return std::unexpected(store_error_from_errno(errno, text.error()));
   }
-  auto record = nlohmann::json::parse(*text, nullptr, false);
+  auto parsed = util::parse_json(*text);
+  const nlohmann::json record = parsed ? std::move(*parsed) : nlohmann::json();
   if (!record.is_object() || !record.contains("key") || !record["key"].is_string() ||
       !record.contains("outputs") || !record["outputs"].is_array()) {
     return std::unexpected(StoreError{StoreError::Kind::Corrupt,
@@ -32,12 +34,14 @@ StoreResult<bool> LocalSkipStore::is_current(const std::string& package, const s
   }
   if (record["key"] != key) return false;
   for (const auto& output : record["outputs"]) {
-    if (!output.is_object() || !output.contains("path") || !output["path"].is_string()) return false;
+    if (!output.is_object() || !output.contains("path") || !output["path"].is_string())
+      return false;
     std::string path = output["path"];
     if (!archive::is_safe_relative_path(path)) return false;
     struct stat info {};
     if (::lstat((package_root / path).c_str(), &info) != 0) return false;
-    if (S_ISREG(info.st_mode) && output.value("size", std::int64_t{-1}) != info.st_size) return false;
+    if (S_ISREG(info.st_mode) && output.value("size", std::int64_t{-1}) != info.st_size)
+      return false;
   }
   return true;
 }
@@ -66,7 +70,8 @@ std::optional<std::pair<std::string, std::string>> LocalSkipStore::last_record(
     const std::string& package) const {
   auto text = util::read_file(record_path(package));
   if (!text) return std::nullopt;
-  auto record = nlohmann::json::parse(*text, nullptr, false);
+  auto parsed = util::parse_json(*text);
+  const nlohmann::json record = parsed ? std::move(*parsed) : nlohmann::json();
   if (!record.is_object() || !record.contains("key") || !record["key"].is_string()) {
     return std::nullopt;
   }

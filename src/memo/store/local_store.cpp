@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <mutex>
 
+#include "memo/archive/link_containment.hpp"
+#include "memo/store/store_lock.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/parallel.hpp"
@@ -28,14 +30,32 @@ fs::path blob_file(const fs::path& blobs, const std::string& digest) {
   return blobs / digest.substr(0, 2) / digest.substr(2);
 }
 
-// Writes `bytes` as the blob `digest` unless it exists: a temp file in the blob's own folder,
-// then rename. (Temp files go to the 256 shard folders, never to one shared folder: creating
-// many files in one big folder is slow on some filesystems.)
-StoreResult<void> write_blob(const fs::path& blobs, const std::string& digest,
-                             std::string_view bytes) {
+// Blobs are read-only, and readable by whom the output was: an owner-only output (a 0600
+// key file) does not become world-readable in the store.
+mode_t blob_mode(unsigned output_mode) {
+  return 0400 | (output_mode & 0044);
+}
+
+// Whether a good blob of `size` bytes stands at `path` already. Anything else there (other
+// bytes of another size, a folder, a FIFO) is removed so the blob can be written again; same
+// size with other bytes is caught by the restore's digest check, which discards it.
+bool blob_in_place(const fs::path& path, std::uint64_t size) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) return false;
+  if (S_ISREG(info.st_mode) && static_cast<std::uint64_t>(info.st_size) == size) return true;
+  std::error_code ignored;
+  fs::remove_all(path, ignored);
+  return false;
+}
+
+// Writes `bytes` as the blob `digest` unless it is there: a temp file in the blob's own
+// folder, then rename. (Temp files go to the 256 shard folders, never to one shared folder:
+// creating many files in one big folder is slow on some filesystems.)
+StoreResult<std::uint64_t> write_blob(const fs::path& blobs, const std::string& digest,
+                                      std::string_view bytes, unsigned output_mode) {
   fs::path destination = blob_file(blobs, digest);
-  if (::access(destination.c_str(), F_OK) == 0) return {};
-  auto file = util::AtomicFile::create(destination, 0444);
+  if (blob_in_place(destination, bytes.size())) return 0;
+  auto file = util::AtomicFile::create(destination, static_cast<int>(blob_mode(output_mode)));
   if (!file) return std::unexpected(io_error(errno, file.error()));
   if (auto written = file->write(bytes.data(), bytes.size()); !written) {
     return std::unexpected(io_error(errno, written.error()));
@@ -43,18 +63,20 @@ StoreResult<void> write_blob(const fs::path& blobs, const std::string& digest,
   if (auto committed = file->commit(); !committed) {
     return std::unexpected(io_error(errno, committed.error()));
   }
-  return {};
+  return bytes.size();
 }
 
-// Streams a big file into a temp file in a shard folder chosen by its path, hashing on the way,
-// then renames it to its digest (or drops it when that blob exists). Returns the digest.
-StoreResult<std::string> stream_blob(int fd, const std::string& path, const fs::path& blobs,
-                                     std::uint64_t& size) {
-  auto temp = util::AtomicFile::create(blobs / util::sha256_hex(path).substr(0, 2) / "incoming", 0444);
+// Streams a big file into a temp file in a shard folder chosen by its path, hashing on the
+// way, then renames it to its digest (or drops it when that blob is there). Fills in the
+// output's size and digest; returns the bytes written to the store.
+StoreResult<std::uint64_t> stream_blob(int fd, archive::OutputFile& output, const fs::path& blobs) {
+  const std::string& path = output.path;
+  auto temp = util::AtomicFile::create(blobs / util::sha256_hex(path).substr(0, 2) / "incoming",
+                                       static_cast<int>(blob_mode(output.mode)));
   if (!temp) return std::unexpected(io_error(errno, temp.error()));
   util::Hasher hasher(util::Hasher::Algorithm::Sha256);
   std::vector<char> buffer(1 << 20);
-  size = 0;
+  output.size = 0;
   while (true) {
     ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
@@ -64,13 +86,13 @@ StoreResult<std::string> stream_blob(int fd, const std::string& path, const fs::
     if (auto written = temp->write(buffer.data(), static_cast<size_t>(n)); !written) {
       return std::unexpected(io_error(errno, written.error()));
     }
-    size += static_cast<std::uint64_t>(n);
+    output.size += static_cast<std::uint64_t>(n);
   }
-  std::string digest = hasher.hex_digest();
-  fs::path destination = blob_file(blobs, digest);
-  if (::access(destination.c_str(), F_OK) == 0) {
+  output.digest = hasher.hex_digest();
+  fs::path destination = blob_file(blobs, output.digest);
+  if (blob_in_place(destination, output.size)) {
     temp->discard();
-    return digest;
+    return 0;
   }
   if (auto made = util::create_directories(destination.parent_path()); !made) {
     return std::unexpected(io_error(errno, made.error()));
@@ -78,39 +100,48 @@ StoreResult<std::string> stream_blob(int fd, const std::string& path, const fs::
   if (auto committed = temp->commit_as(destination); !committed) {
     return std::unexpected(io_error(errno, committed.error()));
   }
-  return digest;
+  return output.size;
 }
 
+// An output as stored, and the bytes its blob added to the store (0 when it was there).
+struct StoredOutput {
+  archive::OutputFile file;
+  std::uint64_t new_bytes = 0;
+};
+
 // Stores the regular file `path` (below `package_fd`) as a blob and describes it.
-StoreResult<archive::OutputFile> store_file(int package_fd, const std::string& path,
-                                            const fs::path& blobs) {
-  int fd = ::openat(package_fd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
+StoreResult<StoredOutput> store_file(int package_fd, const std::string& path,
+                                     const fs::path& blobs) {
+  auto fd = util::open_regular_file(package_fd, path.c_str(), O_NOFOLLOW);
+  if (!fd)
+    return std::unexpected(io_error(fd.error(), path + ": " + util::errno_message(fd.error())));
   struct stat info {};
-  ::fstat(fd, &info);
+  ::fstat(fd->get(), &info);
   archive::OutputFile output;
   output.path = path;
   output.type = archive::OutputFile::Type::File;
   output.mode = info.st_mode & 0777;
   if (static_cast<std::uint64_t>(info.st_size) > kInMemoryLimit) {
-    auto digest = stream_blob(fd, path, blobs, output.size);
-    ::close(fd);
-    if (!digest) return std::unexpected(digest.error());
-    output.digest = std::move(*digest);
-    return output;
+    auto written = stream_blob(fd->get(), output, blobs);
+    if (!written) return std::unexpected(written.error());
+    return StoredOutput{std::move(output), *written};
   }
-  auto bytes = util::read_open_file(fd, path);
-  ::close(fd);
+  auto bytes = util::read_open_file(fd->get(), path);
   if (!bytes) return std::unexpected(io_error(errno, path + ": " + bytes.error()));
   output.size = bytes->size();
   output.digest = util::sha256_hex(*bytes);
-  if (auto written = write_blob(blobs, output.digest, *bytes); !written) {
-    return std::unexpected(written.error());
-  }
-  return output;
+  auto written = write_blob(blobs, output.digest, *bytes, output.mode);
+  if (!written) return std::unexpected(written.error());
+  return StoredOutput{std::move(output), *written};
 }
 
-StoreResult<archive::OutputFile> store_symlink(int package_fd, const std::string& path) {
+StoreError link_leaves_package(const std::string& path, const std::string& target) {
+  return StoreError{StoreError::Kind::Denied,
+                    "output " + path + " is a symlink to \"" + target +
+                        "\", outside the package; memo caches only links that stay inside"};
+}
+
+StoreResult<StoredOutput> store_symlink(int package_fd, const std::string& path) {
   char target[4096];
   ssize_t size = ::readlinkat(package_fd, path.c_str(), target, sizeof target);
   if (size < 0) return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
@@ -119,53 +150,91 @@ StoreResult<archive::OutputFile> store_symlink(int package_fd, const std::string
   output.type = archive::OutputFile::Type::Symlink;
   output.link_target.assign(target, static_cast<size_t>(size));
   if (!archive::is_contained_symlink(path, output.link_target)) {
-    return std::unexpected(StoreError{
-        StoreError::Kind::Denied, "output " + path + " is a symlink to \"" + output.link_target +
-                                      "\", outside the package; memo caches only links that stay inside"});
+    return std::unexpected(link_leaves_package(path, output.link_target));
   }
-  return output;
+  return StoredOutput{std::move(output), 0};
+}
+
+// Stores every output side by side; the first failure stops the rest.
+StoreResult<std::vector<StoredOutput>> store_outputs(int package_fd,
+                                                     const std::vector<hash::WalkedFile>& outputs,
+                                                     const fs::path& blobs) {
+  std::vector<StoredOutput> stored(outputs.size());
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  StoreError first_error;
+  util::parallel_for(outputs.size(), [&](std::size_t i) {
+    if (failed) return;
+    auto one = outputs[i].is_symlink ? store_symlink(package_fd, outputs[i].path)
+                                     : store_file(package_fd, outputs[i].path, blobs);
+    if (one) {
+      stored[i] = std::move(*one);
+      return;
+    }
+    std::lock_guard lock(error_mutex);
+    if (!failed.exchange(true)) first_error = std::move(one.error());
+  });
+  if (failed) return std::unexpected(first_error);
+  return stored;
+}
+
+archive::BlobOpenError blob_open_error(const std::string& digest, int error_number) {
+  using Kind = archive::BlobOpenError::Kind;
+  // A link or anything but a regular file where a blob should be is damage; a blob that is not
+  // there is the entry's fault too. Running out of descriptors or being denied is neither.
+  Kind kind = error_number == ENOENT ? Kind::Missing
+              : error_number == ELOOP || error_number == util::kNotRegularFile ||
+                      error_number == ENOTDIR || error_number == EISDIR
+                  ? Kind::Damaged
+                  : Kind::Io;
+  return {kind, "blob " + digest.substr(0, 12) + ": " + util::errno_message(error_number)};
 }
 
 }  // namespace
 
 LocalStore::LocalStore(fs::path root) : root_(std::move(root)) {}
 
-LocalStore::~LocalStore() {
-  if (blobs_fd_ >= 0) ::close(blobs_fd_);
-}
-
 fs::path LocalStore::entry_path(const std::string& key) const {
   return root_ / "entries" / key.substr(0, 2) / key;
 }
 
 fs::path LocalStore::blob_path(const std::string& digest) const {
-  return root_ / "blobs" / digest.substr(0, 2) / digest.substr(2);
+  return blob_file(root_ / "blobs", digest);
 }
 
 StoreResult<std::optional<Entry>> LocalStore::get(const std::string& key) const {
   auto text = util::read_file(entry_path(key));
   if (!text) {
     if (errno == ENOENT) return std::optional<Entry>();
-    return std::unexpected(store_error_from_errno(errno, text.error()));
+    StoreError error = store_error_from_errno(errno, text.error());
+    // Something else than a file where the entry should be is a damaged entry.
+    if (errno == util::kNotRegularFile) error.kind = StoreError::Kind::Corrupt;
+    return std::unexpected(error);
   }
   auto entry = parse_entry(*text);
   if (!entry) {
-    return std::unexpected(StoreError{StoreError::Kind::Corrupt,
-                                      entry_path(key).string() + ": " + entry.error()});
+    return std::unexpected(
+        StoreError{StoreError::Kind::Corrupt, entry_path(key).string() + ": " + entry.error()});
   }
   if (entry->key != key) {
-    return std::unexpected(StoreError{StoreError::Kind::Corrupt,
-                                      entry_path(key).string() + ": holds another key"});
+    return std::unexpected(
+        StoreError{StoreError::Kind::Corrupt, entry_path(key).string() + ": holds another key"});
   }
   return std::optional<Entry>(std::move(*entry));
 }
 
 StoreResult<void> LocalStore::remove(const std::string& key) {
-  if (::unlink(entry_path(key).c_str()) != 0 && errno != ENOENT) {
-    return std::unexpected(store_error_from_errno(errno, entry_path(key).string() + ": " +
-                                                             util::errno_message(errno)));
+  std::error_code error;
+  fs::remove_all(entry_path(key), error);  // a folder planted there goes too
+  if (error) {
+    return std::unexpected(
+        store_error_from_errno(error.value(), entry_path(key).string() + ": " + error.message()));
   }
   return {};
+}
+
+void LocalStore::mark_used(const std::string& key) {
+  ::utimensat(AT_FDCWD, entry_path(key).c_str(), nullptr, 0);
 }
 
 fs::path LocalStore::latest_path(const std::string& package, const std::string& command) const {
@@ -187,62 +256,66 @@ std::optional<std::string> LocalStore::latest(const std::string& package,
   return *key;
 }
 
-std::expected<int, std::string> LocalStore::open_blob(const std::string& digest) const {
-  if (!util::is_hex_digest(digest, 64)) return std::unexpected("bad blob digest");
+std::expected<util::Fd, archive::BlobOpenError> LocalStore::open_blob(
+    const std::string& digest) const {
+  if (!util::is_hex_digest(digest, 64)) {
+    return std::unexpected(
+        archive::BlobOpenError{archive::BlobOpenError::Kind::Damaged, "bad blob digest"});
+  }
   // Relative to the blobs folder: a restore opens thousands, each a short path walk.
-  static std::mutex opening;
-  int blobs = -1;
-  {
-    std::lock_guard lock(opening);
-    if (blobs_fd_ < 0) {
-      blobs_fd_ = ::open((root_ / "blobs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
-    blobs = blobs_fd_;
-  }
+  std::call_once(blobs_opened_, [this] {
+    blobs_fd_.reset(::open((root_ / "blobs").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  });
   std::string relative = digest.substr(0, 2) + "/" + digest.substr(2);
-  int fd = blobs >= 0 ? ::openat(blobs, relative.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-                          : ::open(blob_path(digest).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    return std::unexpected("blob " + digest.substr(0, 12) + ": " + util::errno_message(errno));
-  }
-  return fd;
+  auto fd = blobs_fd_ ? util::open_regular_file(blobs_fd_.get(), relative.c_str(), O_NOFOLLOW)
+                      : util::open_regular_file(AT_FDCWD, blob_path(digest).c_str(), O_NOFOLLOW);
+  if (!fd) return std::unexpected(blob_open_error(digest, fd.error()));
+  return std::move(*fd);
 }
 
-StoreResult<Entry> LocalStore::put(Entry entry, const fs::path& package_root,
-                                   const std::vector<hash::WalkedFile>& outputs) {
-  int package_fd = ::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (package_fd < 0) {
-    return std::unexpected(io_error(errno, package_root.string() + ": " + util::errno_message(errno)));
+void LocalStore::discard_blob(const std::string& digest) {
+  if (!util::is_hex_digest(digest, 64)) return;
+  std::error_code ignored;
+  fs::remove_all(blob_path(digest), ignored);
+}
+
+StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& package_root,
+                                                const std::vector<hash::WalkedFile>& outputs) {
+  util::Fd package_fd(::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!package_fd) {
+    return std::unexpected(
+        io_error(errno, package_root.string() + ": " + util::errno_message(errno)));
   }
   const fs::path blobs = root_ / "blobs";
   if (auto made = util::create_directories(blobs); !made) {
-    ::close(package_fd);
     return std::unexpected(io_error(errno, made.error()));
   }
-  entry.outputs.assign(outputs.size(), {});
-  std::atomic<bool> failed{false};
-  std::mutex error_mutex;
-  StoreError first_error;
-  util::parallel_for(outputs.size(), [&](std::size_t i) {
-    if (failed) return;
-    auto stored = outputs[i].is_symlink ? store_symlink(package_fd, outputs[i].path)
-                                        : store_file(package_fd, outputs[i].path, blobs);
-    if (stored) {
-      entry.outputs[i] = std::move(*stored);
-      return;
+  // Shared with other writers and restores, exclusive of eviction: it must not take a blob
+  // written here before the entry naming it is.
+  auto lock = StoreLock::shared(root_);
+  auto stored = store_outputs(package_fd.get(), outputs, blobs);
+  if (!stored) return std::unexpected(stored.error());
+  Stored result;
+  entry.outputs.clear();
+  for (auto& output : *stored) {
+    result.new_bytes += output.new_bytes;
+    entry.outputs.push_back(std::move(output.file));
+  }
+  if (auto leaving = archive::first_link_leaving_package(package_fd.get(), entry.outputs)) {
+    for (const auto& output : entry.outputs) {
+      if (output.path == *leaving) {
+        return std::unexpected(link_leaves_package(output.path, output.link_target));
+      }
     }
-    std::lock_guard lock(error_mutex);
-    if (!failed.exchange(true)) first_error = std::move(stored.error());
-  });
-  ::close(package_fd);
-  if (failed) return std::unexpected(first_error);
-
+  }
   // The entry goes last: once it is readable, every blob it names is in place.
-  if (auto written = util::write_file_atomically(entry_path(entry.key), serialize_entry(entry));
-      !written) {
+  const std::string text = serialize_entry(entry);
+  if (auto written = util::write_file_atomically(entry_path(entry.key), text); !written) {
     return std::unexpected(io_error(errno, written.error()));
   }
-  return entry;
+  result.new_bytes += text.size();
+  result.entry = std::move(entry);
+  return result;
 }
 
 }  // namespace memo::store

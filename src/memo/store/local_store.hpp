@@ -1,10 +1,12 @@
 #pragma once
 
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "memo/archive/restore.hpp"
 #include "memo/hash/file_walk.hpp"
 #include "memo/store/entry.hpp"
 #include "memo/store/store_error.hpp"
@@ -17,11 +19,13 @@ namespace fs = std::filesystem;
 //   blobs/<2 hex>/<62 hex>   a file's bytes, named by their SHA-256, stored once for all entries
 //   entries/<2 hex>/<key>    the entry (see entry.hpp), written last
 // Every file is written under a temp name and renamed into place, so any number of memo
-// processes can share the store and a crash never leaves a readable half entry.
+// processes can share the store and a crash never leaves a readable half entry. A blob keeps
+// the read permissions of the output it came from (an owner-only output stays owner-only), and
+// one that is not what its name says (other bytes, a folder, a FIFO) is replaced by the next
+// store that needs it.
 class LocalStore {
  public:
   explicit LocalStore(fs::path root);
-  ~LocalStore();
   LocalStore(const LocalStore&) = delete;
   LocalStore& operator=(const LocalStore&) = delete;
 
@@ -30,13 +34,23 @@ class LocalStore {
   StoreResult<std::optional<Entry>> get(const std::string& key) const;
 
   // Copies `outputs` (relative to `package_root`) into blobs, fills entry.outputs and writes the
-  // entry. Symlinks are stored as links, never followed; one that leaves the package is refused.
-  StoreResult<Entry> put(Entry entry, const fs::path& package_root,
-                         const std::vector<hash::WalkedFile>& outputs);
+  // entry. Symlinks are stored as links, never followed; one that leaves the package (also
+  // through other links on its way) is refused.
+  struct Stored {
+    Entry entry;
+    std::uint64_t new_bytes = 0;  // written now: blobs not stored before, and the entry
+  };
+  StoreResult<Stored> put(Entry entry, const fs::path& package_root,
+                          const std::vector<hash::WalkedFile>& outputs);
 
   StoreResult<void> remove(const std::string& key);
 
-  std::expected<int, std::string> open_blob(const std::string& digest) const;
+  // The blob's bytes, opened without following a link or blocking on a FIFO.
+  std::expected<util::Fd, archive::BlobOpenError> open_blob(const std::string& digest) const;
+  // Removes the blob `digest` whatever stands there: its bytes proved wrong.
+  void discard_blob(const std::string& digest);
+  // Marks the entry as just used (a hit): eviction removes the least recently used first.
+  void mark_used(const std::string& key);
 
   // The newest key stored for a package and command, so `memo explain` finds what to compare
   // with: latest/<sha256 of package and command>.
@@ -52,7 +66,8 @@ class LocalStore {
   fs::path latest_path(const std::string& package, const std::string& command) const;
 
   fs::path root_;
-  mutable int blobs_fd_ = -1;  // opened on first use: blobs are opened relative to it
+  mutable std::once_flag blobs_opened_;
+  mutable util::Fd blobs_fd_;  // opened on first use: blobs are opened relative to it
 };
 
 }  // namespace memo::store

@@ -42,18 +42,15 @@ bool content_matches(const fs::path& path, const archive::OutputFile& file) {
     return fs::is_symlink(fs::symlink_status(path, error)) &&
            fs::read_symlink(path, error).string() == file.link_target && !error;
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return false;
+  auto fd = util::open_regular_file(AT_FDCWD, path.c_str(), O_NOFOLLOW);
+  if (!fd) return false;
   struct stat info {};
-  bool matches = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
-                 (info.st_mode & 0777) == file.mode &&
-                 static_cast<std::uint64_t>(info.st_size) == file.size;
-  if (matches) {
-    auto bytes = util::read_open_file(fd, path.string());
-    matches = bytes && util::sha256_hex(*bytes) == file.digest;
+  if (::fstat(fd->get(), &info) != 0 || (info.st_mode & 0777) != file.mode ||
+      static_cast<std::uint64_t>(info.st_size) != file.size) {
+    return false;
   }
-  ::close(fd);
-  return matches;
+  auto bytes = util::read_open_file(fd->get(), path.string());
+  return bytes && util::sha256_hex(*bytes) == file.digest;
 }
 
 }  // namespace

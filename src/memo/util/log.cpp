@@ -4,6 +4,8 @@
 
 #include <atomic>
 
+#include "memo/util/printable.hpp"
+
 namespace memo::util {
 
 namespace {
@@ -14,7 +16,7 @@ void emit(LogLevel level, std::string_view tag, std::string_view message) {
   if (!Log::enabled(level)) return;
   std::string line = "memo: ";
   line += tag;
-  line += message;
+  line += printable(message);  // one line, whatever names it holds
   line += '\n';
   // One write per line, so lines from parallel memo processes do not interleave mid-line.
   [[maybe_unused]] auto written = ::write(STDERR_FILENO, line.data(), line.size());
@@ -34,26 +36,47 @@ std::optional<LogLevel> parse_log_level(std::string_view text) {
 
 std::string_view log_level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::Mute: return "mute";
-    case LogLevel::Error: return "error";
-    case LogLevel::Warn: return "warn";
-    case LogLevel::Info: return "info";
-    case LogLevel::Verbose: return "verbose";
-    case LogLevel::Silly: return "silly";
+    case LogLevel::Mute:
+      return "mute";
+    case LogLevel::Error:
+      return "error";
+    case LogLevel::Warn:
+      return "warn";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Verbose:
+      return "verbose";
+    case LogLevel::Silly:
+      return "silly";
   }
   return "info";
 }
 
-void Log::set_level(LogLevel level) { current_level = level; }
-LogLevel Log::level() { return current_level; }
+void Log::set_level(LogLevel level) {
+  current_level = level;
+}
+LogLevel Log::level() {
+  return current_level;
+}
 bool Log::enabled(LogLevel level) {
-  return level != LogLevel::Mute && static_cast<int>(level) <= static_cast<int>(current_level.load());
+  return level != LogLevel::Mute &&
+         static_cast<int>(level) <= static_cast<int>(current_level.load());
 }
 
-void Log::error(std::string_view message) { emit(LogLevel::Error, "error: ", message); }
-void Log::warn(std::string_view message) { emit(LogLevel::Warn, "warning: ", message); }
-void Log::info(std::string_view message) { emit(LogLevel::Info, "", message); }
-void Log::verbose(std::string_view message) { emit(LogLevel::Verbose, "", message); }
-void Log::silly(std::string_view message) { emit(LogLevel::Silly, "", message); }
+void Log::error(std::string_view message) {
+  emit(LogLevel::Error, "error: ", message);
+}
+void Log::warn(std::string_view message) {
+  emit(LogLevel::Warn, "warning: ", message);
+}
+void Log::info(std::string_view message) {
+  emit(LogLevel::Info, "", message);
+}
+void Log::verbose(std::string_view message) {
+  emit(LogLevel::Verbose, "", message);
+}
+void Log::silly(std::string_view message) {
+  emit(LogLevel::Silly, "", message);
+}
 
 }  // namespace memo::util

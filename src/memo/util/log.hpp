@@ -13,7 +13,8 @@ std::optional<LogLevel> parse_log_level(std::string_view text);
 std::string_view log_level_name(LogLevel level);
 
 // memo's own messages go to stderr, one line each, prefixed "memo:", so the command's stdout
-// stays exactly the command's.
+// stays exactly the command's. Control characters in a message (from a hostile file name, say)
+// are escaped, so a message is always exactly one line.
 class Log {
  public:
   static void set_level(LogLevel level);

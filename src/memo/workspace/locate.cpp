@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memo/util/files.hpp"
+#include "memo/util/json.hpp"
 
 namespace memo::workspace {
 
@@ -23,8 +24,8 @@ bool reads_as_workspace_root(const fs::path& dir) {
   }
   auto manifest = util::read_file(dir / "package.json");
   if (!manifest) return false;
-  auto json = nlohmann::json::parse(*manifest, nullptr, false);
-  return json.is_object() && json.contains("workspaces");
+  auto json = util::parse_json(*manifest);
+  return json && json->is_object() && json->contains("workspaces");
 }
 
 // Asked once per folder and process: every dependency of a package asks of the same folders
@@ -61,9 +62,9 @@ fs::path find_repo_root(const fs::path& package_root) {
 
 std::string read_package_name(const fs::path& package_root) {
   if (auto manifest = util::read_file(package_root / "package.json")) {
-    auto json = nlohmann::json::parse(*manifest, nullptr, false);
-    if (json.is_object() && json.contains("name") && json["name"].is_string()) {
-      return json["name"].get<std::string>();
+    auto json = util::parse_json(*manifest);
+    if (json && json->is_object() && json->contains("name") && (*json)["name"].is_string()) {
+      return (*json)["name"].get<std::string>();
     }
   }
   return package_root.filename().string();

@@ -1,4 +1,5 @@
 #include "memo/archive/restore.hpp"
+#include "memo/archive/output_checks.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -95,10 +96,14 @@ class FakeBlobs {
   }
 
   BlobOpener opener() const {
-    return [this](const std::string& digest) -> std::expected<int, std::string> {
+    return [this](const std::string& digest) -> std::expected<util::Fd, BlobOpenError> {
       ++opened_;
-      int fd = ::open((dir_.path() / digest).c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return std::unexpected("no blob " + digest + ": " + std::strerror(errno));
+      util::Fd fd(::open((dir_.path() / digest).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) {
+        return std::unexpected(
+            BlobOpenError{errno == ENOENT ? BlobOpenError::Kind::Missing : BlobOpenError::Kind::Io,
+                          "no blob " + digest + ": " + std::strerror(errno)});
+      }
       return fd;
     };
   }
@@ -145,7 +150,7 @@ TEST_F(RestoreTest, RestoresNestedFilesModesEmptyFilesAndSymlinks) {
       symlink_output("lib/deep/cli", "../../bin/cli.js"),
   };
   auto stats = restore_outputs(package(), outputs, blobs_.opener());
-  ASSERT_TRUE(stats.has_value()) << stats.error();
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
   EXPECT_EQ(stats->files, 6u);
   EXPECT_EQ(stats->symlinks, 2u);
   EXPECT_EQ(stats->bytes,
@@ -178,7 +183,7 @@ TEST_F(RestoreTest, ModeIsExactRegardlessOfUmask) {
   mode_t old = ::umask(077);
   auto stats = restore_outputs(package(), {blobs_.add("run.sh", "x", 0755)}, blobs_.opener());
   ::umask(old);
-  ASSERT_TRUE(stats.has_value()) << stats.error();
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
   EXPECT_EQ(mode_of(package() / "run.sh"), 0755u);
 }
 
@@ -188,7 +193,7 @@ TEST_F(RestoreTest, ReplacesExistingFilesAndLinks) {
   std::vector<OutputFile> outputs = {blobs_.add("lib/index.js", "new"),
                                      symlink_output("lib/alias.js", "index.js")};
   auto stats = restore_outputs(package(), outputs, blobs_.opener());
-  ASSERT_TRUE(stats.has_value()) << stats.error();
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
   EXPECT_EQ(tmp_.read("pkg/lib/index.js"), "new");
   EXPECT_EQ(fs::read_symlink(package() / "lib/alias.js"), "index.js");
 }
@@ -196,7 +201,7 @@ TEST_F(RestoreTest, ReplacesExistingFilesAndLinks) {
 TEST_F(RestoreTest, EmptyOutputListSucceeds) {
   auto before = snapshot(package());
   auto stats = restore_outputs(package(), {}, blobs_.opener());
-  ASSERT_TRUE(stats.has_value()) << stats.error();
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
   EXPECT_EQ(stats->files, 0u);
   EXPECT_EQ(snapshot(package()), before);
 }
@@ -231,7 +236,7 @@ TEST_F(RestoreTest, WrongBlobBytesChangeNothing) {
 
   auto stats = restore_outputs(package(), outputs, blobs_.opener());
   ASSERT_FALSE(stats.has_value());
-  EXPECT_NE(stats.error().find("lib/bad.js"), std::string::npos) << stats.error();
+  EXPECT_NE(stats.error().message.find("lib/bad.js"), std::string::npos) << stats.error().message;
   EXPECT_EQ(snapshot(package()), before);
   EXPECT_EQ(snapshot(outside()), outside_before);
 }
@@ -281,7 +286,7 @@ TEST_F(RestoreTest, SymlinkedFolderLeadingOutsideIsReplacedByAFolder) {
                                      blobs_.add("lib/sub/x.js", "x"),
                                      blobs_.add("dist/abs/y.js", "y")};
   auto stats = restore_outputs(package(), outputs, blobs_.opener());
-  ASSERT_TRUE(stats.has_value()) << stats.error();
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
 
   EXPECT_FALSE(fs::is_symlink(package() / "lib"));
   EXPECT_TRUE(fs::is_directory(fs::symlink_status(package() / "lib")));
@@ -296,7 +301,7 @@ TEST_F(RestoreTest, SymlinkedFolderLeadingOutsideIsReplacedByAFolder) {
 TEST_F(RestoreTest, FileStandingWhereAFolderMustBeIsReplaced) {
   tmp_.write("pkg/lib", "a file named lib");
   auto stats = restore_outputs(package(), {blobs_.add("lib/a.js", "a")}, blobs_.opener());
-  ASSERT_TRUE(stats.has_value()) << stats.error();
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
   EXPECT_TRUE(fs::is_directory(package() / "lib"));
   EXPECT_EQ(tmp_.read("pkg/lib/a.js"), "a");
 }
@@ -310,7 +315,7 @@ TEST_F(RestoreTest, SymlinkAtAFilesPathIsReplacedAndItsTargetUntouched) {
   std::vector<OutputFile> outputs = {blobs_.add("lib/index.js", "restored"),
                                      blobs_.add("top.js", "top", 0755)};
   auto stats = restore_outputs(package(), outputs, blobs_.opener());
-  ASSERT_TRUE(stats.has_value()) << stats.error();
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
 
   EXPECT_FALSE(fs::is_symlink(package() / "lib/index.js"));
   EXPECT_EQ(tmp_.read("pkg/lib/index.js"), "restored");
@@ -351,7 +356,7 @@ class FindChangedOutputsTest : public RestoreTest {
                 blobs_.add("bin/run", "#!/bin/sh\n", 0755), blobs_.add("lib/empty", ""),
                 symlink_output("lib/link", "a.js")};
     auto stats = restore_outputs(package(), outputs_, blobs_.opener());
-    EXPECT_TRUE(stats.has_value()) << stats.error();
+    EXPECT_TRUE(stats.has_value()) << stats.error().message;
   }
 
   std::vector<std::string> changed() const {
@@ -487,19 +492,119 @@ TEST_F(RestoreTest, FailureInTheRenamePhaseRemovesWhatTheRestoreCreated) {
   const auto before = snapshot(package());
   std::vector<OutputFile> outputs{blobs_.add("dist/a.js", "new a"), blobs_.add("dist/b", "new b"),
                                   blobs_.add("other/c.js", "new c")};
-  bool entry_is_bad = true;
-  auto stats = restore_outputs(package(), outputs, blobs_.opener(), &entry_is_bad);
+  auto stats = restore_outputs(package(), outputs, blobs_.opener());
   ASSERT_FALSE(stats.has_value());
   EXPECT_EQ(snapshot(package()), before);
-  EXPECT_FALSE(entry_is_bad) << "the package, not the entry, was at fault";
+  EXPECT_FALSE(stats.error().entry_at_fault) << "the package, not the entry, was at fault";
 }
 
-TEST_F(RestoreTest, BadBytesMarkTheEntryAsBad) {
-  bool entry_is_bad = false;
-  auto stats = restore_outputs(package(), {blobs_.add_lying("a.js", "promised", "returned")},
-                               blobs_.opener(), &entry_is_bad);
+TEST_F(RestoreTest, BadBytesMarkTheEntryAsBadAndNameTheBlob) {
+  OutputFile lying = blobs_.add_lying("a.js", "promised", "returned");
+  auto stats = restore_outputs(package(), {lying}, blobs_.opener());
   ASSERT_FALSE(stats.has_value());
-  EXPECT_TRUE(entry_is_bad);
+  EXPECT_TRUE(stats.error().entry_at_fault);
+  EXPECT_EQ(stats.error().bad_blobs, std::vector<std::string>{lying.digest});
+}
+
+TEST_F(RestoreTest, ABlobThatCannotBeOpenedForWantOfDescriptorsKeepsTheEntry) {
+  BlobOpener out_of_fds = [](const std::string&) -> std::expected<util::Fd, BlobOpenError> {
+    return std::unexpected(BlobOpenError{BlobOpenError::Kind::Io, "Too many open files"});
+  };
+  const auto before = snapshot(package());
+  auto stats = restore_outputs(package(), {blobs_.add("lib/a.js", "a")}, out_of_fds);
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_FALSE(stats.error().entry_at_fault) << "an I/O problem, not a bad entry";
+  EXPECT_TRUE(stats.error().bad_blobs.empty());
+  EXPECT_EQ(snapshot(package()), before);
+}
+
+TEST_F(RestoreTest, AFailedRestoreLeavesAnotherProcesssFileInPlace) {
+  // lib/x.js is written first under its own name; before lib/y.js fails, another process
+  // restoring the same package renames its own lib/x.js into place.
+  OutputFile x = blobs_.add("lib/x.js", "ours");
+  OutputFile y = blobs_.add("lib/y.js", "ours too");
+  BlobOpener racing = [&](const std::string& digest) -> std::expected<util::Fd, BlobOpenError> {
+    if (digest == y.digest) {
+      tmp_.write("theirs.tmp", "theirs");
+      fs::rename(tmp_ / "theirs.tmp", package() / "lib/x.js");
+      return std::unexpected(BlobOpenError{BlobOpenError::Kind::Missing, "blob gone"});
+    }
+    return blobs_.opener()(digest);
+  };
+  fs::create_directories(package() / "lib");
+  auto stats = restore_outputs(package(), {x, y}, racing);
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_EQ(tmp_.read("pkg/lib/x.js"), "theirs") << "not ours to remove";
+  EXPECT_FALSE(fs::exists(package() / "lib/y.js"));
+}
+
+TEST_F(RestoreTest, AFailedRestorePutsBackTheSymlinkItReplacedByAFolder) {
+  fs::create_directories(package() / "real");
+  tmp_.write("pkg/real/keep.js", "the user's");
+  fs::create_symlink("real", package() / "lib");
+  tmp_.write("pkg/dist", "a file where a folder goes");
+  const auto before = snapshot(package());
+  std::vector<OutputFile> outputs{blobs_.add("lib/a.js", "a"), blobs_.add("dist/b.js", "b"),
+                                  blobs_.add_lying("lib/bad.js", "promised", "returned")};
+  auto stats = restore_outputs(package(), outputs, blobs_.opener());
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_EQ(snapshot(package()), before) << "the link and the file are back, nothing else there";
+}
+
+TEST_F(RestoreTest, ASuccessfulRestoreLeavesNothingAside) {
+  fs::create_symlink("elsewhere", package() / "lib");
+  auto stats = restore_outputs(package(), {blobs_.add("lib/a.js", "a")}, blobs_.opener());
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
+  for (const auto& [path, node] : snapshot(package())) EXPECT_FALSE(is_temp_name(path)) << path;
+}
+
+TEST_F(RestoreTest, RefusesALinkThatLeavesThroughAnotherLink) {
+  const auto before = snapshot(tmp_.path());
+  std::vector<OutputFile> outputs{symlink_output("lib/s", ".."),
+                                  symlink_output("lib/t", "s/lib/s/../../../outside")};
+  auto stats = restore_outputs(package(), outputs, blobs_.opener());
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_NE(stats.error().message.find("lib/t"), std::string::npos) << stats.error().message;
+  EXPECT_TRUE(stats.error().entry_at_fault);
+  EXPECT_EQ(snapshot(tmp_.path()), before);
+}
+
+TEST_F(RestoreTest, RefusesALinkThatLeavesThroughALinkAlreadyInThePackage) {
+  fs::create_directories(package() / "src");
+  fs::create_symlink("../..", package() / "src/up");
+  const auto before = snapshot(tmp_.path());
+  auto stats = restore_outputs(package(), {symlink_output("lib/x", "../src/up/pkg/../outside")},
+                               blobs_.opener());
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_EQ(snapshot(tmp_.path()), before);
+}
+
+TEST_F(RestoreTest, LinksThatStayInsideThroughOtherLinksAreRestored) {
+  std::vector<OutputFile> outputs{blobs_.add("lib/deep/index.js", "x"),
+                                  symlink_output("lib/d", "deep"),
+                                  symlink_output("lib/main.js", "d/../d/index.js"),
+                                  symlink_output("lib/dangling", "missing/../../src")};
+  auto stats = restore_outputs(package(), outputs, blobs_.opener());
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
+  EXPECT_EQ(tmp_.read("pkg/lib/main.js"), "x");
+}
+
+TEST(FindUnrestorableOutput, OnlyPathsTheOutputGlobsMatchAndNoneInsideUnwalkedFolders) {
+  auto globs = hash::GlobSet::compile({"lib/**", "dist/*.js"}).value();
+  auto file = [](std::string path) {
+    OutputFile output;
+    output.path = std::move(path);
+    output.digest = std::string(64, 'a');
+    return output;
+  };
+  EXPECT_FALSE(find_unrestorable_output({file("lib/a.js"), file("dist/b.js")}, globs));
+  for (const std::string path :
+       {"src/index.ts", "backfill.config.js", ".git/hooks/pre-commit", "dist/sub/c.js",
+        "lib/node_modules/x/y.js", "lib/.git/config", "lib/.memo-a.js.123.4.tmp"}) {
+    auto refused = find_unrestorable_output({file("lib/a.js"), file(path)}, globs);
+    ASSERT_TRUE(refused) << path;
+    EXPECT_NE(refused->find(path), std::string::npos) << *refused;
+  }
 }
 
 }  // namespace

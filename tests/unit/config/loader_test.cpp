@@ -450,7 +450,8 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
     "performanceReportName": "report",
     "validateOutput": true,
     "incrementalCaching": true,
-    "inputs": {"package": ["src/**"], "deps": ["package.json"], "root": ["tsconfig.json"]}
+    "inputs": {"package": ["src/**"], "deps": ["package.json"], "root": ["tsconfig.json"]},
+    "maxCacheSize": "5GB"
   })");
   Config config = load_ok();
   EXPECT_EQ(config.provider, "local-skip");
@@ -472,6 +473,7 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
   EXPECT_EQ(config.inputs.package, std::vector<std::string>{"src/**"});
   EXPECT_EQ(config.inputs.deps, std::vector<std::string>{"package.json"});
   EXPECT_EQ(config.inputs.root, std::vector<std::string>{"tsconfig.json"});
+  EXPECT_EQ(config.max_cache_size, 5000000000u);
   for (const auto& spec : setting_specs()) {
     if (spec.key == "packageRoot") continue;
     EXPECT_EQ(config.origins[std::string(spec.key)].kind, Origin::Kind::File) << spec.key;
@@ -597,6 +599,11 @@ TEST_F(LoaderTest, EveryMemoVariableMapsToItsSetting) {
       case SettingSpec::Type::Provider:
         text = "local-skip";
         break;
+      case SettingSpec::Type::Size:
+        text = "5GB";
+        break;
+      case SettingSpec::Type::Inputs:
+        break;  // no variable
     }
     env_ = {{name, text}};
     Config config = load_ok();
@@ -633,8 +640,8 @@ TEST_F(LoaderTest, EmptyDotEnvValuesAreIgnored) {
 }
 
 TEST_F(LoaderTest, BooleanVariablesAcceptTrueAndFalseOnly) {
-  for (const auto& [text, expected] : std::vector<std::pair<std::string, bool>>{
-           {"true", true}, {"false", false}}) {
+  for (const auto& [text, expected] :
+       std::vector<std::pair<std::string, bool>>{{"true", true}, {"false", false}}) {
     write("memo.json", std::string(R"({"clearOutput": )") + (expected ? "false" : "true") + "}");
     env_ = {{"BACKFILL_CLEAR_OUTPUT", text}};
     EXPECT_EQ(load_ok().clear_output, expected) << text;

@@ -84,6 +84,9 @@ class LocalStoreTest : public ::testing::Test {
   }
 
   std::vector<fs::path> entry_files() const { return files_below(store_.root() / "entries"); }
+  fs::path blob_path(const std::string& digest) const {
+    return store_.root() / "blobs" / digest.substr(0, 2) / digest.substr(2);
+  }
 
   TempDir tmp_;
   LocalStore store_;
@@ -95,24 +98,24 @@ TEST_F(LocalStoreTest, PutThenGetRoundTrip) {
   auto put = store_.put(entry_for(key), package(), outputs_);
   ASSERT_TRUE(put.has_value()) << put.error().message;
 
-  ASSERT_EQ(put->outputs.size(), 5u);
-  const auto& cli = put->outputs[0];
+  ASSERT_EQ(put->entry.outputs.size(), 5u);
+  const auto& cli = put->entry.outputs[0];
   EXPECT_EQ(cli.path, "bin/cli.js");
   EXPECT_EQ(cli.type, OutputFile::Type::File);
   EXPECT_EQ(cli.mode, 0755u);
   EXPECT_EQ(cli.size, 20u);
   EXPECT_EQ(cli.digest, util::sha256_hex("#!/usr/bin/env node\n"));
-  const auto& alias = put->outputs[1];
+  const auto& alias = put->entry.outputs[1];
   EXPECT_EQ(alias.path, "lib/alias.js");
   EXPECT_EQ(alias.type, OutputFile::Type::Symlink);
   EXPECT_EQ(alias.link_target, "index.js");
-  const auto& empty = put->outputs[2];
+  const auto& empty = put->entry.outputs[2];
   EXPECT_EQ(empty.size, 0u);
   EXPECT_EQ(empty.digest, util::sha256_hex(""));
-  EXPECT_EQ(put->outputs[3].mode, 0644u);
-  EXPECT_EQ(put->outputs[3].digest, util::sha256_hex("export const x = 1;\n"));
-  EXPECT_EQ(put->outputs[4].mode, 0640u);
-  EXPECT_EQ(put->outputs[4].size, 11u);
+  EXPECT_EQ(put->entry.outputs[3].mode, 0644u);
+  EXPECT_EQ(put->entry.outputs[3].digest, util::sha256_hex("export const x = 1;\n"));
+  EXPECT_EQ(put->entry.outputs[4].mode, 0640u);
+  EXPECT_EQ(put->entry.outputs[4].size, 11u);
 
   auto got = store_.get(key);
   ASSERT_TRUE(got.has_value()) << got.error().message;
@@ -123,17 +126,17 @@ TEST_F(LocalStoreTest, PutThenGetRoundTrip) {
   EXPECT_EQ(entry.command, "tsc -b");
   EXPECT_EQ(entry.manifest, "memo-key-manifest 1\n");
   EXPECT_DOUBLE_EQ(entry.command_ms, 10);
-  EXPECT_EQ(entry.outputs, put->outputs);
+  EXPECT_EQ(entry.outputs, put->entry.outputs);
 }
 
 TEST_F(LocalStoreTest, BlobsHoldTheBytes) {
   auto put = store_.put(entry_for(key_of("a")), package(), outputs_);
   ASSERT_TRUE(put.has_value()) << put.error().message;
-  for (const auto& output : put->outputs) {
+  for (const auto& output : put->entry.outputs) {
     if (output.type != OutputFile::Type::File) continue;
     auto fd = store_.open_blob(output.digest);
-    ASSERT_TRUE(fd.has_value()) << fd.error();
-    EXPECT_EQ(read_fd(*fd), tmp_.read("pkg/" + output.path)) << output.path;
+    ASSERT_TRUE(fd.has_value()) << fd.error().message;
+    EXPECT_EQ(read_fd(fd->get()), tmp_.read("pkg/" + output.path)) << output.path;
   }
 }
 
@@ -146,6 +149,52 @@ TEST_F(LocalStoreTest, BlobsAreReadOnly) {
               fs::perms::none)
         << file;
   }
+}
+
+TEST_F(LocalStoreTest, BlobsOfOwnerOnlyOutputsAreOwnerOnly) {
+  tmp_.write("pkg/lib/key.pem", "private key");
+  ::chmod((package() / "lib/key.pem").c_str(), 0600);
+  auto put = store_.put(entry_for(key_of("a")), package(), {{"lib/key.pem", false}});
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  struct stat info {};
+  ASSERT_EQ(::stat(blob_path(put->entry.outputs[0].digest).c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0400u) << "not readable by group or others";
+}
+
+TEST_F(LocalStoreTest, ABlobOfOtherSizeOrAFolderInItsPlaceIsWrittenAgain) {
+  auto first = store_.put(entry_for(key_of("a")), package(), outputs_);
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  const std::string digest = first->entry.outputs[3].digest;  // lib/index.js
+  ASSERT_EQ(first->entry.outputs[3].path, "lib/index.js");
+  fs::path blob = blob_path(digest);
+  fs::remove(blob);
+  fs::create_directories(blob / "planted");
+  auto second = store_.put(entry_for(key_of("b")), package(), outputs_);
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(blob)));
+  auto fd = store_.open_blob(digest);
+  ASSERT_TRUE(fd) << fd.error().message;
+  EXPECT_EQ(read_fd(fd->get()), "export const x = 1;\n");
+  fs::remove(blob);
+  memo::testing::write_file(blob, "short");
+  ASSERT_TRUE(store_.put(entry_for(key_of("c")), package(), outputs_));
+  EXPECT_EQ(memo::testing::read_file(blob), "export const x = 1;\n");
+}
+
+TEST_F(LocalStoreTest, OpenBlobTellsMissingFromDamagedBlobs) {
+  auto put = store_.put(entry_for(key_of("a")), package(), outputs_);
+  ASSERT_TRUE(put.has_value());
+  const std::string digest = put->entry.outputs[3].digest;
+  store_.discard_blob(digest);
+  auto missing = store_.open_blob(digest);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, archive::BlobOpenError::Kind::Missing);
+  ASSERT_EQ(::mkfifo(blob_path(digest).c_str(), 0644), 0);
+  auto fifo = store_.open_blob(digest);  // must not block
+  ASSERT_FALSE(fifo);
+  EXPECT_EQ(fifo.error().kind, archive::BlobOpenError::Kind::Damaged);
+  store_.discard_blob(digest);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(blob_path(digest))));
 }
 
 TEST_F(LocalStoreTest, OpenBlobRejectsBadOrMissingDigests) {
@@ -164,7 +213,7 @@ TEST_F(LocalStoreTest, IdenticalContentIsStoredOnce) {
   auto first = store_.put(entry_for(key_of("a")), package(), outputs);
   ASSERT_TRUE(first.has_value()) << first.error().message;
   EXPECT_EQ(blob_count(), 2u);
-  EXPECT_EQ(first->outputs[0].digest, first->outputs[1].digest);
+  EXPECT_EQ(first->entry.outputs[0].digest, first->entry.outputs[1].digest);
 
   // Another entry with the same bytes adds no blob; a new byte sequence adds one.
   tmp_.write("pkg/lib/new.js", "new bytes");
@@ -274,8 +323,8 @@ TEST_F(LocalStoreTest, PutStoresASymlinkWithoutFollowingIt) {
   fs::create_symlink("target.js", package() / "lib/link.js");
   auto put = store_.put(entry_for(key_of("a")), package(), {{"lib/link.js", true}});
   ASSERT_TRUE(put.has_value()) << put.error().message;
-  EXPECT_EQ(put->outputs[0].type, OutputFile::Type::Symlink);
-  EXPECT_EQ(put->outputs[0].link_target, "target.js");
+  EXPECT_EQ(put->entry.outputs[0].type, OutputFile::Type::Symlink);
+  EXPECT_EQ(put->entry.outputs[0].link_target, "target.js");
   EXPECT_EQ(blob_count(), 0u);
 }
 
