@@ -9,8 +9,10 @@ namespace memo::config {
 namespace {
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
@@ -71,8 +73,8 @@ std::map<std::string, std::string> parse_dotenv(std::string_view text) {
     }
     std::optional<std::string> quoted;
     std::size_t consumed = 0;
-    if (value_start < text.size() && (text[value_start] == '"' || text[value_start] == '\'' ||
-                                      text[value_start] == '`')) {
+    if (value_start < text.size() &&
+        (text[value_start] == '"' || text[value_start] == '\'' || text[value_start] == '`')) {
       quoted = unquote(text.substr(value_start), consumed);
     }
     std::string value;

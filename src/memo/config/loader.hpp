@@ -10,23 +10,9 @@
 #include <vector>
 
 #include "memo/config/config.hpp"
+#include "memo/config/settings.hpp"
 
 namespace memo::config {
-
-// One row per setting: its key in backfill.config.js / memo.json, its env suffix (read as
-// BACKFILL_<suffix> when backfill reads it, and always as MEMO_<suffix>, which wins), the flag
-// that sets it per run, and the help text `memo --help` prints.
-struct SettingSpec {
-  enum class Type { String, Bool, StringList, Mode, LogLevel, Path, Provider, Inputs, Size };
-  std::string_view key;
-  Type type;
-  std::string_view env_suffix;  // empty: no env var
-  bool backfill_reads_env;      // BACKFILL_<suffix> is honoured too
-  std::string_view flag;        // empty: no flag
-  std::string_view help;
-};
-
-const std::vector<SettingSpec>& setting_specs();
 
 // The per-run settings from the command line, as the user typed them.
 struct Flags {

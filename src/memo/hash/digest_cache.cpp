@@ -13,6 +13,7 @@
 
 #include "memo/hash/manifest.hpp"
 #include "memo/util/digest.hpp"
+#include "memo/util/fd.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/parallel.hpp"
 
@@ -332,16 +333,18 @@ bool same_entries(const DigestRecord& record, std::uint32_t index, const FolderL
 
 }  // namespace
 
-bool reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
-                  std::int64_t started_ns, DigestRecord& record, bool& updated,
-                  const FolderLister& relist) {
+RecordCheck reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
+                         std::int64_t started_ns, DigestRecord& record,
+                         const FolderLister& relist) {
+  bool updated = false;
   const std::int64_t trusted_before =
       std::min(record.started_ns, record.written_ns) - kTrustMarginNs;
   auto trusted = [&](const StatSignature& signature) {
     return signature.mtime_ns < trusted_before && signature.ctime_ns < trusted_before;
   };
-  int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) return false;
+  util::Fd root_dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_dir) return RecordCheck::kStale;
+  const int root_fd = root_dir.get();
   auto current = [&](const std::string& item) -> std::optional<StatSignature> {
     struct stat info {};
     if (::fstatat(root_fd, item.empty() ? "." : item.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -391,12 +394,13 @@ bool reuse_record(const std::filesystem::path& root, const std::string& manifest
       [&](std::size_t f) {
         if (by_folder[f].empty() || gone) return;
         const std::string& path = record.folders[f].path;
-        int folder_fd = ::openat(root_fd, path.empty() ? "." : path.c_str(),
-                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (folder_fd < 0) {
+        util::Fd folder(::openat(root_fd, path.empty() ? "." : path.c_str(),
+                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!folder) {
           gone = true;
           return;
         }
+        const int folder_fd = folder.get();
         std::string name;
         for (std::size_t i : by_folder[f]) {
           const auto& file = record.files[i];
@@ -411,7 +415,6 @@ bool reuse_record(const std::filesystem::path& root, const std::string& manifest
             states[i] = S_ISLNK(info.st_mode) ? kChangedLink : kChanged;
           }
         }
-        ::close(folder_fd);
       },
       1);
   ok = ok && !gone && std::count_if(states.begin(), states.end(), [](char state) {
@@ -432,10 +435,11 @@ bool reuse_record(const std::filesystem::path& root, const std::string& manifest
     file.line = file_line(record, manifest_prefix, *digest);
     updated = true;
   }
-  ::close(root_fd);
+  if (!ok) return RecordCheck::kStale;
+  if (!updated) return RecordCheck::kCurrent;
   // What was trusted was older than the old walk, so older than this one too.
-  if (ok && updated) record.started_ns = started_ns;
-  return ok;
+  record.started_ns = started_ns;
+  return RecordCheck::kUpdated;
 }
 
 }  // namespace memo::hash

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <deque>
 #include <expected>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,16 +78,22 @@ std::string manifest_lines(const DigestRecord& record);
 // Lists a folder of the package as the walk would (a path relative to the package root).
 using FolderLister = std::function<std::expected<FolderListing, std::string>(const std::string&)>;
 
-// Checks `record` against the package under `root` now: true when it still describes it. A
-// folder whose stat data changed (an output folder deleted, a build's .tsbuildinfo written) is
-// listed again with `relist`; while the walk would take the same entries from it, the record
-// holds. A file whose stat data changed is digested again. Either way the record is updated
-// (`updated` set) as of `started_ns`, the wall clock before this run looked at anything. false
-// means the package must be walked: a .gitignore or a folder's listing changed, or too many
-// files did.
-bool reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
-                  std::int64_t started_ns, DigestRecord& record, bool& updated,
-                  const FolderLister& relist = {});
+// What reuse_record found.
+enum class RecordCheck {
+  kStale,    // the package must be walked
+  kCurrent,  // the record describes the package as it is
+  kUpdated,  // it does once the changes found are in: worth writing again
+};
+
+// Checks `record` against the package under `root` now. A folder whose stat data changed (an
+// output folder deleted, a build's .tsbuildinfo written) is listed again with `relist`; while
+// the walk would take the same entries from it, the record holds. A file whose stat data
+// changed is digested again. Either way the record is updated as of `started_ns`, the wall
+// clock before this run looked at anything. kStale when a .gitignore or a folder's listing
+// changed, or too many files did.
+RecordCheck reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
+                         std::int64_t started_ns, DigestRecord& record,
+                         const FolderLister& relist = {});
 
 // The wall clock now, in nanoseconds, as file times count it.
 std::int64_t wall_clock_ns();

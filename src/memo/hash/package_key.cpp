@@ -176,10 +176,12 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
       options.gitignore = &rules;
       return list_folder(package.root, folder, options);
     };
-    bool updated = false;
-    if (reuse_record(package.root, prefix, records.started_ns, *record, updated, relist)) {
+    auto check = reuse_record(package.root, prefix, records.started_ns, *record, relist);
+    if (check != RecordCheck::kStale) {
       manifest.add_lines(manifest_lines(*record));
-      if (updated) pending = PendingRecord{record_file, package.root, std::move(*record)};
+      if (check == RecordCheck::kUpdated) {
+        pending = PendingRecord{record_file, package.root, std::move(*record)};
+      }
       count += record->files.size();
       ++records.reused;
       return {};

@@ -585,6 +585,7 @@ TEST_F(LoaderTest, EveryMemoVariableMapsToItsSetting) {
         text = "true";
         break;
       case SettingSpec::Type::StringList:
+      case SettingSpec::Type::GlobList:
         text = R"(["x/**"])";
         break;
       case SettingSpec::Type::Mode:

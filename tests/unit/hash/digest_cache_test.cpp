@@ -173,19 +173,15 @@ TEST_F(DigestCacheTest, UnchangedPackageIsReusedWithoutReading) {
   }
   const std::string before = manifest_lines(record);
   ASSERT_NE(before.find(planted), std::string::npos);
-  bool updated = false;
-  EXPECT_TRUE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
-  EXPECT_FALSE(updated);
+  EXPECT_EQ(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record), RecordCheck::kCurrent);
   EXPECT_EQ(manifest_lines(record), before);
 }
 
 TEST_F(DigestCacheTest, ChangedFileIsDigestedAgain) {
   auto record = round_trip(record_now(dir.path()));
   dir.write("src/a.ts", "export const a = 9;\n");  // same size, same folder listing
-  bool updated = false;
   const std::int64_t now = wall_clock_ns();
-  ASSERT_TRUE(reuse_record(dir.path(), "packages/a", now, record, updated));
-  EXPECT_TRUE(updated);
+  ASSERT_EQ(reuse_record(dir.path(), "packages/a", now, record), RecordCheck::kUpdated);
   EXPECT_EQ(record.started_ns, now);
   EXPECT_EQ(manifest_lines(record), fresh_lines(dir.path()));
   // Written back and read again, the update holds.
@@ -196,8 +192,7 @@ TEST_F(DigestCacheTest, ChangedFileIsDigestedAgain) {
 TEST_F(DigestCacheTest, ModeChangeIsSeen) {
   auto record = round_trip(record_now(dir.path()));
   fs::permissions(dir / "src/a.ts", fs::perms::owner_exec, fs::perm_options::add);
-  bool updated = false;
-  ASSERT_TRUE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  ASSERT_NE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record), RecordCheck::kStale);
   EXPECT_NE(manifest_lines(record).find("file \"packages/a/src/a.ts\" \"100755\""),
             std::string::npos);
 }
@@ -222,9 +217,9 @@ TEST_F(DigestCacheTest, ChangedListingMeansAWalk) {
     fresh.write(".gitignore", "*.log\n");
     auto record = round_trip(record_now(fresh.path()));
     c.change(fresh);
-    bool updated = false;
-    EXPECT_FALSE(reuse_record(fresh.path(), "packages/a", wall_clock_ns(), record, updated,
-                              lister_for(fresh.path())))
+    EXPECT_EQ(
+        reuse_record(fresh.path(), "packages/a", wall_clock_ns(), record, lister_for(fresh.path())),
+        RecordCheck::kStale)
         << c.what;
   }
 }
@@ -235,13 +230,13 @@ TEST_F(DigestCacheTest, AFolderThatChangedOnlyInWhatTheWalkLeavesOutIsListedAgai
   dir.write("trace.log", "ignored too\n");         // ignored by the .gitignore
   dir.write("tsconfig.tsbuildinfo", "{}\n");       // never an input
   fs::create_directories(dir / "node_modules/x");  // never entered
-  bool updated = false;
   DigestRecord without_lister = round_trip(record);
-  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), without_lister, updated));
-  updated = false;
+  EXPECT_EQ(reuse_record(dir.path(), "packages/a", wall_clock_ns(), without_lister),
+            RecordCheck::kStale);
   const std::int64_t now = wall_clock_ns();
-  ASSERT_TRUE(reuse_record(dir.path(), "packages/a", now, record, updated, lister_for(dir.path())));
-  EXPECT_TRUE(updated);  // the folder's new stat data, as of this run
+  // Updated: the folder's new stat data, as of this run.
+  ASSERT_EQ(reuse_record(dir.path(), "packages/a", now, record, lister_for(dir.path())),
+            RecordCheck::kUpdated);
   EXPECT_EQ(record.started_ns, now);
   EXPECT_EQ(manifest_lines(record), before);
   EXPECT_EQ(manifest_lines(record), fresh_lines(dir.path()));
@@ -253,10 +248,9 @@ TEST_F(DigestCacheTest, AbsentGitignoreAboveMustStayAbsent) {
   walked.trace.gitignores.push_back({"../.gitignore-memo-test-absent", StatSignature{}});
   auto record = round_trip(
       *make_record(wall_clock_ns() + 10 * kSecond, walked.trace, walked.digests, "packages/a"));
-  bool updated = false;
-  EXPECT_TRUE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  EXPECT_NE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record), RecordCheck::kStale);
   testing::write_file(dir.path().parent_path() / ".gitignore-memo-test-absent", "*\n");
-  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  EXPECT_EQ(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record), RecordCheck::kStale);
   fs::remove(dir.path().parent_path() / ".gitignore-memo-test-absent");
 }
 
@@ -264,8 +258,7 @@ TEST_F(DigestCacheTest, RecentSignaturesAreNotTrusted) {
   // Made now: the files were written within the margin, so a change in the same clock tick
   // could hide behind an equal signature. Nothing is trusted; the folders force a walk.
   auto record = round_trip(record_now(dir.path(), wall_clock_ns()));
-  bool updated = false;
-  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  EXPECT_EQ(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record), RecordCheck::kStale);
 }
 
 TEST_F(DigestCacheTest, TheRecordFilesOwnTimeCountsToo) {
@@ -273,8 +266,7 @@ TEST_F(DigestCacheTest, TheRecordFilesOwnTimeCountsToo) {
   // record file's own time (stamped by the same file system as the files) says they are not.
   auto record = round_trip(record_now(dir.path()));
   record.written_ns = wall_clock_ns();
-  bool updated = false;
-  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  EXPECT_EQ(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record), RecordCheck::kStale);
 }
 
 TEST_F(DigestCacheTest, WrittenAndReadBackWithTheFilesTime) {
@@ -310,8 +302,7 @@ TEST_F(DigestCacheTest, ManyChangedFilesMeanAWalk) {
   for (int i = 0; i < 70; ++i) dir.write("src/many/f" + std::to_string(i) + ".ts", "1\n");
   auto record = round_trip(record_now(dir.path()));
   for (int i = 0; i < 70; ++i) dir.write("src/many/f" + std::to_string(i) + ".ts", "2\n");
-  bool updated = false;
-  EXPECT_FALSE(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record, updated));
+  EXPECT_EQ(reuse_record(dir.path(), "packages/a", wall_clock_ns(), record), RecordCheck::kStale);
 }
 
 TEST_F(DigestCacheTest, IncompleteTraceIsNotRecorded) {
