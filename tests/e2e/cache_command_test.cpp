@@ -45,6 +45,7 @@ TEST_F(CacheCommandTest, StatsCountHitsMissesAndWhatTheStoreHolds) {
   EXPECT_EQ(shown["entries"], 1) << shown;
   EXPECT_EQ(shown["blobs"], 1) << shown;
   EXPECT_GE(shown["bytes"].get<std::uint64_t>(), 10000u) << shown;
+  EXPECT_GT(shown["savedMs"].get<std::uint64_t>(), 0u) << shown;
   auto text = memo({"cache", "stats"});
   EXPECT_NE(text.out.find("hits         2"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("time saved"), std::string::npos) << text.out;

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "memo/util/digest.hpp"
+#include "memo/util/fd.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/parallel.hpp"
 
@@ -75,8 +76,9 @@ std::optional<FileDigest> digest_from_index(int dir_fd, const WalkedFile& file,
 std::expected<std::vector<FileDigest>, std::string> digest_files(
     const std::filesystem::path& root, const std::vector<WalkedFile>& files,
     const IndexShortcut& shortcut) {
-  int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
+  util::Fd root_dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_dir) return std::unexpected(root.string() + ": " + util::errno_message(errno));
+  const int root_fd = root_dir.get();
   std::vector<FileDigest> digests(files.size());
   std::vector<std::int64_t> entries;
   if (shortcut.index) {
@@ -109,10 +111,11 @@ std::expected<std::vector<FileDigest>, std::string> digest_files(
       [&](std::size_t f) {
         if (failed) return;
         const auto [folder, items] = folders[f];
-        int dir_fd = folder.empty() ? ::dup(root_fd)
+        util::Fd dir(folder.empty() ? ::dup(root_fd)
                                     : ::openat(root_fd, std::string(folder).c_str(),
-                                               O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0) return fail(std::string(folder) + ": " + util::errno_message(errno));
+                                               O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir) return fail(std::string(folder) + ": " + util::errno_message(errno));
+        const int dir_fd = dir.get();
         const std::size_t name_start = folder.empty() ? 0 : folder.size() + 1;
         for (std::size_t i : *items) {
           if (failed) break;
@@ -132,10 +135,8 @@ std::expected<std::vector<FileDigest>, std::string> digest_files(
           known->path = files[i].path;
           digests[i] = std::move(*known);
         }
-        ::close(dir_fd);
       },
       1);
-  ::close(root_fd);
   if (failed) return std::unexpected(first_error);
   return digests;
 }

@@ -240,14 +240,14 @@ class Step {
     // Outputs memo left for this very key and that nobody touched: nothing to do at all.
     std::optional<std::set<std::string>> changed;
     if (!config_.clear_output) {
-      if (auto paths = state_.changed_outputs(package_path(), key_, config_.package_root)) {
-        if (paths->empty()) {
+      if (auto state = state_.changed_outputs(package_path(), key_, config_.package_root)) {
+        if (state->changed.empty()) {
           Log::info(label() + "hit " + short_key() + ", outputs intact, nothing to restore");
           store_.mark_used(key_);
-          stats_.add({.hits = 1});  // the entry's time is not known without reading it
+          stats_.add({.hits = 1, .saved_ms = static_cast<std::uint64_t>(state->command_ms)});
           return true;
         }
-        changed = std::set<std::string>(paths->begin(), paths->end());
+        changed = std::set<std::string>(state->changed.begin(), state->changed.end());
       }
     }
     // Shared with other restores and stores; eviction waits until the blobs are read.
@@ -261,7 +261,7 @@ class Step {
     double restore_ms = restoring.elapsed_ms();
     lock.reset();
     if (config_.validate_output && !outputs_valid(*entry)) return false;
-    remember_outputs(entry->outputs);
+    remember_outputs(entry->outputs, entry->command_ms);
     store_.mark_used(key_);
     report_hit(*entry, to_restore.size(), restore_ms);
     return true;
@@ -367,8 +367,9 @@ class Step {
               seconds(restore_ms) + saved);
   }
 
-  void remember_outputs(const std::vector<archive::OutputFile>& outputs) {
-    if (auto saved = state_.save(package_path(), key_, config_.package_root, outputs); !saved) {
+  void remember_outputs(const std::vector<archive::OutputFile>& outputs, double command_ms) {
+    if (auto saved = state_.save(package_path(), key_, config_.package_root, outputs, command_ms);
+        !saved) {
       Log::verbose("could not record the outputs' state: " + saved.error().message);
     }
   }
@@ -449,7 +450,7 @@ class Step {
       Log::warn("cannot store the outputs (" + stored.error().message + ")");
       return std::nullopt;
     }
-    remember_outputs(stored->entry.outputs);
+    remember_outputs(stored->entry.outputs, report_.build_ms);
     new_bytes_ = stored->new_bytes;
     if (auto latest = store_.record_latest(package_path(), command_, key_); !latest) {
       Log::verbose("could not record the latest key: " + latest.error().message);

@@ -62,14 +62,15 @@ fs::path OutputState::path_for(const std::string& package) const {
 }
 
 // The record is text, one output a line, every field quoted as in key manifests:
-//   memo-output-state 1 "<key>"
+//   memo-output-state 2 "<key>" "<command ms>"
 //   o "<mtime ns>" "<ctime ns>" "<inode>" "<f|l>" "<mode>" "<size>" "<sha256>" "<path>" "<target>"
 // (a few thousand outputs: JSON would cost more than the restore it saves).
-constexpr std::string_view kHeader = "memo-output-state 1 ";
+constexpr std::string_view kHeader = "memo-output-state 2 ";
 
 StoreResult<void> OutputState::save(const std::string& package, const std::string& key,
                                     const fs::path& package_root,
-                                    const std::vector<archive::OutputFile>& outputs) const {
+                                    const std::vector<archive::OutputFile>& outputs,
+                                    double command_ms) const {
   std::vector<std::string> lines(outputs.size());
   std::atomic<bool> incomplete{false};
   util::parallel_for(outputs.size(), [&](std::size_t i) {
@@ -97,7 +98,9 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
     ::unlink(path_for(package).c_str());
     return {};
   }
-  std::string text = std::string(kHeader) + hash::quote_field(key) + "\n";
+  std::string text = std::string(kHeader) + hash::quote_field(key) + " " +
+                     hash::quote_field(std::to_string(static_cast<std::int64_t>(command_ms))) +
+                     "\n";
   for (const auto& line : lines) text += line;
   if (auto written = util::write_file_atomically(path_for(package), text); !written) {
     return std::unexpected(store_error_from_errno(errno, written.error()));
@@ -105,23 +108,26 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
   return {};
 }
 
-std::optional<std::pair<std::string, std::vector<OutputState::Output>>> OutputState::load(
-    const std::string& package, const std::string* only_key) const {
+std::optional<OutputState::Record> OutputState::load(const std::string& package,
+                                                     const std::string* only_key) const {
   auto text = util::read_file(path_for(package));
   if (!text) return std::nullopt;
   std::string_view rest = *text;
   std::size_t newline = rest.find('\n');
   if (newline == std::string_view::npos || !rest.starts_with(kHeader)) return std::nullopt;
-  // The key is hex digits: quoted, it reads the same.
-  std::string_view quoted_key = rest.substr(kHeader.size(), newline - kHeader.size());
-  if (quoted_key.size() < 2 || !quoted_key.starts_with('"') || !quoted_key.ends_with('"')) {
+  // After the format: "<key>" "<command ms>", read as the fields of a manifest line.
+  auto header = hash::split_manifest_line(
+      "state " + std::string(rest.substr(kHeader.size(), newline - kHeader.size())));
+  if (header.size() != 3 || !util::is_hex_digest(header[1], 64)) return std::nullopt;
+  if (only_key && header[1] != *only_key) return std::nullopt;  // not worth reading further
+  Record record{std::move(header[1]), 0, {}};
+  try {
+    record.command_ms = static_cast<double>(std::stoll(header[2]));
+  } catch (const std::exception&) {
     return std::nullopt;
   }
-  std::string key(quoted_key.substr(1, quoted_key.size() - 2));
-  if (hash::quote_field(key) != quoted_key) return std::nullopt;
-  if (only_key && key != *only_key) return std::nullopt;  // not worth reading further
   rest.remove_prefix(newline + 1);
-  std::vector<Output> outputs;
+  std::vector<Output>& outputs = record.outputs;
   while (!rest.empty()) {
     newline = rest.find('\n');
     if (newline == std::string_view::npos) return std::nullopt;  // torn
@@ -146,7 +152,7 @@ std::optional<std::pair<std::string, std::vector<OutputState::Output>>> OutputSt
     if (!archive::is_safe_relative_path(output.file.path)) return std::nullopt;
     outputs.push_back(std::move(output));
   }
-  return std::pair{std::move(key), std::move(outputs)};
+  return record;
 }
 
 namespace {
@@ -190,20 +196,20 @@ bool same_content(const archive::OutputFile& a, const archive::OutputFile& b) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> OutputState::changed_outputs(
+std::optional<OutputState::Comparison> OutputState::changed_outputs(
     const std::string& package, const std::string& key, const fs::path& package_root) const {
   auto state = load(package, &key);
   if (!state) return std::nullopt;  // another key, or none
   // An entry without outputs goes the long way, which says that it restores nothing.
-  if (state->second.empty()) return std::nullopt;
+  if (state->outputs.empty()) return std::nullopt;
   std::vector<const Output*> recorded;
-  for (const auto& output : state->second) recorded.push_back(&output);
+  for (const auto& output : state->outputs) recorded.push_back(&output);
   auto intact = still_as_recorded(package_root, recorded);
-  std::vector<std::string> paths;
+  Comparison comparison{{}, state->command_ms};
   for (std::size_t i = 0; i < recorded.size(); ++i) {
-    if (!intact[i]) paths.push_back(recorded[i]->file.path);
+    if (!intact[i]) comparison.changed.push_back(recorded[i]->file.path);
   }
-  return paths;
+  return comparison;
 }
 
 std::set<std::string> OutputState::already_in_place(
@@ -212,7 +218,7 @@ std::set<std::string> OutputState::already_in_place(
   auto state = load(package);
   if (!state) return {};
   std::map<std::string_view, const Output*> by_path;
-  for (const auto& output : state->second) by_path[output.file.path] = &output;
+  for (const auto& output : state->outputs) by_path[output.file.path] = &output;
   std::vector<const Output*> candidates;
   for (const auto& file : wanted) {
     auto found = by_path.find(file.path);

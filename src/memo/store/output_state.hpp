@@ -28,16 +28,21 @@ class OutputState {
 
   explicit OutputState(std::filesystem::path store_root);
 
-  // Records `outputs` as they are now on disk under `package_root`.
+  // Records `outputs` as they are now on disk under `package_root`, with how long the command
+  // that made them took (what a hit with the outputs intact saves).
   StoreResult<void> save(const std::string& package, const std::string& key,
                          const std::filesystem::path& package_root,
-                         const std::vector<archive::OutputFile>& outputs) const;
+                         const std::vector<archive::OutputFile>& outputs,
+                         double command_ms = 0) const;
 
-  // The paths of the recorded outputs that are no longer as memo left them, or nullopt when
-  // the record is for another key (or there is none, or it cannot be read).
-  std::optional<std::vector<std::string>> changed_outputs(
-      const std::string& package, const std::string& key,
-      const std::filesystem::path& package_root) const;
+  struct Comparison {
+    std::vector<std::string> changed;  // the recorded outputs no longer as memo left them
+    double command_ms = 0;
+  };
+  // The outputs recorded for `key` compared with the disk; nullopt when the record is for
+  // another key (or there is none, or it cannot be read).
+  std::optional<Comparison> changed_outputs(const std::string& package, const std::string& key,
+                                            const std::filesystem::path& package_root) const;
 
   // The outputs of `wanted` (an entry under any key) already on disk as that entry has them:
   // memo left the same bytes, mode and type at that path (for another key, say, before a
@@ -48,11 +53,16 @@ class OutputState {
                                          const std::vector<archive::OutputFile>& wanted) const;
 
  private:
+  struct Record {
+    std::string key;
+    double command_ms = 0;
+    std::vector<Output> outputs;
+  };
   std::filesystem::path path_for(const std::string& package) const;
-  // The recorded key and outputs, or nullopt when there is no readable record (or, with
-  // `only_key`, when it is for another key).
-  std::optional<std::pair<std::string, std::vector<Output>>> load(
-      const std::string& package, const std::string* only_key = nullptr) const;
+  // The record, or nullopt when there is no readable one (or, with `only_key`, when it is for
+  // another key).
+  std::optional<Record> load(const std::string& package,
+                             const std::string* only_key = nullptr) const;
   std::filesystem::path root_;
 };
 

@@ -80,15 +80,14 @@ std::expected<void, std::string> create_directories(const fs::path& path) {
   return {};
 }
 
-AtomicFile::AtomicFile(fs::path destination, fs::path temp, int fd)
-    : destination_(std::move(destination)), temp_(std::move(temp)), fd_(fd) {}
+AtomicFile::AtomicFile(fs::path destination, fs::path temp, Fd fd)
+    : destination_(std::move(destination)), temp_(std::move(temp)), fd_(std::move(fd)) {}
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : destination_(std::move(other.destination_)),
       temp_(std::move(other.temp_)),
-      fd_(other.fd_),
+      fd_(std::move(other.fd_)),
       committed_(other.committed_) {
-  other.fd_ = -1;
   other.committed_ = true;
 }
 
@@ -96,26 +95,29 @@ std::expected<AtomicFile, std::string> AtomicFile::create(const fs::path& destin
   std::string hidden_name = ".";
   hidden_name += destination.filename().string();
   fs::path temp = destination.parent_path() / unique_temp_name(hidden_name);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0 && errno == ENOENT) {
+  auto open_temp = [&] {
+    return Fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+  };
+  Fd fd = open_temp();
+  if (!fd && errno == ENOENT) {
     if (auto made = util::create_directories(destination.parent_path()); !made) {
       return std::unexpected(made.error());
     }
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    fd = open_temp();
   }
-  if (fd < 0) return std::unexpected(temp.string() + ": " + errno_message(errno));
-  return AtomicFile(destination, std::move(temp), fd);
+  if (!fd) return std::unexpected(temp.string() + ": " + errno_message(errno));
+  return AtomicFile(destination, std::move(temp), std::move(fd));
 }
 
 AtomicFile::~AtomicFile() {
-  if (fd_ >= 0) ::close(fd_);
+  fd_.reset();
   if (!committed_) ::unlink(temp_.c_str());
 }
 
 std::expected<void, std::string> AtomicFile::write(const void* data, std::size_t size) {
   const char* bytes = static_cast<const char*>(data);
   while (size > 0) {
-    ssize_t n = ::write(fd_, bytes, size);
+    ssize_t n = ::write(fd_.get(), bytes, size);
     if (n < 0) {
       if (errno == EINTR) continue;
       return std::unexpected(temp_.string() + ": " + errno_message(errno));
@@ -132,8 +134,7 @@ std::expected<void, std::string> AtomicFile::commit_as(const fs::path& destinati
 }
 
 void AtomicFile::discard() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
   if (!committed_) ::unlink(temp_.c_str());
   committed_ = true;
 }
@@ -141,11 +142,7 @@ void AtomicFile::discard() {
 std::expected<void, std::string> AtomicFile::commit() {
   // A crash can still lose the bytes of a renamed file on power loss; every reader verifies
   // digests, so such a file reads as corrupt (a miss), never as a wrong hit.
-  if (::close(fd_) != 0) {
-    fd_ = -1;
-    return std::unexpected(temp_.string() + ": " + errno_message(errno));
-  }
-  fd_ = -1;
+  if (!fd_.close()) return std::unexpected(temp_.string() + ": " + errno_message(errno));
   if (::rename(temp_.c_str(), destination_.c_str()) != 0) {
     return std::unexpected(destination_.string() + ": " + errno_message(errno));
   }

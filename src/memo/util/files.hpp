@@ -33,14 +33,16 @@ std::string errno_message(int error_number);
 
 // Writes `content` to `path` atomically: a temp file in the same folder, then rename. A reader
 // sees the old file or the new one, never half of one. Parent folders are created.
-std::expected<void, std::string> write_file_atomically(const fs::path& path, std::string_view content);
+std::expected<void, std::string> write_file_atomically(const fs::path& path,
+                                                       std::string_view content);
 
 // A temp file beside its destination that becomes the destination only on commit(); the
 // destructor removes it otherwise, so a failure never leaves a half-written file under the
 // real name.
 class AtomicFile {
  public:
-  static std::expected<AtomicFile, std::string> create(const fs::path& destination, int mode = 0644);
+  static std::expected<AtomicFile, std::string> create(const fs::path& destination,
+                                                       int mode = 0644);
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;
   ~AtomicFile();
@@ -51,13 +53,13 @@ class AtomicFile {
   std::expected<void, std::string> commit_as(const fs::path& destination);
   // Gives up: the temp file is removed now rather than by the destructor.
   void discard();
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
-  AtomicFile(fs::path destination, fs::path temp, int fd);
+  AtomicFile(fs::path destination, fs::path temp, Fd fd);
   fs::path destination_;
   fs::path temp_;
-  int fd_ = -1;
+  Fd fd_;
   bool committed_ = false;
 };
 

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <vector>
 
+#include "memo/util/fd.hpp"
 #include "memo/util/files.hpp"
 
 namespace memo::util {
@@ -56,13 +57,11 @@ bool is_stale_staging_name(std::string_view name) {
 }
 
 std::size_t remove_stale_staging_files(int dir_fd) {
-  int listing_fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (listing_fd < 0) return 0;
-  DIR* dir = ::fdopendir(listing_fd);
-  if (!dir) {
-    ::close(listing_fd);
-    return 0;
-  }
+  Fd listing(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!listing) return 0;
+  DIR* dir = ::fdopendir(listing.get());
+  if (!dir) return 0;
+  listing.release();  // the DIR owns it now
   std::vector<std::string> stale;
   while (dirent* entry = ::readdir(dir)) {
     if (is_stale_staging_name(entry->d_name)) stale.emplace_back(entry->d_name);

@@ -37,7 +37,9 @@ class OutputStateTest : public ::testing::Test {
     ASSERT_TRUE(state.save("packages/x", kKeyA, package.path(), outputs).has_value());
   }
   std::optional<std::vector<std::string>> changed(const std::string& key = kKeyA) const {
-    return state.changed_outputs("packages/x", key, package.path());
+    auto comparison = state.changed_outputs("packages/x", key, package.path());
+    if (!comparison) return std::nullopt;
+    return comparison->changed;
   }
 
   TempDir store, package;
