@@ -1,4 +1,6 @@
 // Config layering end to end: files, .env, environment, flags, and the errors that stop memo.
+#include <nlohmann/json.hpp>
+
 #include "e2e/monorepo_fixture.hpp"
 
 namespace memo::testing {
@@ -149,6 +151,18 @@ TEST_F(ConfigTest, PerformanceLogsWriteOneJsonFilePerRun) {
   int hits = 0;
   for (const auto& log : logs) hits += log.find("\"hit\": true") != std::string::npos;
   EXPECT_EQ(hits, 1) << "a miss, then a hit";
+}
+
+TEST_F(ConfigTest, ConfigOutputGoesToStderrAndLeavesStdoutToMemo) {
+  write("packages/a/backfill.config.js",
+        "console.log('loading the config');\n"
+        "module.exports = { outputGlob: ['dist/**'] };\n");
+  auto run = memo({"config", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto shown = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_TRUE(shown.is_object()) << "memo's stdout is its own JSON: " << run.out;
+  EXPECT_EQ(run.out.find("loading the config"), std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("loading the config"), std::string::npos) << run.err;
 }
 
 }  // namespace

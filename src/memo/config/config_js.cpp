@@ -16,10 +16,16 @@ namespace memo::config {
 namespace {
 
 // Runs inside node: requires the config with process.env and process.cwd instrumented, and
-// prints {config, env, files, cwd} as JSON (or {error}). Functions become {"$function": name}
-// so memo can say which setting it cannot use.
+// writes {config, env, files, cwd} as JSON (or {error}) on descriptor 3, even when the config
+// calls process.exit(0). Functions become {"$function": name} so memo can say which setting it
+// cannot use.
 constexpr const char* kEvaluator = R"JS(
-const file = process.argv[1];
+const [, file] = process.argv;
+const fs = require('fs');
+const Module = require('module');
+const stringify = JSON.stringify;
+const writeSync = fs.writeSync;
+const exit = process.exit;
 const envRead = new Set();
 let cwdRead = false;
 let envListed = false;
@@ -31,19 +37,56 @@ process.env = new Proxy(realEnv, {
 });
 const realCwd = process.cwd;
 process.cwd = () => { cwdRead = true; return realCwd.call(process); };
-let out;
-try {
-  let exported = require(file);
-  if (exported && exported.__esModule && 'default' in exported) exported = exported.default;
-  const config = JSON.parse(JSON.stringify(exported === undefined ? {} : exported,
-      (key, value) => typeof value === 'function' ? { $function: key || 'module.exports' } : value));
-  out = { config, env: [...envRead], envListed, files: Object.keys(require.cache), cwd: cwdRead };
-} catch (error) {
-  const where = error && error.stack ? String(error.stack).split('\n')[0] : '';
-  out = { error: (error && error.message ? error.message : String(error)) +
-          (error instanceof SyntaxError && where ? ' (' + where + ')' : '') };
+
+// The answer goes on descriptor 3, so that what the config prints cannot corrupt it.
+let sent = false;
+function send(answer) {
+  if (sent) return;
+  sent = true;
+  const bytes = Buffer.from(stringify(answer));
+  try {
+    for (let offset = 0; offset < bytes.length;) offset += writeSync(3, bytes, offset);
+  } catch {
+    // The config closed the channel: memo says it got no answer.
+  }
 }
-process.stdout.write(JSON.stringify(out));
+
+function describe(error) {
+  const where = error && error.stack ? String(error.stack).split('\n')[0] : '';
+  return (error && error.message ? error.message : String(error)) +
+      (error instanceof SyntaxError && where ? ' (' + where + ')' : '');
+}
+
+function answer(exported) {
+  try {
+    if (exported && exported.__esModule && 'default' in exported) exported = exported.default;
+    const config = JSON.parse(stringify(exported === undefined ? {} : exported,
+        (key, value) => typeof value === 'function' ? { $function: key || 'module.exports' } : value));
+    send({ config, env: [...envRead], envListed, files: Object.keys(require.cache), cwd: cwdRead });
+  } catch (error) {
+    send({ error: describe(error) });
+  }
+}
+
+// process.exit(0) while the config loads keeps what it exported so far, as in backfill.
+let resolved;
+process.on('exit', (code) => {
+  if (sent) return;
+  if (code !== 0) return send({ error: `it called process.exit(${code})` });
+  const loaded = resolved && Module._cache[resolved];
+  answer(loaded ? loaded.exports : undefined);
+});
+process.on('uncaughtException', (error) => {
+  send({ error: describe(error) });
+  exit.call(process, 0);
+});
+try {
+  resolved = require.resolve(file);
+  answer(require(file));
+} catch (error) {
+  send({ error: describe(error) });
+}
+exit.call(process, 0);
 )JS";
 
 std::string digest_of_env(const std::string& name) {
@@ -71,6 +114,46 @@ bool cached_result_is_current(const nlohmann::json& cached, const fs::path& work
   return true;
 }
 
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+std::string why_no_answer(const exec::CapturedOutput& output) {
+  if (output.exit_code > 128) {
+    return "node was killed by signal " + std::to_string(output.exit_code - 128) +
+           " before it gave a result";
+  }
+  return "node exited with code " + std::to_string(output.exit_code) + " before it gave a result";
+}
+
+// Runs the evaluator in `working_directory`. What the config prints goes to memo's stderr; the
+// evaluator's answer comes on descriptor 3: {config, ...} or {error}.
+std::expected<nlohmann::json, std::string> run_evaluator(const fs::path& file,
+                                                         const fs::path& working_directory) {
+  util::Log::verbose("evaluating " + file.string() + " with node");
+  auto output =
+      exec::capture_output({"node", "-e", kEvaluator, "--", file.string()}, working_directory,
+                           {.output_to_stderr = true, .result_channel = true});
+  if (!output) {
+    return std::unexpected(file.string() + ": cannot run node to read it (" + output.error() +
+                           "); install Node.js or use memo.json instead");
+  }
+  if (output->channel_text.empty()) {
+    return std::unexpected(file.string() + ": " + why_no_answer(*output));
+  }
+  auto answer = nlohmann::json::parse(output->channel_text, nullptr, false);
+  if (!answer.is_object() || !(answer.contains("config") || answer.contains("error"))) {
+    return std::unexpected(file.string() + ": node gave no answer memo understands");
+  }
+  if (answer.contains("error")) {
+    const auto& error = answer["error"];
+    // One line: node's messages can go on ("Require stack:\n- ...").
+    return std::unexpected(file.string() + ": " +
+                           first_line(error.is_string() ? error.get<std::string>() : error.dump()));
+  }
+  return answer;
+}
+
 }  // namespace
 
 std::expected<nlohmann::json, std::string> evaluate_config_js(const fs::path& file,
@@ -86,23 +169,9 @@ std::expected<nlohmann::json, std::string> evaluate_config_js(const fs::path& fi
     if (cached_result_is_current(cached, working_directory)) return cached["config"];
   }
 
-  util::Log::verbose("evaluating " + file.string() + " with node");
-  auto result = exec::capture_output({"node", "-e", kEvaluator, file.string()}, working_directory);
-  if (!result) {
-    return std::unexpected(file.string() + ": cannot run node to read it (" + result.error() +
-                           "); install Node.js or use memo.json instead");
-  }
-  auto parsed = nlohmann::json::parse(result->stdout_text, nullptr, false);
-  if (result->exit_code != 0 || !parsed.is_object()) {
-    std::string detail = result->stderr_text.substr(0, result->stderr_text.find('\n'));
-    return std::unexpected(file.string() + ": node could not evaluate it" +
-                           (detail.empty() ? "" : ": " + detail));
-  }
-  if (parsed.contains("error")) {
-    // One line: node's messages can go on ("Require stack:\n- ...").
-    std::string message = parsed["error"].get<std::string>();
-    return std::unexpected(file.string() + ": " + message.substr(0, message.find('\n')));
-  }
+  auto answer = run_evaluator(file, working_directory);
+  if (!answer) return std::unexpected(answer.error());
+  nlohmann::json parsed = std::move(*answer);
   if (!parsed["config"].is_object()) {
     return std::unexpected(file.string() + ": module.exports must be an object");
   }

@@ -2,13 +2,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "memo/util/digest.hpp"
 #include "support/temp_dir.hpp"
 
 namespace memo::config {
@@ -75,7 +83,48 @@ class ConfigJsTest : public ::testing::Test {
     return evaluate(file);
   }
 
+  // From here on, node is started through a script that counts its runs (node_runs()), so a
+  // test can tell a cached result from a new evaluation without changing the environment.
+  void count_node_runs() {
+    std::string real_node;
+    std::stringstream path_list(std::getenv("PATH"));
+    for (std::string dir; std::getline(path_list, dir, ':');) {
+      if (::access((fs::path(dir) / "node").c_str(), X_OK) == 0) {
+        real_node = (fs::path(dir) / "node").string();
+        break;
+      }
+    }
+    ASSERT_FALSE(real_node.empty()) << "node is not on PATH";
+    fs::path script =
+        write("counting-bin/node", "#!/bin/sh\necho run >> '" + (dir_ / "node-runs.log").string() +
+                                       "'\nexec '" + real_node + "' \"$@\"\n");
+    fs::permissions(script, fs::perms::owner_all);
+    counting_path_ = std::make_unique<ScopedEnv>(
+        "PATH", (dir_ / "counting-bin").string() + ":" + std::getenv("PATH"));
+  }
+  int node_runs() const {
+    std::ifstream log(dir_ / "node-runs.log");
+    int runs = 0;
+    for (std::string line; std::getline(log, line);) ++runs;
+    return runs;
+  }
+
+  // Every file under the cache folder, whole.
+  std::vector<std::pair<fs::path, std::string>> cache_files() const {
+    std::vector<std::pair<fs::path, std::string>> files;
+    std::error_code error;
+    for (const auto& entry : fs::recursive_directory_iterator(cache_dir(), error)) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::stringstream content;
+      content << in.rdbuf();
+      files.emplace_back(entry.path(), content.str());
+    }
+    return files;
+  }
+
   TempDir dir_;
+  std::unique_ptr<ScopedEnv> counting_path_;
 };
 
 TEST_F(ConfigJsTest, ModuleExportsObject) {
@@ -277,6 +326,30 @@ TEST_F(ConfigJsTest, SameContentInAnotherFolderIsEvaluatedThere) {
   fs::path b = write("b/backfill.config.js", source);
   EXPECT_EQ(evaluate_ok(a)["name"], "a");
   EXPECT_EQ(evaluate_ok(b)["name"], "b");
+}
+
+TEST_F(ConfigJsTest, ConsoleOutputDoesNotStopTheEvaluation) {
+  fs::path file = write("backfill.config.js",
+                        "console.log('loading the config');\n"
+                        "console.error('a warning');\n"
+                        "process.stdout.write('x'.repeat(200000));\n"
+                        "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, ProcessExitZeroKeepsWhatWasExported) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { mode: 'PASS' };\n"
+                        "process.exit(0);\n"
+                        "module.exports = { mode: 'never reached' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, ProcessExitWithAFailureCodeIsAnError) {
+  fs::path file = write("backfill.config.js", "process.exit(3);\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "process.exit(3)"));
 }
 
 }  // namespace
