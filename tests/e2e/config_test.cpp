@@ -165,5 +165,27 @@ TEST_F(ConfigTest, ConfigOutputGoesToStderrAndLeavesStdoutToMemo) {
   EXPECT_NE(run.err.find("loading the config"), std::string::npos) << run.err;
 }
 
+TEST_F(ConfigTest, LoopingConfigStopsMemoBeforeRunning) {
+  // Ten seconds stand for ever, so that a memo without a timeout fails this test, not hangs.
+  write("packages/a/backfill.config.js",
+        "const end = Date.now() + 10000;\nwhile (Date.now() < end) {}\n");
+  auto run = run_marked({{"MEMO_CONFIG_TIMEOUT", "0.3"}});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_FALSE(ran());
+  EXPECT_TRUE(run.err.starts_with("memo: error: " + (package() / "backfill.config.js").string()))
+      << run.err;
+  EXPECT_NE(run.err.find("MEMO_CONFIG_TIMEOUT"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
+}
+
+TEST_F(ConfigTest, BadConfigTimeoutIsAnErrorNamingTheVariable) {
+  write("packages/a/backfill.config.js", "module.exports = {};\n");
+  auto run = run_marked({{"MEMO_CONFIG_TIMEOUT", "soon"}});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_FALSE(ran());
+  EXPECT_TRUE(run.err.starts_with("memo: error: MEMO_CONFIG_TIMEOUT: ")) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
+}
+
 }  // namespace
 }  // namespace memo::testing

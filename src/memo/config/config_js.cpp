@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 
 #include "memo/exec/subprocess.hpp"
@@ -114,6 +117,32 @@ bool cached_result_is_current(const nlohmann::json& cached, const fs::path& work
   return true;
 }
 
+constexpr const char* kTimeoutVariable = "MEMO_CONFIG_TIMEOUT";
+constexpr std::string_view kDefaultTimeoutSeconds = "30";
+constexpr double kLongestTimeoutSeconds = 24 * 60 * 60;
+
+struct Timeout {
+  std::chrono::milliseconds duration;
+  std::string seconds;  // as the user wrote it, for the error
+};
+
+// MEMO_CONFIG_TIMEOUT: how long node may take, in seconds (30 when unset or empty).
+std::expected<Timeout, std::string> config_timeout() {
+  const char* set = std::getenv(kTimeoutVariable);
+  std::string_view text = set && *set ? set : kDefaultTimeoutSeconds;
+  double seconds = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
+      seconds <= 0) {
+    return std::unexpected(std::string(kTimeoutVariable) +
+                           ": expected a positive number of seconds, got \"" + std::string(text) +
+                           "\"");
+  }
+  auto milliseconds = std::ceil(std::min(seconds, kLongestTimeoutSeconds) * 1000);
+  return Timeout{std::chrono::milliseconds(static_cast<long long>(milliseconds)),
+                 std::string(text)};
+}
+
 std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
@@ -129,14 +158,20 @@ std::string why_no_answer(const exec::CapturedOutput& output) {
 // Runs the evaluator in `working_directory`. What the config prints goes to memo's stderr; the
 // evaluator's answer comes on descriptor 3: {config, ...} or {error}.
 std::expected<nlohmann::json, std::string> run_evaluator(const fs::path& file,
-                                                         const fs::path& working_directory) {
+                                                         const fs::path& working_directory,
+                                                         const Timeout& timeout) {
   util::Log::verbose("evaluating " + file.string() + " with node");
-  auto output =
-      exec::capture_output({"node", "-e", kEvaluator, "--", file.string()}, working_directory,
-                           {.output_to_stderr = true, .result_channel = true});
+  auto output = exec::capture_output(
+      {"node", "-e", kEvaluator, "--", file.string()}, working_directory,
+      {.output_to_stderr = true, .result_channel = true, .timeout = timeout.duration});
   if (!output) {
     return std::unexpected(file.string() + ": cannot run node to read it (" + output.error() +
                            "); install Node.js or use memo.json instead");
+  }
+  if (output->timed_out) {
+    return std::unexpected(file.string() + ": node was still evaluating it after " +
+                           timeout.seconds + " s and was stopped (with whatever it started); " +
+                           kTimeoutVariable + " sets the limit in seconds");
   }
   if (output->channel_text.empty()) {
     return std::unexpected(file.string() + ": " + why_no_answer(*output));
@@ -159,6 +194,8 @@ std::expected<nlohmann::json, std::string> run_evaluator(const fs::path& file,
 std::expected<nlohmann::json, std::string> evaluate_config_js(const fs::path& file,
                                                               const fs::path& working_directory,
                                                               const fs::path& cache_dir) {
+  auto timeout = config_timeout();
+  if (!timeout) return std::unexpected(timeout.error());
   auto source = util::read_file(file);
   if (!source) return std::unexpected(source.error());
   const fs::path cache_file =
@@ -169,7 +206,7 @@ std::expected<nlohmann::json, std::string> evaluate_config_js(const fs::path& fi
     if (cached_result_is_current(cached, working_directory)) return cached["config"];
   }
 
-  auto answer = run_evaluator(file, working_directory);
+  auto answer = run_evaluator(file, working_directory, *timeout);
   if (!answer) return std::unexpected(answer.error());
   nlohmann::json parsed = std::move(*answer);
   if (!parsed["config"].is_object()) {

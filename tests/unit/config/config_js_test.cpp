@@ -352,5 +352,57 @@ TEST_F(ConfigJsTest, ProcessExitWithAFailureCodeIsAnError) {
   EXPECT_TRUE(Contains(error, "process.exit(3)"));
 }
 
+TEST_F(ConfigJsTest, LoopingConfigIsStoppedAfterTheTimeout) {
+  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "0.5");
+  fs::path file = write("backfill.config.js",
+                        "const end = Date.now() + 8000;\n"
+                        "while (Date.now() < end) {}\n"
+                        "module.exports = { mode: 'PASS' };\n");
+  auto started = std::chrono::steady_clock::now();
+  std::string error = evaluate_error(file);
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::seconds(4));
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "0.5 s"));
+  EXPECT_TRUE(Contains(error, "MEMO_CONFIG_TIMEOUT"));
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+TEST_F(ConfigJsTest, TimeoutAlsoStopsWhatTheConfigStarted) {
+  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "1");
+  fs::path file =
+      write("backfill.config.js",
+            "const { spawn } = require('child_process');\n"
+            "const child = spawn('sleep', ['30'], { stdio: 'ignore' });\n"
+            "require('fs').writeFileSync(__dirname + '/child.pid', String(child.pid));\n"
+            "const end = Date.now() + 8000;\n"
+            "while (Date.now() < end) {}\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(Contains(error, "MEMO_CONFIG_TIMEOUT")) << error;
+  ASSERT_TRUE(fs::exists(dir_ / "child.pid"));
+  pid_t child = std::stoi(dir_.read("child.pid"));
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::ifstream status("/proc/" + std::to_string(child) + "/stat");
+    std::string stat_line;
+    std::getline(status, stat_line);
+    gone = !status || stat_line.find(") Z") != std::string::npos;
+    if (!gone) ::usleep(20000);
+  }
+  EXPECT_TRUE(gone) << "sleep " << child << " outlived the timeout";
+}
+
+TEST_F(ConfigJsTest, InvalidTimeoutIsAnErrorNamingTheVariable) {
+  fs::path file = write("backfill.config.js", "module.exports = { mode: 'PASS' };\n");
+  for (const char* value : {"abc", "0", "-1", "1s", "nan", "inf", " 5"}) {
+    ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", value);
+    std::string error = evaluate_error(file);
+    EXPECT_TRUE(error.starts_with("MEMO_CONFIG_TIMEOUT: ")) << value << ": " << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  }
+  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "2.5");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
 }  // namespace
 }  // namespace memo::config
