@@ -20,8 +20,8 @@ namespace {
 
 // Runs inside node: requires the config with process.env and process.cwd instrumented, and
 // writes {config, env, files, cwd} as JSON (or {error}) on descriptor 3, even when the config
-// calls process.exit(0). Functions become {"$function": name} so memo can say which setting it
-// cannot use.
+// calls process.exit(0); an exported promise is awaited. Functions become {"$function": name} so
+// memo can say which setting it cannot use.
 constexpr const char* kEvaluator = R"JS(
 const [, file] = process.argv;
 const fs = require('fs');
@@ -62,7 +62,7 @@ function describe(error) {
 
 function answer(exported) {
   try {
-    if (exported && exported.__esModule && 'default' in exported) exported = exported.default;
+    exported = withoutModuleWrapper(exported);
     const config = JSON.parse(stringify(exported === undefined ? {} : exported,
         (key, value) => typeof value === 'function' ? { $function: key || 'module.exports' } : value));
     send({ config, env: [...envRead], envListed, files: Object.keys(require.cache), cwd: cwdRead });
@@ -71,10 +71,17 @@ function answer(exported) {
   }
 }
 
-// process.exit(0) while the config loads keeps what it exported so far, as in backfill.
+function withoutModuleWrapper(exported) {
+  return exported && exported.__esModule && 'default' in exported ? exported.default : exported;
+}
+
+// process.exit(0) while the config loads keeps what it exported so far, as in backfill. A
+// promise (lage allows one) is awaited.
 let resolved;
+let pending = false;
 process.on('exit', (code) => {
   if (sent) return;
+  if (pending) return send({ error: 'it exported a promise that never settled' });
   if (code !== 0) return send({ error: `it called process.exit(${code})` });
   const loaded = resolved && Module._cache[resolved];
   answer(loaded ? loaded.exports : undefined);
@@ -83,13 +90,31 @@ process.on('uncaughtException', (error) => {
   send({ error: describe(error) });
   exit.call(process, 0);
 });
+function awaitExport(promise) {
+  pending = true;
+  Promise.resolve(promise).then((value) => {
+    pending = false;
+    answer(value);
+    exit.call(process, 0);
+  }, (error) => {
+    pending = false;
+    send({ error: 'its promise was rejected: ' + describe(error) });
+    exit.call(process, 0);
+  });
+}
 try {
   resolved = require.resolve(file);
-  answer(require(file));
+  const exported = withoutModuleWrapper(require(file));
+  if (exported && typeof exported.then === 'function') {
+    awaitExport(exported);
+  } else {
+    answer(exported);
+    exit.call(process, 0);
+  }
 } catch (error) {
   send({ error: describe(error) });
+  exit.call(process, 0);
 }
-exit.call(process, 0);
 )JS";
 
 std::string digest_of_env(const std::string& name) {

@@ -352,6 +352,16 @@ TEST_F(ConfigJsTest, ProcessExitWithAFailureCodeIsAnError) {
   EXPECT_TRUE(Contains(error, "process.exit(3)"));
 }
 
+TEST_F(ConfigJsTest, ErrorThrownLaterIsAnErrorNamingTheFile) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = new Promise(() => {\n"
+                        "  setTimeout(() => { throw new Error('late failure'); }, 10);\n"
+                        "});\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "late failure"));
+}
+
 TEST_F(ConfigJsTest, LoopingConfigIsStoppedAfterTheTimeout) {
   ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "0.5");
   fs::path file = write("backfill.config.js",
@@ -402,6 +412,33 @@ TEST_F(ConfigJsTest, InvalidTimeoutIsAnErrorNamingTheVariable) {
   }
   ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "2.5");
   EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, PromiseExportIsAwaited) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = new Promise((resolve) =>\n"
+                        "  setTimeout(() => resolve({ mode: 'PASS', outputGlob: ['dist/**'] }), "
+                        "20));\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}, {"outputGlob", {"dist/**"}}}));
+  fs::path async_default = write("esm/backfill.config.js",
+                                 "Object.defineProperty(exports, '__esModule', { value: true });\n"
+                                 "exports.default = (async () => ({ mode: 'READ_ONLY' }))();\n");
+  EXPECT_EQ(evaluate_ok(async_default), (json{{"mode", "READ_ONLY"}}));
+}
+
+TEST_F(ConfigJsTest, RejectedPromiseIsAnErrorNamingTheFile) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = Promise.reject(new Error('no config here'));\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "no config here"));
+}
+
+TEST_F(ConfigJsTest, PromiseThatNeverSettlesIsAnError) {
+  fs::path file = write("backfill.config.js", "module.exports = new Promise(() => {});\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "never settled"));
 }
 
 }  // namespace
