@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "memo/config/config_js_record.hpp"
 #include "memo/exec/subprocess.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
@@ -27,6 +28,7 @@ const [, file] = process.argv;
 const fs = require('fs');
 const Module = require('module');
 const stringify = JSON.stringify;
+const parse = JSON.parse;
 const writeSync = fs.writeSync;
 const exit = process.exit;
 const envRead = new Set();
@@ -60,11 +62,23 @@ function describe(error) {
       (error instanceof SyntaxError && where ? ' (' + where + ')' : '');
 }
 
+// The result as JSON. V8 gives up on a structure thousands of levels deep; memo refuses any
+// deeper than its own limit (and checks that itself).
+function serialize(exported) {
+  const marked = (key, value) =>
+      typeof value === 'function' ? { $function: key || 'module.exports' } : value;
+  try {
+    return stringify(exported === undefined ? {} : exported, marked);
+  } catch (error) {
+    // 64: memo's kMaxConfigDepth.
+    if (error instanceof RangeError) throw new Error('its result is nested more than 64 levels deep');
+    throw error;
+  }
+}
+
 function answer(exported) {
   try {
-    exported = withoutModuleWrapper(exported);
-    const config = JSON.parse(stringify(exported === undefined ? {} : exported,
-        (key, value) => typeof value === 'function' ? { $function: key || 'module.exports' } : value));
+    const config = parse(serialize(withoutModuleWrapper(exported)));
     send({ config, env: [...envRead], envListed, files: Object.keys(require.cache), cwd: cwdRead });
   } catch (error) {
     send({ error: describe(error) });
@@ -201,6 +215,11 @@ std::expected<nlohmann::json, std::string> run_evaluator(const fs::path& file,
   if (output->channel_text.empty()) {
     return std::unexpected(file.string() + ": " + why_no_answer(*output));
   }
+  // Checked before it is parsed: memo's own walks of a result are recursive.
+  if (nested_deeper_than(output->channel_text, kMaxConfigDepth + 1)) {
+    return std::unexpected(file.string() + ": its result is nested more than " +
+                           std::to_string(kMaxConfigDepth) + " levels deep");
+  }
   auto answer = nlohmann::json::parse(output->channel_text, nullptr, false);
   if (!answer.is_object() || !(answer.contains("config") || answer.contains("error"))) {
     return std::unexpected(file.string() + ": node gave no answer memo understands");
@@ -226,7 +245,8 @@ std::expected<nlohmann::json, std::string> evaluate_config_js(const fs::path& fi
   const fs::path cache_file =
       cache_dir / (util::sha256_hex(file.string() + '\0' + *source) + ".json");
 
-  if (auto cached_text = util::read_file(cache_file)) {
+  if (auto cached_text = util::read_file(cache_file);
+      cached_text && !nested_deeper_than(*cached_text, kMaxConfigDepth + 1)) {
     auto cached = nlohmann::json::parse(*cached_text, nullptr, false);
     if (cached_result_is_current(cached, working_directory)) return cached["config"];
   }

@@ -441,5 +441,60 @@ TEST_F(ConfigJsTest, PromiseThatNeverSettlesIsAnError) {
   EXPECT_TRUE(Contains(error, "never settled"));
 }
 
+TEST_F(ConfigJsTest, DeeplyNestedResultIsRefused) {
+  fs::path file = write("backfill.config.js",
+                        "let deep = [];\n"
+                        "for (let i = 0; i < 100000; i++) deep = [deep];\n"
+                        "module.exports = { outputGlob: deep };\n");
+  std::string error = evaluate_error(file);
+  EXPECT_EQ(error, file.string() + ": its result is nested more than 64 levels deep");
+}
+
+TEST_F(ConfigJsTest, NestingLimitIs64Levels) {
+  auto nested = [&](int levels) {  // the exported object is the first level
+    return write("backfill.config.js",
+                 "let value = 1;\nfor (let i = 1; i < " + std::to_string(levels) +
+                     "; i++) value = [value];\nmodule.exports = { value };\n");
+  };
+  EXPECT_TRUE(evaluate(nested(64)).has_value());
+  EXPECT_EQ(evaluate_error(nested(65)), (dir_ / "backfill.config.js").string() +
+                                            ": its result is nested more than 64 levels deep");
+}
+
+TEST_F(ConfigJsTest, ForgedDeepAnswerIsRefused) {
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "fs.writeSync(3, '{\"config\":{\"a\":' + '['.repeat(100000) + "
+                        "']'.repeat(100000) + '}}');\n"
+                        "fs.closeSync(3);\n"
+                        "module.exports = {};\n");
+  std::string error = evaluate_error(file);
+  EXPECT_EQ(error, file.string() + ": its result is nested more than 64 levels deep");
+}
+
+TEST_F(ConfigJsTest, ReplacedJsonStringifyCannotForgeTheAnswer) {
+  fs::path file = write("backfill.config.js",
+                        "JSON.stringify = () => '{\"config\":{\"a\":' + '['.repeat(100000) + "
+                        "']'.repeat(100000) + '}}';\n"
+                        "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, DeeplyNestedCacheFileIsNotTrusted) {
+  const std::string source = "module.exports = { mode: 'PASS' };\n";
+  fs::path file = write("backfill.config.js", source);
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+  auto files = cache_files();
+  ASSERT_EQ(files.size(), 1u);
+  std::string record = files[0].second;
+  const std::string config_start = "\"config\":{";
+  std::size_t at = record.find(config_start);
+  ASSERT_NE(at, std::string::npos) << record;
+  record.insert(at + config_start.size(),
+                "\"a\":" + std::string(100000, '[') + std::string(100000, ']') + ",");
+  memo::testing::write_file(files[0].first, record);
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
 }  // namespace
 }  // namespace memo::config
