@@ -379,13 +379,14 @@ TEST_F(ConfigJsTest, LoopingConfigIsStoppedAfterTheTimeout) {
 }
 
 TEST_F(ConfigJsTest, TimeoutAlsoStopsWhatTheConfigStarted) {
-  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "1");
+  // Long enough for node to start the child on a busy machine.
+  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "4");
   fs::path file =
       write("backfill.config.js",
             "const { spawn } = require('child_process');\n"
             "const child = spawn('sleep', ['30'], { stdio: 'ignore' });\n"
             "require('fs').writeFileSync(__dirname + '/child.pid', String(child.pid));\n"
-            "const end = Date.now() + 8000;\n"
+            "const end = Date.now() + 30000;\n"
             "while (Date.now() < end) {}\n");
   std::string error = evaluate_error(file);
   EXPECT_TRUE(Contains(error, "MEMO_CONFIG_TIMEOUT")) << error;
