@@ -153,6 +153,19 @@ TEST_F(ConfigTest, PerformanceLogsWriteOneJsonFilePerRun) {
   EXPECT_EQ(hits, 1) << "a miss, then a hit";
 }
 
+TEST_F(ConfigTest, ReleaseVariableCheckedWithHasOwnPropertyPicksTheOutputs) {
+  write("packages/a/backfill.config.js",
+        "const release = Object.prototype.hasOwnProperty.call(process.env, 'RELEASE');\n"
+        "module.exports = { outputGlob: release ? ['release/**'] : ['lib/**'] };\n");
+  auto laptop = memo({"config", "--json"});
+  ASSERT_EQ(laptop.exit_code, 0) << laptop.err;
+  EXPECT_NE(laptop.out.find("\"lib/**\""), std::string::npos) << laptop.out;
+  auto release = memo({"config", "--json"}, {{"RELEASE", "1"}});
+  ASSERT_EQ(release.exit_code, 0) << release.err;
+  EXPECT_NE(release.out.find("\"release/**\""), std::string::npos)
+      << "not the cached non-release evaluation: " << release.out;
+}
+
 TEST_F(ConfigTest, ConfigOutputGoesToStderrAndLeavesStdoutToMemo) {
   write("packages/a/backfill.config.js",
         "console.log('loading the config');\n"

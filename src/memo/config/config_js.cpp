@@ -1,14 +1,13 @@
 #include "memo/config/config_js.hpp"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 
+#include "memo/config/config_js_evaluator.hpp"
 #include "memo/config/config_js_record.hpp"
 #include "memo/exec/subprocess.hpp"
 #include "memo/util/digest.hpp"
@@ -19,142 +18,7 @@ namespace memo::config {
 
 namespace {
 
-// Runs inside node: requires the config with process.env and process.cwd instrumented, and
-// writes {config, env, files, cwd} as JSON (or {error}) on descriptor 3, even when the config
-// calls process.exit(0); an exported promise is awaited. Functions become {"$function": name} so
-// memo can say which setting it cannot use.
-constexpr const char* kEvaluator = R"JS(
-const [, file] = process.argv;
-const fs = require('fs');
-const Module = require('module');
-const stringify = JSON.stringify;
-const parse = JSON.parse;
-const writeSync = fs.writeSync;
-const exit = process.exit;
-const envRead = new Set();
-let cwdRead = false;
-let envListed = false;
-const realEnv = process.env;
-process.env = new Proxy(realEnv, {
-  get(target, name) { if (typeof name === 'string') envRead.add(name); return target[name]; },
-  has(target, name) { if (typeof name === 'string') envRead.add(name); return name in target; },
-  ownKeys(target) { envListed = true; return Reflect.ownKeys(target); },
-});
-const realCwd = process.cwd;
-process.cwd = () => { cwdRead = true; return realCwd.call(process); };
-
-// The answer goes on descriptor 3, so that what the config prints cannot corrupt it.
-let sent = false;
-function send(answer) {
-  if (sent) return;
-  sent = true;
-  const bytes = Buffer.from(stringify(answer));
-  try {
-    for (let offset = 0; offset < bytes.length;) offset += writeSync(3, bytes, offset);
-  } catch {
-    // The config closed the channel: memo says it got no answer.
-  }
-}
-
-function describe(error) {
-  const where = error && error.stack ? String(error.stack).split('\n')[0] : '';
-  return (error && error.message ? error.message : String(error)) +
-      (error instanceof SyntaxError && where ? ' (' + where + ')' : '');
-}
-
-// The result as JSON. V8 gives up on a structure thousands of levels deep; memo refuses any
-// deeper than its own limit (and checks that itself).
-function serialize(exported) {
-  const marked = (key, value) =>
-      typeof value === 'function' ? { $function: key || 'module.exports' } : value;
-  try {
-    return stringify(exported === undefined ? {} : exported, marked);
-  } catch (error) {
-    // 64: memo's kMaxConfigDepth.
-    if (error instanceof RangeError) throw new Error('its result is nested more than 64 levels deep');
-    throw error;
-  }
-}
-
-function answer(exported) {
-  try {
-    const config = parse(serialize(withoutModuleWrapper(exported)));
-    send({ config, env: [...envRead], envListed, files: Object.keys(require.cache), cwd: cwdRead });
-  } catch (error) {
-    send({ error: describe(error) });
-  }
-}
-
-function withoutModuleWrapper(exported) {
-  return exported && exported.__esModule && 'default' in exported ? exported.default : exported;
-}
-
-// process.exit(0) while the config loads keeps what it exported so far, as in backfill. A
-// promise (lage allows one) is awaited.
-let resolved;
-let pending = false;
-process.on('exit', (code) => {
-  if (sent) return;
-  if (pending) return send({ error: 'it exported a promise that never settled' });
-  if (code !== 0) return send({ error: `it called process.exit(${code})` });
-  const loaded = resolved && Module._cache[resolved];
-  answer(loaded ? loaded.exports : undefined);
-});
-process.on('uncaughtException', (error) => {
-  send({ error: describe(error) });
-  exit.call(process, 0);
-});
-function awaitExport(promise) {
-  pending = true;
-  Promise.resolve(promise).then((value) => {
-    pending = false;
-    answer(value);
-    exit.call(process, 0);
-  }, (error) => {
-    pending = false;
-    send({ error: 'its promise was rejected: ' + describe(error) });
-    exit.call(process, 0);
-  });
-}
-try {
-  resolved = require.resolve(file);
-  const exported = withoutModuleWrapper(require(file));
-  if (exported && typeof exported.then === 'function') {
-    awaitExport(exported);
-  } else {
-    answer(exported);
-    exit.call(process, 0);
-  }
-} catch (error) {
-  send({ error: describe(error) });
-  exit.call(process, 0);
-}
-)JS";
-
-std::string digest_of_env(const std::string& name) {
-  const char* value = std::getenv(name.c_str());
-  return value ? util::sha256_hex(value) : "unset";
-}
-
-std::string digest_of_file(const std::string& path) {
-  auto content = util::read_file(path);
-  return content ? util::sha256_hex(*content) : "missing";
-}
-
-bool cached_result_is_current(const nlohmann::json& cached, const fs::path& working_directory) {
-  if (!cached.is_object() || !cached.contains("config")) return false;
-  // Named, not iterated as temporaries: items() would outlive them (g++ 12 has no P2718).
-  const nlohmann::json env = cached.value("env", nlohmann::json::object());
-  const nlohmann::json files = cached.value("files", nlohmann::json::object());
-  for (const auto& [name, digest] : env.items()) {
-    if (digest != digest_of_env(name)) return false;
-  }
-  for (const auto& [path, digest] : files.items()) {
-    if (digest != digest_of_file(path)) return false;
-  }
-  if (cached.contains("cwd") && cached["cwd"] != working_directory.string()) return false;
-  return true;
-}
+using json = nlohmann::json;
 
 constexpr const char* kTimeoutVariable = "MEMO_CONFIG_TIMEOUT";
 constexpr std::string_view kDefaultTimeoutSeconds = "30";
@@ -186,6 +50,57 @@ std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
+std::vector<std::string> strings_in(const json& answer, const char* key) {
+  std::vector<std::string> strings;
+  auto found = answer.find(key);
+  if (found == answer.end() || !found->is_array()) return strings;
+  for (const auto& item : *found) {
+    if (item.is_string()) strings.push_back(item.get<std::string>());
+  }
+  return strings;
+}
+
+std::vector<Probe> probes_in(const json& answer) {
+  std::vector<Probe> probes;
+  auto found = answer.find("probes");
+  if (found == answer.end() || !found->is_array()) return probes;
+  for (const auto& item : *found) {
+    if (!item.is_array() || item.size() != 3 || !item[0].is_string() || !item[1].is_string()) {
+      continue;
+    }
+    std::optional<std::string> observed;
+    if (item[2].is_string()) observed = item[2].get<std::string>();
+    probes.push_back({item[0].get<std::string>(), item[1].get<std::string>(), observed});
+  }
+  return probes;
+}
+
+// The evaluator's answer, checked for depth before it is parsed.
+std::expected<Evaluation, std::string> read_answer(const std::string& text) {
+  if (nested_deeper_than(text, kMaxConfigDepth + 1)) {
+    return std::unexpected("its result is nested more than " + std::to_string(kMaxConfigDepth) +
+                           " levels deep");
+  }
+  json answer = json::parse(text, nullptr, false);
+  if (!answer.is_object()) return std::unexpected("node gave no answer memo understands");
+  if (auto error = answer.find("error"); error != answer.end()) {
+    // One line: node's messages can go on ("Require stack:\n- ...").
+    return std::unexpected(
+        first_line(error->is_string() ? error->get<std::string>() : error->dump()));
+  }
+  if (!answer.contains("config")) return std::unexpected("node gave no answer memo understands");
+  Evaluation evaluation;
+  evaluation.config = std::move(answer["config"]);
+  evaluation.env_read = strings_in(answer, "env");
+  evaluation.env_listed = answer.value("envListed", json(false)) == true;
+  evaluation.env_written = strings_in(answer, "envWritten");
+  evaluation.probes = probes_in(answer);
+  evaluation.cwd_read = answer.value("cwd", json(false)) == true;
+  evaluation.uncacheable = strings_in(answer, "uncacheable");
+  if (!answer.contains("uncacheable")) evaluation.uncacheable.push_back("the answer is incomplete");
+  return evaluation;
+}
+
 std::string why_no_answer(const exec::CapturedOutput& output) {
   if (output.exit_code > 128) {
     return "node was killed by signal " + std::to_string(output.exit_code - 128) +
@@ -194,14 +109,14 @@ std::string why_no_answer(const exec::CapturedOutput& output) {
   return "node exited with code " + std::to_string(output.exit_code) + " before it gave a result";
 }
 
-// Runs the evaluator in `working_directory`. What the config prints goes to memo's stderr; the
-// evaluator's answer comes on descriptor 3: {config, ...} or {error}.
-std::expected<nlohmann::json, std::string> run_evaluator(const fs::path& file,
-                                                         const fs::path& working_directory,
-                                                         const Timeout& timeout) {
+// Runs the evaluator; its output goes to memo's stderr, its answer comes on descriptor 3.
+std::expected<Evaluation, std::string> run_evaluator(const fs::path& file,
+                                                     const fs::path& working_directory,
+                                                     const std::string& salt,
+                                                     const Timeout& timeout) {
   util::Log::verbose("evaluating " + file.string() + " with node");
   auto output = exec::capture_output(
-      {"node", "-e", kEvaluator, "--", file.string()}, working_directory,
+      {"node", "-e", kConfigJsEvaluator, "--", file.string(), salt}, working_directory,
       {.output_to_stderr = true, .result_channel = true, .timeout = timeout.duration});
   if (!output) {
     return std::unexpected(file.string() + ": cannot run node to read it (" + output.error() +
@@ -215,66 +130,51 @@ std::expected<nlohmann::json, std::string> run_evaluator(const fs::path& file,
   if (output->channel_text.empty()) {
     return std::unexpected(file.string() + ": " + why_no_answer(*output));
   }
-  // Checked before it is parsed: memo's own walks of a result are recursive.
-  if (nested_deeper_than(output->channel_text, kMaxConfigDepth + 1)) {
-    return std::unexpected(file.string() + ": its result is nested more than " +
-                           std::to_string(kMaxConfigDepth) + " levels deep");
+  auto evaluation = read_answer(output->channel_text);
+  if (!evaluation) return std::unexpected(file.string() + ": " + evaluation.error());
+  return evaluation;
+}
+
+std::optional<json> cached_config(const fs::path& cache_file, const fs::path& working_directory) {
+  auto record = util::read_file(cache_file);
+  if (!record) return std::nullopt;
+  return reuse_record(*record, working_directory);
+}
+
+// Keeps the record or, when the evaluation must not be reused, removes an older one.
+void keep_record(const fs::path& file, const fs::path& cache_file,
+                 const std::expected<std::string, std::string>& record) {
+  if (!record) {
+    util::Log::verbose("not caching the evaluation of " + file.string() + ": " + record.error());
+    ::unlink(cache_file.c_str());
+    return;
   }
-  auto answer = nlohmann::json::parse(output->channel_text, nullptr, false);
-  if (!answer.is_object() || !(answer.contains("config") || answer.contains("error"))) {
-    return std::unexpected(file.string() + ": node gave no answer memo understands");
+  if (auto saved = util::write_file_atomically(cache_file, *record); !saved) {
+    util::Log::verbose("could not cache the evaluation of " + file.string() + ": " + saved.error());
   }
-  if (answer.contains("error")) {
-    const auto& error = answer["error"];
-    // One line: node's messages can go on ("Require stack:\n- ...").
-    return std::unexpected(file.string() + ": " +
-                           first_line(error.is_string() ? error.get<std::string>() : error.dump()));
-  }
-  return answer;
 }
 
 }  // namespace
 
-std::expected<nlohmann::json, std::string> evaluate_config_js(const fs::path& file,
-                                                              const fs::path& working_directory,
-                                                              const fs::path& cache_dir) {
+std::expected<json, std::string> evaluate_config_js(const fs::path& file,
+                                                    const fs::path& working_directory,
+                                                    const fs::path& cache_dir) {
   auto timeout = config_timeout();
   if (!timeout) return std::unexpected(timeout.error());
   auto source = util::read_file(file);
   if (!source) return std::unexpected(source.error());
   const fs::path cache_file =
       cache_dir / (util::sha256_hex(file.string() + '\0' + *source) + ".json");
+  if (auto cached = cached_config(cache_file, working_directory)) return *cached;
 
-  if (auto cached_text = util::read_file(cache_file);
-      cached_text && !nested_deeper_than(*cached_text, kMaxConfigDepth + 1)) {
-    auto cached = nlohmann::json::parse(*cached_text, nullptr, false);
-    if (cached_result_is_current(cached, working_directory)) return cached["config"];
-  }
-
-  auto answer = run_evaluator(file, working_directory, *timeout);
-  if (!answer) return std::unexpected(answer.error());
-  nlohmann::json parsed = std::move(*answer);
-  if (!parsed["config"].is_object()) {
+  const std::string salt = new_salt();
+  auto evaluation = run_evaluator(file, working_directory, salt, *timeout);
+  if (!evaluation) return std::unexpected(evaluation.error());
+  if (!evaluation->config.is_object()) {
     return std::unexpected(file.string() + ": module.exports must be an object");
   }
-
-  if (!parsed.value("envListed", false)) {
-    nlohmann::json record;
-    record["config"] = parsed["config"];
-    record["env"] = nlohmann::json::object();
-    for (const auto& name : parsed["env"]) {
-      record["env"][name.get<std::string>()] = digest_of_env(name.get<std::string>());
-    }
-    record["files"] = nlohmann::json::object();
-    for (const auto& path : parsed["files"]) {
-      record["files"][path.get<std::string>()] = digest_of_file(path.get<std::string>());
-    }
-    if (parsed.value("cwd", false)) record["cwd"] = working_directory.string();
-    if (auto saved = util::write_file_atomically(cache_file, record.dump()); !saved) {
-      util::Log::verbose("could not cache the evaluated config: " + saved.error());
-    }
-  }
-  return parsed["config"];
+  keep_record(file, cache_file, make_record(*evaluation, working_directory, salt));
+  return std::move(evaluation->config);
 }
 
 }  // namespace memo::config

@@ -328,6 +328,189 @@ TEST_F(ConfigJsTest, SameContentInAnotherFolderIsEvaluatedThere) {
   EXPECT_EQ(evaluate_ok(b)["name"], "b");
 }
 
+TEST_F(ConfigJsTest, VariableCheckedWithHasOwnPropertyIsTracked) {
+  const std::string name = "MEMO_CONFIG_JS_TEST_RELEASE";
+  ScopedEnv variable(name, std::nullopt);
+  fs::path file =
+      write("backfill.config.js",
+            "const release = Object.prototype.hasOwnProperty.call(process.env, '" + name +
+                "');\n"
+                "module.exports = { outputGlob: release ? ['release/**'] : ['lib/**'] "
+                "};\n");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"lib/**"}));
+  variable.set("1");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"release/**"}));
+}
+
+TEST_F(ConfigJsTest, VariableReadThroughItsDescriptorIsTracked) {
+  const std::string name = "MEMO_CONFIG_JS_TEST_SALT";
+  ScopedEnv variable(name, "one");
+  fs::path file = write("backfill.config.js",
+                        "const found = Object.getOwnPropertyDescriptor(process.env, '" + name +
+                            "');\n"
+                            "module.exports = { cacheKey: found ? found.value : 'none' };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "one");
+  variable.set("two");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "two");
+}
+
+TEST_F(ConfigJsTest, ListedEnvironmentIsCachedUntilAnyVariableChanges) {
+  count_node_runs();
+  fs::path file = write("backfill.config.js",
+                        "const all = { ...process.env };\n"
+                        "module.exports = { cacheKey: all.MEMO_CONFIG_JS_TEST_ANY || 'unset' };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "unset");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "unset");
+  EXPECT_EQ(node_runs(), 1) << "the same environment: served from the cache";
+  ScopedEnv unrelated("MEMO_CONFIG_JS_TEST_UNRELATED", "x");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "unset");
+  EXPECT_EQ(node_runs(), 2) << "it listed the environment, so every variable counts";
+  ScopedEnv any("MEMO_CONFIG_JS_TEST_ANY", "set");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "set");
+}
+
+TEST_F(ConfigJsTest, FileReadWithReadFileSyncIsTracked) {
+  write("channel.txt", "stable");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { cacheKey: fs.readFileSync(__dirname + "
+                        "'/channel.txt', 'utf8') };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "stable");
+  ASSERT_TRUE(evaluate_without_node(file).has_value()) << "unchanged: served from the cache";
+  write("channel.txt", "beta");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "node must run again";
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "beta");
+}
+
+TEST_F(ConfigJsTest, RelativeFileReadDependsOnTheWorkingDirectory) {
+  write("one/version.txt", "1");
+  write("two/version.txt", "2");
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { cacheKey: require('fs').readFileSync('version.txt', "
+                        "'utf8') };\n");
+  auto in = [&](const std::string& folder) {
+    return evaluate_config_js(file, dir_ / folder, cache_dir());
+  };
+  EXPECT_EQ(in("one").value_or(json())["cacheKey"], "1");
+  EXPECT_EQ(in("two").value_or(json())["cacheKey"], "2");
+}
+
+TEST_F(ConfigJsTest, FileExistenceIsTracked) {
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { clearOutput: fs.existsSync(__dirname + '/.ci') };\n");
+  EXPECT_EQ(evaluate_ok(file)["clearOutput"], false);
+  write(".ci", "");
+  EXPECT_EQ(evaluate_ok(file)["clearOutput"], true);
+}
+
+TEST_F(ConfigJsTest, FileStatIsTracked) {
+  write("marker", "1");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { cacheKey: String(fs.statSync(__dirname + "
+                        "'/marker').size) };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "1");
+  write("marker", "123");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "3");
+}
+
+TEST_F(ConfigJsTest, FolderListingIsTracked) {
+  write("targets/a", "");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { outputGlob: fs.readdirSync(__dirname + "
+                        "'/targets').map((name) => name + '/**') };\n");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"a/**"}));
+  write("targets/b", "");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"a/**", "b/**"}));
+}
+
+TEST_F(ConfigJsTest, AsynchronousFileReadIsTracked) {
+  write("channel.txt", "stable");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = new Promise((resolve, reject) =>\n"
+                        "  fs.readFile(__dirname + '/channel.txt', 'utf8', (error, text) =>\n"
+                        "    error ? reject(error) : resolve({ cacheKey: text })));\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "stable");
+  write("channel.txt", "beta");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "beta");
+}
+
+TEST_F(ConfigJsTest, RequireThatNowFindsAnotherFileIsReevaluated) {
+  write("shared/index.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  fs::path file = write("backfill.config.js", "module.exports = require('./shared');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  write("shared.js", "module.exports = { mode: 'PASS' };\n");  // node tries ./shared.js first
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, PackageMainChangeIsTracked) {
+  write("node_modules/shared-config/package.json", R"({"name": "shared-config", "main": "a.js"})");
+  write("node_modules/shared-config/a.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  write("node_modules/shared-config/b.js", "module.exports = { mode: 'PASS' };\n");
+  fs::path file = write("backfill.config.js", "module.exports = require('shared-config');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  write("node_modules/shared-config/package.json", R"({"name": "shared-config", "main": "b.js"})");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, CloserInstalledPackageIsTracked) {
+  write("node_modules/shared-config/index.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  fs::path file =
+      write("packages/a/backfill.config.js", "module.exports = require('shared-config');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  write("packages/a/node_modules/shared-config/index.js", "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, RetargetedSymlinkIsTracked) {
+  write("store/v1/index.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  write("store/v2/index.js", "module.exports = { mode: 'PASS' };\n");
+  fs::create_directories(dir_ / "node_modules");
+  fs::create_directory_symlink(dir_ / "store/v1", dir_ / "node_modules/shared-config");
+  fs::path file = write("backfill.config.js", "module.exports = require('shared-config');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  fs::remove(dir_ / "node_modules/shared-config");
+  fs::create_directory_symlink(dir_ / "store/v2", dir_ / "node_modules/shared-config");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, FailedRequireThatWasCaughtIsNotCached) {
+  fs::path file = write("backfill.config.js",
+                        "let extra = {};\n"
+                        "try { extra = require('./local-overrides'); } catch {}\n"
+                        "module.exports = { mode: 'READ_ONLY', ...extra };\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "not cached: node must run again";
+  write("local-overrides.js", "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, ChildProcessIsNotCached) {
+  write("channel.txt", "stable");
+  fs::path file = write("backfill.config.js",
+                        "const { execFileSync } = require('child_process');\n"
+                        "const read = execFileSync('/bin/cat', ['channel.txt'],\n"
+                        "  { cwd: __dirname, env: {} });\n"
+                        "module.exports = { cacheKey: String(read) };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "stable");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "not cached: node must run again";
+  write("channel.txt", "beta");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "beta");
+}
+
+TEST_F(ConfigJsTest, RandomOrTimeDependentResultIsNotCached) {
+  for (const char* expression : {"Math.random()", "Date.now()", "new Date().toISOString()"}) {
+    fs::path file =
+        write("backfill.config.js",
+              std::string("module.exports = { cacheKey: String(") + expression + ") };\n");
+    EXPECT_TRUE(evaluate(file).has_value());
+    EXPECT_FALSE(evaluate_without_node(file).has_value()) << expression << " must not be cached";
+  }
+}
+
 TEST_F(ConfigJsTest, ConsoleOutputDoesNotStopTheEvaluation) {
   fs::path file = write("backfill.config.js",
                         "console.log('loading the config');\n"
