@@ -200,5 +200,26 @@ TEST_F(ConfigTest, BadConfigTimeoutIsAnErrorNamingTheVariable) {
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
 }
 
+TEST_F(ConfigTest, SecretsAConfigReadsNeverReachTheStore) {
+  const std::string secret = "AccountKey=sentinel-3b9e0c7a41";
+  write("packages/a/backfill.config.js",
+        "module.exports = { outputGlob: ['lib/**'], cacheStorageConfig: { provider: 'local',\n"
+        "  options: { connectionString: process.env.AZURE_CONN } } };\n");
+  const std::map<std::string, std::string> env{{"AZURE_CONN", secret}};
+  ASSERT_EQ(memo({"--", kBuild}, env).exit_code, 0);
+  fs::remove_all(package() / "lib");
+  auto hit = memo({"--", kBuild}, env);
+  ASSERT_EQ(hit.exit_code, 0) << hit.err;
+  EXPECT_NE(hit.err.find(": hit"), std::string::npos) << hit.err;
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(store())) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    EXPECT_EQ(read_file(entry.path()).find("sentinel-3b9e0c7a41"), std::string::npos)
+        << entry.path();
+  }
+  EXPECT_GT(files, 0);
+}
+
 }  // namespace
 }  // namespace memo::testing

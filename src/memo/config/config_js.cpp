@@ -29,7 +29,8 @@ struct Timeout {
   std::string seconds;  // as the user wrote it, for the error
 };
 
-// MEMO_CONFIG_TIMEOUT: how long node may take, in seconds (30 when unset or empty).
+// MEMO_CONFIG_TIMEOUT: how long node may take, in seconds (30 when unset or
+// empty).
 std::expected<Timeout, std::string> config_timeout() {
   const char* set = std::getenv(kTimeoutVariable);
   std::string_view text = set && *set ? set : kDefaultTimeoutSeconds;
@@ -109,7 +110,8 @@ std::string why_no_answer(const exec::CapturedOutput& output) {
   return "node exited with code " + std::to_string(output.exit_code) + " before it gave a result";
 }
 
-// Runs the evaluator; its output goes to memo's stderr, its answer comes on descriptor 3.
+// Runs the evaluator; its output goes to memo's stderr, its answer comes on
+// descriptor 3.
 std::expected<Evaluation, std::string> run_evaluator(const fs::path& file,
                                                      const fs::path& working_directory,
                                                      const std::string& salt,
@@ -141,7 +143,16 @@ std::optional<json> cached_config(const fs::path& cache_file, const fs::path& wo
   return reuse_record(*record, working_directory);
 }
 
-// Keeps the record or, when the evaluation must not be reused, removes an older one.
+std::expected<void, std::string> save_privately(const fs::path& cache_file,
+                                                const std::string& record) {
+  auto file = util::AtomicFile::create(cache_file, 0600);
+  if (!file) return std::unexpected(file.error());
+  if (auto written = file->write(record.data(), record.size()); !written) return written;
+  return file->commit();
+}
+
+// Keeps the record (0600: it names what the config read) or, when the
+// evaluation must not be reused, removes an older one.
 void keep_record(const fs::path& file, const fs::path& cache_file,
                  const std::expected<std::string, std::string>& record) {
   if (!record) {
@@ -149,7 +160,7 @@ void keep_record(const fs::path& file, const fs::path& cache_file,
     ::unlink(cache_file.c_str());
     return;
   }
-  if (auto saved = util::write_file_atomically(cache_file, *record); !saved) {
+  if (auto saved = save_privately(cache_file, *record); !saved) {
     util::Log::verbose("could not cache the evaluation of " + file.string() + ": " + saved.error());
   }
 }

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "memo/config/env_placeholders.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
 
@@ -25,6 +26,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kRecordFormat = 2;
+// Values this long are looked for anywhere in a record before it is written; shorter ones
+// ("1", "true") are everywhere and are only kept out of strings.
+constexpr std::size_t kShortestCheckedValue = 8;
 // Variables node itself reads that can change what a config computes: its options (which can
 // preload modules), where it finds modules, and the locale and time zone.
 const std::vector<std::string> kNodeVariables{
@@ -170,6 +174,94 @@ std::string readlink_state(const std::string& path, std::string_view salt) {
   return salted_digest(salt, std::string_view(target.data(), static_cast<std::size_t>(size)));
 }
 
+// --- Values kept out of the record ----------------------------------------------------------
+
+bool valid_utf8(std::string_view text) {
+  for (std::size_t at = 0; at < text.size();) {
+    unsigned char lead = static_cast<unsigned char>(text[at]);
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xE  ? 3
+                         : (lead >> 3) == 0x1E ? 4
+                                               : 0;
+    if (length == 0 || at + length > text.size()) return false;
+    for (std::size_t i = 1; i < length; ++i) {
+      if ((static_cast<unsigned char>(text[at + i]) >> 6) != 0x2) return false;
+    }
+    at += length;
+  }
+  return true;
+}
+
+// The values to hide: those of the variables it read, or of every variable if it listed them.
+std::expected<std::vector<EnvValue>, std::string> values_to_hide(const Evaluation& evaluation) {
+  std::vector<std::string> names = evaluation.env_read;
+  if (evaluation.env_listed) {
+    names.clear();
+    for (const auto& entry : environment_entries()) {
+      names.push_back(entry.substr(0, entry.find('=')));
+    }
+  }
+  std::vector<EnvValue> values;
+  for (const auto& name : names) {
+    auto value = env_value(name);
+    if (!value || value->empty()) continue;
+    EnvValue variable{name, *value};
+    // Node reads a value that is not UTF-8 as something else, which would then be in clear.
+    if (!can_hide(variable) || !valid_utf8(variable.value)) {
+      return std::unexpected("the value of " + name + " cannot be kept out of the cache");
+    }
+    values.push_back(std::move(variable));
+  }
+  return values;
+}
+
+// Recursive, but only over results no deeper than kMaxConfigDepth.
+json hide_in(const json& value, const std::vector<EnvValue>& values) {
+  if (value.is_string()) return hide_env_values(value.get_ref<const std::string&>(), values);
+  if (value.is_array()) {
+    json hidden = json::array();
+    for (const auto& item : value) hidden.push_back(hide_in(item, values));
+    return hidden;
+  }
+  if (value.is_object()) {
+    json hidden = json::object();
+    for (const auto& [key, item] : value.items()) {
+      hidden[hide_env_values(key, values)] = hide_in(item, values);
+    }
+    return hidden;
+  }
+  return value;
+}
+
+std::optional<json> restore_in(const json& value, const EnvValueOf& value_of) {
+  if (value.is_string()) {
+    auto restored = restore_env_values(value.get_ref<const std::string&>(), value_of);
+    if (!restored) return std::nullopt;
+    return json(std::move(*restored));
+  }
+  if (value.is_array()) {
+    json restored = json::array();
+    for (const auto& item : value) {
+      auto restored_item = restore_in(item, value_of);
+      if (!restored_item) return std::nullopt;
+      restored.push_back(std::move(*restored_item));
+    }
+    return restored;
+  }
+  if (value.is_object()) {
+    json restored = json::object();
+    for (const auto& [key, item] : value.items()) {
+      auto restored_key = restore_env_values(key, value_of);
+      auto restored_item = restore_in(item, value_of);
+      if (!restored_key || !restored_item) return std::nullopt;
+      restored[*restored_key] = std::move(*restored_item);
+    }
+    return restored;
+  }
+  return value;
+}
+
 // --- Writing a record -----------------------------------------------------------------------
 
 json variable_digests(const std::vector<std::string>& names, std::string_view salt) {
@@ -179,7 +271,8 @@ json variable_digests(const std::vector<std::string>& names, std::string_view sa
 }
 
 std::expected<json, std::string> probe_states(const std::vector<Probe>& probes,
-                                              std::string_view salt) {
+                                              std::string_view salt,
+                                              const std::vector<EnvValue>& values) {
   json states = json::array();
   for (const auto& probe : probes) {
     std::string state = probe_state(probe.kind, probe.path, salt);
@@ -187,9 +280,27 @@ std::expected<json, std::string> probe_states(const std::vector<Probe>& probes,
     if (probe.observed && *probe.observed != state) {
       return std::unexpected(probe.path + " changed while node read it");
     }
-    states.push_back(json::array({probe.kind, probe.path, state}));
+    states.push_back(json::array({probe.kind, hide_env_values(probe.path, values), state}));
   }
   return states;
+}
+
+// A value from the environment that would still be in the record's text (spread over several
+// JSON values, say), if any.
+std::optional<std::string> value_in_clear(std::string_view record, const Evaluation& evaluation,
+                                          const std::vector<EnvValue>& values) {
+  for (const auto& variable : values) {
+    if (variable.value.size() >= kShortestCheckedValue &&
+        record.find(variable.value) != std::string_view::npos) {
+      return variable.name;
+    }
+  }
+  for (const auto& written : evaluation.env_written) {
+    if (written.size() >= kShortestCheckedValue && record.find(written) != std::string_view::npos) {
+      return "a variable it set";
+    }
+  }
+  return std::nullopt;
 }
 
 // --- Checking a record ----------------------------------------------------------------------
@@ -211,7 +322,7 @@ bool variables_unchanged(const json& record, const char* key, std::string_view s
   return true;
 }
 
-bool probes_unchanged(const json& record, std::string_view salt) {
+bool probes_unchanged(const json& record, std::string_view salt, const EnvValueOf& value_of) {
   auto probes = record.find("probes");
   if (probes == record.end() || !probes->is_array()) return false;
   for (const auto& probe : *probes) {
@@ -219,8 +330,9 @@ bool probes_unchanged(const json& record, std::string_view salt) {
         !probe[2].is_string()) {
       return false;
     }
-    if (probe_state(probe[0].get_ref<const std::string&>(), probe[1].get_ref<const std::string&>(),
-                    salt) != probe[2].get_ref<const std::string&>()) {
+    auto path = restore_env_values(probe[1].get_ref<const std::string&>(), value_of);
+    if (!path || probe_state(probe[0].get_ref<const std::string&>(), *path, salt) !=
+                     probe[2].get_ref<const std::string&>()) {
       return false;
     }
   }
@@ -233,9 +345,12 @@ bool environment_unchanged(const json& record, std::string_view salt) {
   return digest && *digest == environment_digest(salt);
 }
 
-bool working_directory_unchanged(const json& record, const fs::path& working_directory) {
+bool working_directory_unchanged(const json& record, const fs::path& working_directory,
+                                 const EnvValueOf& value_of) {
   if (!record.contains("cwd")) return true;
-  const std::string* cwd = string_member(record, "cwd");
+  const std::string* hidden = string_member(record, "cwd");
+  if (!hidden) return false;
+  auto cwd = restore_env_values(*hidden, value_of);
   return cwd && *cwd == working_directory.string();
 }
 
@@ -270,10 +385,8 @@ std::string new_salt() {
   std::size_t filled = 0;
   while (filled < bytes.size()) {
     ssize_t n = ::getrandom(bytes.data() + filled, bytes.size() - filled, 0);
-    if (n > 0)
-      filled += static_cast<std::size_t>(n);
-    else if (errno != EINTR)
-      break;
+    if (n < 0 && errno != EINTR) break;  // the salt is then weaker, never missing
+    if (n > 0) filled += static_cast<std::size_t>(n);
   }
   return util::to_hex(bytes.data(), bytes.size());
 }
@@ -296,7 +409,9 @@ std::expected<std::string, std::string> make_record(const Evaluation& evaluation
                                                     const fs::path& working_directory,
                                                     const std::string& salt) {
   if (!evaluation.uncacheable.empty()) return std::unexpected(evaluation.uncacheable.front());
-  auto probes = probe_states(evaluation.probes, salt);
+  auto values = values_to_hide(evaluation);
+  if (!values) return std::unexpected(values.error());
+  auto probes = probe_states(evaluation.probes, salt, *values);
   if (!probes) return std::unexpected(probes.error());
 
   json record = json::object();
@@ -306,10 +421,14 @@ std::expected<std::string, std::string> make_record(const Evaluation& evaluation
       evaluation.env_listed ? std::vector<std::string>{} : evaluation.env_read, salt);
   record["node_env"] = variable_digests(kNodeVariables, salt);
   if (evaluation.env_listed) record["environment"] = environment_digest(salt);
-  if (evaluation.cwd_read) record["cwd"] = working_directory.string();
+  if (evaluation.cwd_read) record["cwd"] = hide_env_values(working_directory.string(), *values);
   record["probes"] = std::move(*probes);
-  record["config"] = evaluation.config;
-  return record.dump();
+  record["config"] = hide_in(evaluation.config, *values);
+  std::string text = record.dump();
+  if (auto name = value_in_clear(text, evaluation, *values)) {
+    return std::unexpected("the value of " + *name + " would be in the cache in clear");
+  }
+  return text;
 }
 
 std::optional<json> reuse_record(std::string_view text, const fs::path& working_directory) {
@@ -321,11 +440,17 @@ std::optional<json> reuse_record(std::string_view text, const fs::path& working_
       !variables_unchanged(record, "node_env", *salt) || !environment_unchanged(record, *salt)) {
     return std::nullopt;
   }
-  if (!working_directory_unchanged(record, working_directory) || !probes_unchanged(record, *salt) ||
-      !record.contains("config")) {
+  const bool listed = record.contains("environment");
+  const json& read = record.at("env");
+  EnvValueOf value_of = [&](const std::string& name) -> std::optional<std::string> {
+    if (!listed && !read.contains(name)) return std::nullopt;
+    return env_value(name);
+  };
+  if (!working_directory_unchanged(record, working_directory, value_of) ||
+      !probes_unchanged(record, *salt, value_of) || !record.contains("config")) {
     return std::nullopt;
   }
-  return record["config"];
+  return restore_in(record["config"], value_of);
 }
 
 }  // namespace memo::config

@@ -50,13 +50,14 @@ std::string new_salt();
 std::string probe_state(std::string_view kind, const std::string& path, std::string_view salt);
 
 // The record to keep for `evaluation` (made with `salt`, in `working_directory`): the config,
-// salted digests of the variables it read, the state of every path it looked at. The error
-// says why the evaluation must not be kept.
+// salted digests of the variables it read, the state of every path it looked at. Values of
+// variables are never in it: within strings they are placeholders (env_placeholders.hpp). The
+// error says why the evaluation must not be kept.
 std::expected<std::string, std::string> make_record(const Evaluation& evaluation,
                                                     const fs::path& working_directory,
                                                     const std::string& salt);
 
-// The config `record` holds, if every variable and path
+// The config `record` holds, with the variables' values put back, if every variable and path
 // the evaluation looked at is unchanged (and it ran in `working_directory` if it asked).
 std::optional<nlohmann::json> reuse_record(std::string_view record,
                                            const fs::path& working_directory);

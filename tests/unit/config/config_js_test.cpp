@@ -511,6 +511,72 @@ TEST_F(ConfigJsTest, RandomOrTimeDependentResultIsNotCached) {
   }
 }
 
+TEST_F(ConfigJsTest, CachedResultIsPrivate) {
+  fs::path file = write("backfill.config.js", "module.exports = { mode: 'PASS' };\n");
+  evaluate_ok(file);
+  auto files = cache_files();
+  ASSERT_EQ(files.size(), 1u);
+  struct stat info {};
+  ASSERT_EQ(::stat(files[0].first.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST_F(ConfigJsTest, SecretsFromTheEnvironmentAreNeverWrittenToTheCache) {
+  const std::string salt = "sentinel-salt-5f27c1d9";
+  const std::string connection = "DefaultEndpointsProtocol=https;AccountKey=sentinel-key-8d1e";
+  ScopedEnv salt_variable("MEMO_CONFIG_JS_TEST_SECRET_SALT", salt);
+  ScopedEnv connection_variable("MEMO_CONFIG_JS_TEST_AZURE_CONN", connection);
+  fs::path file = write("backfill.config.js",
+                        "const env = process.env;\n"
+                        "module.exports = {\n"
+                        "  cacheKey: env.MEMO_CONFIG_JS_TEST_SECRET_SALT,\n"
+                        "  name: 'pkg-' + env.MEMO_CONFIG_JS_TEST_SECRET_SALT + '-' + "
+                        "env.MEMO_CONFIG_JS_TEST_SECRET_SALT,\n"
+                        "  cacheStorageConfig: { provider: 'local', options: {\n"
+                        "    connectionString: env.MEMO_CONFIG_JS_TEST_AZURE_CONN,\n"
+                        "    [env.MEMO_CONFIG_JS_TEST_SECRET_SALT]: 1 } },\n"
+                        "};\n");
+  const json expected = {
+      {"cacheKey", salt},
+      {"name", "pkg-" + salt + "-" + salt},
+      {"cacheStorageConfig",
+       {{"provider", "local"}, {"options", {{"connectionString", connection}, {salt, 1}}}}}};
+  EXPECT_EQ(evaluate_ok(file), expected);
+  auto cached = evaluate_without_node(file);
+  ASSERT_TRUE(cached.has_value()) << "served from the cache: " << cached.error();
+  EXPECT_EQ(*cached, expected) << "the values are put back exactly";
+  auto files = cache_files();
+  ASSERT_FALSE(files.empty());
+  for (const auto& [path, content] : files) {
+    for (const std::string& secret : {salt, connection, std::string("sentinel-key-8d1e")}) {
+      EXPECT_EQ(content.find(secret), std::string::npos) << secret << " in " << path;
+      EXPECT_EQ(content.find(util::sha256_hex(secret)), std::string::npos)
+          << "an unsalted digest of " << secret << " in " << path;
+    }
+  }
+}
+
+TEST_F(ConfigJsTest, ShortAndOverlappingValuesArePutBackExactly) {
+  ScopedEnv one("MEMO_CONFIG_JS_TEST_ONE", "1");
+  ScopedEnv eleven("MEMO_CONFIG_JS_TEST_ELEVEN", "11");
+  ScopedEnv inner("MEMO_CONFIG_JS_TEST_INNER", "a1b");
+  ScopedEnv braces("MEMO_CONFIG_JS_TEST_BRACES", "{1}");
+  ScopedEnv control("MEMO_CONFIG_JS_TEST_CONTROL", "\x01");
+  fs::path file = write("backfill.config.js",
+                        "const e = process.env;\n"
+                        "const all = [e.MEMO_CONFIG_JS_TEST_ONE, e.MEMO_CONFIG_JS_TEST_ELEVEN,\n"
+                        "  e.MEMO_CONFIG_JS_TEST_INNER, e.MEMO_CONFIG_JS_TEST_BRACES,\n"
+                        "  e.MEMO_CONFIG_JS_TEST_CONTROL];\n"
+                        "module.exports = { outputGlob: [all.join(''), '111', 'a11b1', "
+                        "'\\u0001{MEMO_CONFIG_JS_TEST_ONE}', '\\u0001\\u0001', 'x1y', ''],\n"
+                        "  count: 1, flag: true };\n");
+  json fresh = evaluate_ok(file);
+  auto cached = evaluate_without_node(file);
+  ASSERT_TRUE(cached.has_value()) << cached.error();
+  EXPECT_EQ(*cached, fresh);
+  EXPECT_EQ(fresh["outputGlob"][0], "111a1b{1}\x01");
+}
+
 TEST_F(ConfigJsTest, ConsoleOutputDoesNotStopTheEvaluation) {
   fs::path file = write("backfill.config.js",
                         "console.log('loading the config');\n"
