@@ -1,4 +1,6 @@
 // Config layering end to end: files, .env, environment, flags, and the errors that stop memo.
+#include <nlohmann/json.hpp>
+
 #include "e2e/monorepo_fixture.hpp"
 
 namespace memo::testing {
@@ -149,6 +151,74 @@ TEST_F(ConfigTest, PerformanceLogsWriteOneJsonFilePerRun) {
   int hits = 0;
   for (const auto& log : logs) hits += log.find("\"hit\": true") != std::string::npos;
   EXPECT_EQ(hits, 1) << "a miss, then a hit";
+}
+
+TEST_F(ConfigTest, ReleaseVariableCheckedWithHasOwnPropertyPicksTheOutputs) {
+  write("packages/a/backfill.config.js",
+        "const release = Object.prototype.hasOwnProperty.call(process.env, 'RELEASE');\n"
+        "module.exports = { outputGlob: release ? ['release/**'] : ['lib/**'] };\n");
+  auto laptop = memo({"config", "--json"});
+  ASSERT_EQ(laptop.exit_code, 0) << laptop.err;
+  EXPECT_NE(laptop.out.find("\"lib/**\""), std::string::npos) << laptop.out;
+  auto release = memo({"config", "--json"}, {{"RELEASE", "1"}});
+  ASSERT_EQ(release.exit_code, 0) << release.err;
+  EXPECT_NE(release.out.find("\"release/**\""), std::string::npos)
+      << "not the cached non-release evaluation: " << release.out;
+}
+
+TEST_F(ConfigTest, ConfigOutputGoesToStderrAndLeavesStdoutToMemo) {
+  write("packages/a/backfill.config.js",
+        "console.log('loading the config');\n"
+        "module.exports = { outputGlob: ['dist/**'] };\n");
+  auto run = memo({"config", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto shown = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_TRUE(shown.is_object()) << "memo's stdout is its own JSON: " << run.out;
+  EXPECT_EQ(run.out.find("loading the config"), std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("loading the config"), std::string::npos) << run.err;
+}
+
+TEST_F(ConfigTest, LoopingConfigStopsMemoBeforeRunning) {
+  // Ten seconds stand for ever, so that a memo without a timeout fails this test, not hangs.
+  write("packages/a/backfill.config.js",
+        "const end = Date.now() + 10000;\nwhile (Date.now() < end) {}\n");
+  auto run = run_marked({{"MEMO_CONFIG_TIMEOUT", "0.3"}});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_FALSE(ran());
+  EXPECT_TRUE(run.err.starts_with("memo: error: " + (package() / "backfill.config.js").string()))
+      << run.err;
+  EXPECT_NE(run.err.find("MEMO_CONFIG_TIMEOUT"), std::string::npos) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
+}
+
+TEST_F(ConfigTest, BadConfigTimeoutIsAnErrorNamingTheVariable) {
+  write("packages/a/backfill.config.js", "module.exports = {};\n");
+  auto run = run_marked({{"MEMO_CONFIG_TIMEOUT", "soon"}});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_FALSE(ran());
+  EXPECT_TRUE(run.err.starts_with("memo: error: MEMO_CONFIG_TIMEOUT: ")) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
+}
+
+TEST_F(ConfigTest, SecretsAConfigReadsNeverReachTheStore) {
+  const std::string secret = "AccountKey=sentinel-3b9e0c7a41";
+  write("packages/a/backfill.config.js",
+        "module.exports = { outputGlob: ['lib/**'], cacheStorageConfig: { provider: 'local',\n"
+        "  options: { connectionString: process.env.AZURE_CONN } } };\n");
+  const std::map<std::string, std::string> env{{"AZURE_CONN", secret}};
+  ASSERT_EQ(memo({"--", kBuild}, env).exit_code, 0);
+  fs::remove_all(package() / "lib");
+  auto hit = memo({"--", kBuild}, env);
+  ASSERT_EQ(hit.exit_code, 0) << hit.err;
+  EXPECT_NE(hit.err.find(": hit"), std::string::npos) << hit.err;
+  int files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(store())) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    EXPECT_EQ(read_file(entry.path()).find("sentinel-3b9e0c7a41"), std::string::npos)
+        << entry.path();
+  }
+  EXPECT_GT(files, 0);
 }
 
 }  // namespace

@@ -1,21 +1,40 @@
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace memo::exec {
 
-struct CapturedOutput {
-  int exit_code = 0;
-  std::string stdout_text;
-  std::string stderr_text;
+struct CaptureOptions {
+  // The child's stdout and stderr are memo's stderr instead of being collected, so what it
+  // prints reaches the user and never memo's stdout.
+  bool output_to_stderr = false;
+  // The child gets a pipe as descriptor 3, and what it writes there is collected in
+  // CapturedOutput::channel_text: an answer that its own output cannot corrupt.
+  bool result_channel = false;
+  // With a timeout, the child runs in a process group of its own, and the whole group (the
+  // child and whatever it started) is killed once the time is up.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
-// Runs argv[0] (looked up on PATH) in `working_directory` and collects both output streams.
-std::expected<CapturedOutput, std::string> capture_output(const std::vector<std::string>& argv,
-                                                          const std::filesystem::path& working_directory);
+struct CapturedOutput {
+  int exit_code = 0;  // 128 + N when a signal N killed it
+  std::string stdout_text;
+  std::string stderr_text;
+  std::string channel_text;
+  bool timed_out = false;
+};
+
+// Runs argv[0] (looked up on PATH) in `working_directory`, stdin from /dev/null, and collects
+// its output until it exits: what it wrote by then, even if something it started still holds
+// its streams open.
+std::expected<CapturedOutput, std::string> capture_output(
+    const std::vector<std::string>& argv, const std::filesystem::path& working_directory,
+    const CaptureOptions& options = {});
 
 // Runs `command` with /bin/sh -c in `working_directory`, sharing memo's stdin, stdout and stderr,
 // as backfill does. Returns the exit code; a command killed by signal N gives 128 + N, like a

@@ -2,13 +2,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "memo/util/digest.hpp"
 #include "support/temp_dir.hpp"
 
 namespace memo::config {
@@ -75,7 +83,48 @@ class ConfigJsTest : public ::testing::Test {
     return evaluate(file);
   }
 
+  // From here on, node is started through a script that counts its runs (node_runs()), so a
+  // test can tell a cached result from a new evaluation without changing the environment.
+  void count_node_runs() {
+    std::string real_node;
+    std::stringstream path_list(std::getenv("PATH"));
+    for (std::string dir; std::getline(path_list, dir, ':');) {
+      if (::access((fs::path(dir) / "node").c_str(), X_OK) == 0) {
+        real_node = (fs::path(dir) / "node").string();
+        break;
+      }
+    }
+    ASSERT_FALSE(real_node.empty()) << "node is not on PATH";
+    fs::path script =
+        write("counting-bin/node", "#!/bin/sh\necho run >> '" + (dir_ / "node-runs.log").string() +
+                                       "'\nexec '" + real_node + "' \"$@\"\n");
+    fs::permissions(script, fs::perms::owner_all);
+    counting_path_ = std::make_unique<ScopedEnv>(
+        "PATH", (dir_ / "counting-bin").string() + ":" + std::getenv("PATH"));
+  }
+  int node_runs() const {
+    std::ifstream log(dir_ / "node-runs.log");
+    int runs = 0;
+    for (std::string line; std::getline(log, line);) ++runs;
+    return runs;
+  }
+
+  // Every file under the cache folder, whole.
+  std::vector<std::pair<fs::path, std::string>> cache_files() const {
+    std::vector<std::pair<fs::path, std::string>> files;
+    std::error_code error;
+    for (const auto& entry : fs::recursive_directory_iterator(cache_dir(), error)) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::stringstream content;
+      content << in.rdbuf();
+      files.emplace_back(entry.path(), content.str());
+    }
+    return files;
+  }
+
   TempDir dir_;
+  std::unique_ptr<ScopedEnv> counting_path_;
 };
 
 TEST_F(ConfigJsTest, ModuleExportsObject) {
@@ -277,6 +326,424 @@ TEST_F(ConfigJsTest, SameContentInAnotherFolderIsEvaluatedThere) {
   fs::path b = write("b/backfill.config.js", source);
   EXPECT_EQ(evaluate_ok(a)["name"], "a");
   EXPECT_EQ(evaluate_ok(b)["name"], "b");
+}
+
+TEST_F(ConfigJsTest, VariableCheckedWithHasOwnPropertyIsTracked) {
+  const std::string name = "MEMO_CONFIG_JS_TEST_RELEASE";
+  ScopedEnv variable(name, std::nullopt);
+  fs::path file =
+      write("backfill.config.js",
+            "const release = Object.prototype.hasOwnProperty.call(process.env, '" + name +
+                "');\n"
+                "module.exports = { outputGlob: release ? ['release/**'] : ['lib/**'] "
+                "};\n");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"lib/**"}));
+  variable.set("1");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"release/**"}));
+}
+
+TEST_F(ConfigJsTest, VariableReadThroughItsDescriptorIsTracked) {
+  const std::string name = "MEMO_CONFIG_JS_TEST_SALT";
+  ScopedEnv variable(name, "one");
+  fs::path file = write("backfill.config.js",
+                        "const found = Object.getOwnPropertyDescriptor(process.env, '" + name +
+                            "');\n"
+                            "module.exports = { cacheKey: found ? found.value : 'none' };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "one");
+  variable.set("two");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "two");
+}
+
+TEST_F(ConfigJsTest, ListedEnvironmentIsCachedUntilAnyVariableChanges) {
+  count_node_runs();
+  fs::path file = write("backfill.config.js",
+                        "const all = { ...process.env };\n"
+                        "module.exports = { cacheKey: all.MEMO_CONFIG_JS_TEST_ANY || 'unset' };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "unset");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "unset");
+  EXPECT_EQ(node_runs(), 1) << "the same environment: served from the cache";
+  ScopedEnv unrelated("MEMO_CONFIG_JS_TEST_UNRELATED", "x");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "unset");
+  EXPECT_EQ(node_runs(), 2) << "it listed the environment, so every variable counts";
+  ScopedEnv any("MEMO_CONFIG_JS_TEST_ANY", "set");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "set");
+}
+
+TEST_F(ConfigJsTest, FileReadWithReadFileSyncIsTracked) {
+  write("channel.txt", "stable");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { cacheKey: fs.readFileSync(__dirname + "
+                        "'/channel.txt', 'utf8') };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "stable");
+  ASSERT_TRUE(evaluate_without_node(file).has_value()) << "unchanged: served from the cache";
+  write("channel.txt", "beta");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "node must run again";
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "beta");
+}
+
+TEST_F(ConfigJsTest, RelativeFileReadDependsOnTheWorkingDirectory) {
+  write("one/version.txt", "1");
+  write("two/version.txt", "2");
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { cacheKey: require('fs').readFileSync('version.txt', "
+                        "'utf8') };\n");
+  auto in = [&](const std::string& folder) {
+    return evaluate_config_js(file, dir_ / folder, cache_dir());
+  };
+  EXPECT_EQ(in("one").value_or(json())["cacheKey"], "1");
+  EXPECT_EQ(in("two").value_or(json())["cacheKey"], "2");
+}
+
+TEST_F(ConfigJsTest, FileExistenceIsTracked) {
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { clearOutput: fs.existsSync(__dirname + '/.ci') };\n");
+  EXPECT_EQ(evaluate_ok(file)["clearOutput"], false);
+  write(".ci", "");
+  EXPECT_EQ(evaluate_ok(file)["clearOutput"], true);
+}
+
+TEST_F(ConfigJsTest, FileStatIsTracked) {
+  write("marker", "1");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { cacheKey: String(fs.statSync(__dirname + "
+                        "'/marker').size) };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "1");
+  write("marker", "123");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "3");
+}
+
+TEST_F(ConfigJsTest, FolderListingIsTracked) {
+  write("targets/a", "");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = { outputGlob: fs.readdirSync(__dirname + "
+                        "'/targets').map((name) => name + '/**') };\n");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"a/**"}));
+  write("targets/b", "");
+  EXPECT_EQ(evaluate_ok(file)["outputGlob"], json::array({"a/**", "b/**"}));
+}
+
+TEST_F(ConfigJsTest, AsynchronousFileReadIsTracked) {
+  write("channel.txt", "stable");
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "module.exports = new Promise((resolve, reject) =>\n"
+                        "  fs.readFile(__dirname + '/channel.txt', 'utf8', (error, text) =>\n"
+                        "    error ? reject(error) : resolve({ cacheKey: text })));\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "stable");
+  write("channel.txt", "beta");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "beta");
+}
+
+TEST_F(ConfigJsTest, RequireThatNowFindsAnotherFileIsReevaluated) {
+  write("shared/index.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  fs::path file = write("backfill.config.js", "module.exports = require('./shared');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  write("shared.js", "module.exports = { mode: 'PASS' };\n");  // node tries ./shared.js first
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, PackageMainChangeIsTracked) {
+  write("node_modules/shared-config/package.json", R"({"name": "shared-config", "main": "a.js"})");
+  write("node_modules/shared-config/a.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  write("node_modules/shared-config/b.js", "module.exports = { mode: 'PASS' };\n");
+  fs::path file = write("backfill.config.js", "module.exports = require('shared-config');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  write("node_modules/shared-config/package.json", R"({"name": "shared-config", "main": "b.js"})");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, CloserInstalledPackageIsTracked) {
+  write("node_modules/shared-config/index.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  fs::path file =
+      write("packages/a/backfill.config.js", "module.exports = require('shared-config');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  write("packages/a/node_modules/shared-config/index.js", "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, RetargetedSymlinkIsTracked) {
+  write("store/v1/index.js", "module.exports = { mode: 'READ_ONLY' };\n");
+  write("store/v2/index.js", "module.exports = { mode: 'PASS' };\n");
+  fs::create_directories(dir_ / "node_modules");
+  fs::create_directory_symlink(dir_ / "store/v1", dir_ / "node_modules/shared-config");
+  fs::path file = write("backfill.config.js", "module.exports = require('shared-config');\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  fs::remove(dir_ / "node_modules/shared-config");
+  fs::create_directory_symlink(dir_ / "store/v2", dir_ / "node_modules/shared-config");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, FailedRequireThatWasCaughtIsNotCached) {
+  fs::path file = write("backfill.config.js",
+                        "let extra = {};\n"
+                        "try { extra = require('./local-overrides'); } catch {}\n"
+                        "module.exports = { mode: 'READ_ONLY', ...extra };\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "READ_ONLY");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "not cached: node must run again";
+  write("local-overrides.js", "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file)["mode"], "PASS");
+}
+
+TEST_F(ConfigJsTest, ChildProcessIsNotCached) {
+  write("channel.txt", "stable");
+  fs::path file = write("backfill.config.js",
+                        "const { execFileSync } = require('child_process');\n"
+                        "const read = execFileSync('/bin/cat', ['channel.txt'],\n"
+                        "  { cwd: __dirname, env: {} });\n"
+                        "module.exports = { cacheKey: String(read) };\n");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "stable");
+  EXPECT_FALSE(evaluate_without_node(file).has_value()) << "not cached: node must run again";
+  write("channel.txt", "beta");
+  EXPECT_EQ(evaluate_ok(file)["cacheKey"], "beta");
+}
+
+TEST_F(ConfigJsTest, RandomOrTimeDependentResultIsNotCached) {
+  for (const char* expression : {"Math.random()", "Date.now()", "new Date().toISOString()"}) {
+    fs::path file =
+        write("backfill.config.js",
+              std::string("module.exports = { cacheKey: String(") + expression + ") };\n");
+    EXPECT_TRUE(evaluate(file).has_value());
+    EXPECT_FALSE(evaluate_without_node(file).has_value()) << expression << " must not be cached";
+  }
+}
+
+TEST_F(ConfigJsTest, CachedResultIsPrivate) {
+  fs::path file = write("backfill.config.js", "module.exports = { mode: 'PASS' };\n");
+  evaluate_ok(file);
+  auto files = cache_files();
+  ASSERT_EQ(files.size(), 1u);
+  struct stat info {};
+  ASSERT_EQ(::stat(files[0].first.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST_F(ConfigJsTest, SecretsFromTheEnvironmentAreNeverWrittenToTheCache) {
+  const std::string salt = "sentinel-salt-5f27c1d9";
+  const std::string connection = "DefaultEndpointsProtocol=https;AccountKey=sentinel-key-8d1e";
+  ScopedEnv salt_variable("MEMO_CONFIG_JS_TEST_SECRET_SALT", salt);
+  ScopedEnv connection_variable("MEMO_CONFIG_JS_TEST_AZURE_CONN", connection);
+  fs::path file = write("backfill.config.js",
+                        "const env = process.env;\n"
+                        "module.exports = {\n"
+                        "  cacheKey: env.MEMO_CONFIG_JS_TEST_SECRET_SALT,\n"
+                        "  name: 'pkg-' + env.MEMO_CONFIG_JS_TEST_SECRET_SALT + '-' + "
+                        "env.MEMO_CONFIG_JS_TEST_SECRET_SALT,\n"
+                        "  cacheStorageConfig: { provider: 'local', options: {\n"
+                        "    connectionString: env.MEMO_CONFIG_JS_TEST_AZURE_CONN,\n"
+                        "    [env.MEMO_CONFIG_JS_TEST_SECRET_SALT]: 1 } },\n"
+                        "};\n");
+  const json expected = {
+      {"cacheKey", salt},
+      {"name", "pkg-" + salt + "-" + salt},
+      {"cacheStorageConfig",
+       {{"provider", "local"}, {"options", {{"connectionString", connection}, {salt, 1}}}}}};
+  EXPECT_EQ(evaluate_ok(file), expected);
+  auto cached = evaluate_without_node(file);
+  ASSERT_TRUE(cached.has_value()) << "served from the cache: " << cached.error();
+  EXPECT_EQ(*cached, expected) << "the values are put back exactly";
+  auto files = cache_files();
+  ASSERT_FALSE(files.empty());
+  for (const auto& [path, content] : files) {
+    for (const std::string& secret : {salt, connection, std::string("sentinel-key-8d1e")}) {
+      EXPECT_EQ(content.find(secret), std::string::npos) << secret << " in " << path;
+      EXPECT_EQ(content.find(util::sha256_hex(secret)), std::string::npos)
+          << "an unsalted digest of " << secret << " in " << path;
+    }
+  }
+}
+
+TEST_F(ConfigJsTest, ShortAndOverlappingValuesArePutBackExactly) {
+  ScopedEnv one("MEMO_CONFIG_JS_TEST_ONE", "1");
+  ScopedEnv eleven("MEMO_CONFIG_JS_TEST_ELEVEN", "11");
+  ScopedEnv inner("MEMO_CONFIG_JS_TEST_INNER", "a1b");
+  ScopedEnv braces("MEMO_CONFIG_JS_TEST_BRACES", "{1}");
+  ScopedEnv control("MEMO_CONFIG_JS_TEST_CONTROL", "\x01");
+  fs::path file = write("backfill.config.js",
+                        "const e = process.env;\n"
+                        "const all = [e.MEMO_CONFIG_JS_TEST_ONE, e.MEMO_CONFIG_JS_TEST_ELEVEN,\n"
+                        "  e.MEMO_CONFIG_JS_TEST_INNER, e.MEMO_CONFIG_JS_TEST_BRACES,\n"
+                        "  e.MEMO_CONFIG_JS_TEST_CONTROL];\n"
+                        "module.exports = { outputGlob: [all.join(''), '111', 'a11b1', "
+                        "'\\u0001{MEMO_CONFIG_JS_TEST_ONE}', '\\u0001\\u0001', 'x1y', ''],\n"
+                        "  count: 1, flag: true };\n");
+  json fresh = evaluate_ok(file);
+  auto cached = evaluate_without_node(file);
+  ASSERT_TRUE(cached.has_value()) << cached.error();
+  EXPECT_EQ(*cached, fresh);
+  EXPECT_EQ(fresh["outputGlob"][0], "111a1b{1}\x01");
+}
+
+TEST_F(ConfigJsTest, ConsoleOutputDoesNotStopTheEvaluation) {
+  fs::path file = write("backfill.config.js",
+                        "console.log('loading the config');\n"
+                        "console.error('a warning');\n"
+                        "process.stdout.write('x'.repeat(200000));\n"
+                        "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, ProcessExitZeroKeepsWhatWasExported) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = { mode: 'PASS' };\n"
+                        "process.exit(0);\n"
+                        "module.exports = { mode: 'never reached' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, ProcessExitWithAFailureCodeIsAnError) {
+  fs::path file = write("backfill.config.js", "process.exit(3);\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "process.exit(3)"));
+}
+
+TEST_F(ConfigJsTest, ErrorThrownLaterIsAnErrorNamingTheFile) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = new Promise(() => {\n"
+                        "  setTimeout(() => { throw new Error('late failure'); }, 10);\n"
+                        "});\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "late failure"));
+}
+
+TEST_F(ConfigJsTest, LoopingConfigIsStoppedAfterTheTimeout) {
+  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "0.5");
+  fs::path file = write("backfill.config.js",
+                        "const end = Date.now() + 8000;\n"
+                        "while (Date.now() < end) {}\n"
+                        "module.exports = { mode: 'PASS' };\n");
+  auto started = std::chrono::steady_clock::now();
+  std::string error = evaluate_error(file);
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::seconds(4));
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "0.5 s"));
+  EXPECT_TRUE(Contains(error, "MEMO_CONFIG_TIMEOUT"));
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+}
+
+TEST_F(ConfigJsTest, TimeoutAlsoStopsWhatTheConfigStarted) {
+  // Long enough for node to start the child on a busy machine.
+  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "4");
+  fs::path file =
+      write("backfill.config.js",
+            "const { spawn } = require('child_process');\n"
+            "const child = spawn('sleep', ['30'], { stdio: 'ignore' });\n"
+            "require('fs').writeFileSync(__dirname + '/child.pid', String(child.pid));\n"
+            "const end = Date.now() + 30000;\n"
+            "while (Date.now() < end) {}\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(Contains(error, "MEMO_CONFIG_TIMEOUT")) << error;
+  ASSERT_TRUE(fs::exists(dir_ / "child.pid"));
+  pid_t child = std::stoi(dir_.read("child.pid"));
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::ifstream status("/proc/" + std::to_string(child) + "/stat");
+    std::string stat_line;
+    std::getline(status, stat_line);
+    gone = !status || stat_line.find(") Z") != std::string::npos;
+    if (!gone) ::usleep(20000);
+  }
+  EXPECT_TRUE(gone) << "sleep " << child << " outlived the timeout";
+}
+
+TEST_F(ConfigJsTest, InvalidTimeoutIsAnErrorNamingTheVariable) {
+  fs::path file = write("backfill.config.js", "module.exports = { mode: 'PASS' };\n");
+  for (const char* value : {"abc", "0", "-1", "1s", "nan", "inf", " 5"}) {
+    ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", value);
+    std::string error = evaluate_error(file);
+    EXPECT_TRUE(error.starts_with("MEMO_CONFIG_TIMEOUT: ")) << value << ": " << error;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  }
+  ScopedEnv timeout("MEMO_CONFIG_TIMEOUT", "2.5");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, PromiseExportIsAwaited) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = new Promise((resolve) =>\n"
+                        "  setTimeout(() => resolve({ mode: 'PASS', outputGlob: ['dist/**'] }), "
+                        "20));\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}, {"outputGlob", {"dist/**"}}}));
+  fs::path async_default = write("esm/backfill.config.js",
+                                 "Object.defineProperty(exports, '__esModule', { value: true });\n"
+                                 "exports.default = (async () => ({ mode: 'READ_ONLY' }))();\n");
+  EXPECT_EQ(evaluate_ok(async_default), (json{{"mode", "READ_ONLY"}}));
+}
+
+TEST_F(ConfigJsTest, RejectedPromiseIsAnErrorNamingTheFile) {
+  fs::path file = write("backfill.config.js",
+                        "module.exports = Promise.reject(new Error('no config here'));\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "no config here"));
+}
+
+TEST_F(ConfigJsTest, PromiseThatNeverSettlesIsAnError) {
+  fs::path file = write("backfill.config.js", "module.exports = new Promise(() => {});\n");
+  std::string error = evaluate_error(file);
+  EXPECT_TRUE(error.starts_with(file.string() + ": ")) << error;
+  EXPECT_TRUE(Contains(error, "never settled"));
+}
+
+TEST_F(ConfigJsTest, DeeplyNestedResultIsRefused) {
+  fs::path file = write("backfill.config.js",
+                        "let deep = [];\n"
+                        "for (let i = 0; i < 100000; i++) deep = [deep];\n"
+                        "module.exports = { outputGlob: deep };\n");
+  std::string error = evaluate_error(file);
+  EXPECT_EQ(error, file.string() + ": its result is nested more than 64 levels deep");
+}
+
+TEST_F(ConfigJsTest, NestingLimitIs64Levels) {
+  auto nested = [&](int levels) {  // the exported object is the first level
+    return write("backfill.config.js",
+                 "let value = 1;\nfor (let i = 1; i < " + std::to_string(levels) +
+                     "; i++) value = [value];\nmodule.exports = { value };\n");
+  };
+  EXPECT_TRUE(evaluate(nested(64)).has_value());
+  EXPECT_EQ(evaluate_error(nested(65)), (dir_ / "backfill.config.js").string() +
+                                            ": its result is nested more than 64 levels deep");
+}
+
+TEST_F(ConfigJsTest, ForgedDeepAnswerIsRefused) {
+  fs::path file = write("backfill.config.js",
+                        "const fs = require('fs');\n"
+                        "fs.writeSync(3, '{\"config\":{\"a\":' + '['.repeat(100000) + "
+                        "']'.repeat(100000) + '}}');\n"
+                        "fs.closeSync(3);\n"
+                        "module.exports = {};\n");
+  std::string error = evaluate_error(file);
+  EXPECT_EQ(error, file.string() + ": its result is nested more than 64 levels deep");
+}
+
+TEST_F(ConfigJsTest, ReplacedJsonStringifyCannotForgeTheAnswer) {
+  fs::path file = write("backfill.config.js",
+                        "JSON.stringify = () => '{\"config\":{\"a\":' + '['.repeat(100000) + "
+                        "']'.repeat(100000) + '}}';\n"
+                        "module.exports = { mode: 'PASS' };\n");
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+}
+
+TEST_F(ConfigJsTest, DeeplyNestedCacheFileIsNotTrusted) {
+  const std::string source = "module.exports = { mode: 'PASS' };\n";
+  fs::path file = write("backfill.config.js", source);
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
+  auto files = cache_files();
+  ASSERT_EQ(files.size(), 1u);
+  std::string record = files[0].second;
+  const std::string config_start = "\"config\":{";
+  std::size_t at = record.find(config_start);
+  ASSERT_NE(at, std::string::npos) << record;
+  record.insert(at + config_start.size(),
+                "\"a\":" + std::string(100000, '[') + std::string(100000, ']') + ",");
+  memo::testing::write_file(files[0].first, record);
+  EXPECT_EQ(evaluate_ok(file), (json{{"mode", "PASS"}}));
 }
 
 }  // namespace

@@ -1,5 +1,13 @@
 #include "memo/exec/subprocess.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "support/temp_dir.hpp"
@@ -8,6 +16,32 @@ namespace memo::exec {
 namespace {
 
 using memo::testing::TempDir;
+using namespace std::chrono_literals;
+
+// Whether process `pid` is gone (or a zombie waiting for init), waiting up to two seconds.
+bool process_ends(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line) || line.find(") Z") != std::string::npos) return true;
+    ::usleep(20000);
+  }
+  return false;
+}
+
+// What this process writes on its stderr while `action` runs.
+template <typename Action>
+std::string stderr_during(const TempDir& dir, Action action) {
+  const std::string path = (dir / "stderr.txt").string();
+  int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int saved = ::dup(STDERR_FILENO);
+  ::dup2(file, STDERR_FILENO);
+  action();
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(file);
+  return dir.read("stderr.txt");
+}
 
 TEST(Subprocess, CaptureCollectsBothStreamsAndTheExitCode) {
   TempDir dir;
@@ -20,8 +54,8 @@ TEST(Subprocess, CaptureCollectsBothStreamsAndTheExitCode) {
 
 TEST(Subprocess, CaptureRunsInTheGivenFolderAndHandlesLargeOutput) {
   TempDir dir;
-  auto result = capture_output({"sh", "-c", "pwd; head -c 300000 /dev/zero | tr '\\0' x >&2"},
-                               dir.path());
+  auto result =
+      capture_output({"sh", "-c", "pwd; head -c 300000 /dev/zero | tr '\\0' x >&2"}, dir.path());
   ASSERT_TRUE(result) << result.error();
   EXPECT_EQ(result->stdout_text, dir.path().string() + "\n");
   EXPECT_EQ(result->stderr_text.size(), 300000u) << "no deadlock on a full pipe";
@@ -40,6 +74,53 @@ TEST(Subprocess, ShellCommandExitCodesAndSignals) {
   EXPECT_EQ(run_shell_command("kill -TERM $$", dir.path()).value(), 128 + 15);
   EXPECT_EQ(run_shell_command("touch made-here", dir.path()).value(), 0);
   EXPECT_TRUE(std::filesystem::exists(dir / "made-here"));
+}
+
+TEST(Subprocess, CaptureReadsTheResultChannelApartFromStdout) {
+  TempDir dir;
+  auto result = capture_output({"sh", "-c", "echo out; echo answer >&3; echo more >&3"}, dir.path(),
+                               {.result_channel = true});
+  ASSERT_TRUE(result) << result.error();
+  EXPECT_EQ(result->stdout_text, "out\n");
+  EXPECT_EQ(result->channel_text, "answer\nmore\n");
+}
+
+TEST(Subprocess, CaptureCanSendTheChildsOutputToStderr) {
+  TempDir dir;
+  std::expected<CapturedOutput, std::string> result;
+  std::string printed = stderr_during(dir, [&] {
+    result = capture_output({"sh", "-c", "echo out; echo err >&2; echo answer >&3"}, dir.path(),
+                            {.output_to_stderr = true, .result_channel = true});
+  });
+  ASSERT_TRUE(result) << result.error();
+  EXPECT_EQ(printed, "out\nerr\n");
+  EXPECT_EQ(result->stdout_text, "");
+  EXPECT_EQ(result->channel_text, "answer\n");
+}
+
+TEST(Subprocess, CaptureStopsTheWholeProcessGroupAtTheTimeout) {
+  TempDir dir;
+  auto started = std::chrono::steady_clock::now();
+  auto result = capture_output({"sh", "-c", "sleep 30 & echo $! >&3; sleep 30"}, dir.path(),
+                               {.result_channel = true, .timeout = 200ms});
+  ASSERT_TRUE(result) << result.error();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(result->timed_out);
+  EXPECT_EQ(result->exit_code, 128 + SIGKILL);
+  ASSERT_FALSE(result->channel_text.empty());
+  EXPECT_TRUE(process_ends(std::stoi(result->channel_text))) << "what the child started survived";
+}
+
+TEST(Subprocess, CaptureEndsWhenTheChildExitsEvenIfWhatItStartedKeepsTheStreams) {
+  TempDir dir;
+  auto started = std::chrono::steady_clock::now();
+  auto result = capture_output({"sh", "-c", "sleep 3 & echo done"}, dir.path(),
+                               {.result_channel = true, .timeout = 20s});
+  ASSERT_TRUE(result) << result.error();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_FALSE(result->timed_out);
+  EXPECT_EQ(result->exit_code, 0);
+  EXPECT_EQ(result->stdout_text, "done\n");
 }
 
 }  // namespace
