@@ -191,6 +191,23 @@ TEST_F(ConfigTest, LoopingConfigStopsMemoBeforeRunning) {
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line: " << run.err;
 }
 
+TEST_F(ConfigTest, StoppingMemoWhileAConfigLoopsStopsNodeToo) {
+  // node runs in a group of its own (for its timeout): memo's end must take it along.
+  write("packages/a/backfill.config.js",
+        "require('fs').writeFileSync('../../node.pid', String(process.pid));\n"
+        "const end = Date.now() + 20000;\nwhile (Date.now() < end) {}\n");
+  const std::string script =
+      std::string(MEMO_BINARY) +
+      " -- true & memo=$!\n"
+      "for i in $(seq 100); do [ -s ../../node.pid ] && break; sleep 0.1; done\n"
+      "kill -TERM $memo; wait $memo\n"
+      // Gone, or a zombie waiting for whoever inherited it to reap it.
+      "sleep 0.5; state=$(ps -o stat= -p $(cat ../../node.pid))\n"
+      "case \"$state\" in ''|Z*) exit 0;; *) exit 1;; esac\n";
+  EXPECT_EQ(run_shell(script, package()), 0) << "node outlived memo";
+  EXPECT_TRUE(exists("node.pid")) << "the config ran";
+}
+
 TEST_F(ConfigTest, BadConfigTimeoutIsAnErrorNamingTheVariable) {
   write("packages/a/backfill.config.js", "module.exports = {};\n");
   auto run = run_marked({{"MEMO_CONFIG_TIMEOUT", "soon"}});

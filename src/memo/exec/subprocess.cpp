@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "memo/exec/child_groups.hpp"
 #include "memo/util/fd.hpp"
 
 extern char** environ;
@@ -230,7 +231,11 @@ std::expected<CapturedOutput, std::string> capture_output(
   take(pipes->err, result.stderr_text);
   take(pipes->channel, result.channel_text);
   std::optional<Clock::time_point> deadline;
-  if (options.timeout) deadline = started + *options.timeout;
+  std::optional<ChildGroup> group;
+  if (options.timeout) {
+    deadline = started + *options.timeout;
+    group.emplace(*pid);  // its own group: memo's Ctrl-C must stop it too
+  }
   Ending ending = collect(*pid, streams, deadline);
   result.exit_code = ending.exit_code;
   result.timed_out = ending.timed_out;
