@@ -162,7 +162,8 @@ std::string describe_change(const ManifestChange& change) {
   }
   if (kind == "format")
     return "memo's entry format changed (" + change.before + " -> " + change.after + ")";
-  std::string name = kind == "cache-key" ? "cacheKey" : kind == "output-glob" ? "outputGlob" : kind;
+  if (kind == "cache-key") return "cacheKey changed";  // its values are digests
+  std::string name = kind == "output-glob" ? "outputGlob" : kind;
   return name + " changed: \"" + change.before + "\" -> \"" + change.after + "\"";
 }
 

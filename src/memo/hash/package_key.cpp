@@ -217,7 +217,11 @@ std::expected<PackageKey, std::string> compute_package_key(
   PackageKey result;
   manifest.add("package", {package_path_in_repo(config)});
   manifest.add("command", {command});
-  manifest.add("cache-key", {config.cache_key});
+  // A digest: the manifest is stored (and shared), and a salt may come from a secret.
+  manifest.add("cache-key",
+               {config.cache_key.empty()
+                    ? std::string()
+                    : util::sha256_hex(std::string("memo-cache-key") + '\0' + config.cache_key)});
   for (const auto& glob : config.output_glob) manifest.add("output-glob", {glob});
   for (const auto& name : config.env) {
     const char* value = std::getenv(name.c_str());

@@ -186,6 +186,13 @@ TEST_F(PackageKeyTest, ChangesWithTheCacheKey) {
   EXPECT_NE(key(), before);
 }
 
+TEST_F(PackageKeyTest, TheCacheKeyIsNotInTheManifestInClear) {
+  config_.cache_key = "salt-from-a-secret-7c1e";
+  auto manifest = compute(config_, "tsc -b").manifest;
+  EXPECT_EQ(manifest.find("salt-from-a-secret-7c1e"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("cache-key \""), std::string::npos) << manifest;
+}
+
 TEST_F(PackageKeyTest, ChangesWithAListedEnvVar) {
   const std::string unset = key();
   ::setenv(kEnvVar, "one", 1);
