@@ -15,6 +15,7 @@
 
 #include "memo/config/env_placeholders.hpp"
 #include "memo/util/digest.hpp"
+#include "memo/util/dir.hpp"
 #include "memo/util/files.hpp"
 
 extern char** environ;
@@ -146,13 +147,13 @@ char type_of_entry(int dir_fd, const dirent& entry) {
 
 // A folder's names ("names"), or its names with their types ("entries"), as one digest.
 std::string listing_state(const std::string& path, bool with_types, std::string_view salt) {
-  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(path.c_str()), ::closedir);
+  util::Dir dir(path.c_str());
   if (!dir) return missing(errno) ? "-" : "?";
   std::vector<std::string> parts;
   while (const dirent* entry = ::readdir(dir.get())) {
     std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
-    if (with_types) name.append(1, '\0').append(1, type_of_entry(::dirfd(dir.get()), *entry));
+    if (with_types) name.append(1, '\0').append(1, type_of_entry(dir.fd(), *entry));
     parts.push_back(std::move(name));
   }
   return salted_list_digest(salt, std::move(parts));

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <unordered_set>
 
+#include "memo/util/dir.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/staging_name.hpp"
 
@@ -105,17 +106,16 @@ struct Walker {
   GitignoreRules gitignore;
   std::unordered_set<std::string> skipped;
 
-  // Walks the folder open as `dir_fd` (which it closes), whose path below the root is `prefix`.
-  bool walk(int dir_fd, const std::string& prefix) {
-    DIR* dir = ::fdopendir(dir_fd);
+  // Walks the folder open as `folder`, whose path below the root is `prefix`.
+  bool walk(util::Fd folder, const std::string& prefix) {
+    util::Dir dir(std::move(folder));
     if (!dir) {
-      ::close(dir_fd);
       error = (root / prefix).string() + ": " + util::errno_message(errno);
       return false;
     }
     if (options.trace) {
       struct stat info {};
-      if (::fstat(::dirfd(dir), &info) == 0) {
+      if (::fstat(dir.fd(), &info) == 0) {
         options.trace->folders.push_back({prefix, signature_of(info)});
       } else {
         options.trace->complete = false;
@@ -123,41 +123,34 @@ struct Walker {
     }
     if (options.gitignore) {
       struct stat info {};
-      if (::fstatat(::dirfd(dir), ".gitignore", &info, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (::fstatat(dir.fd(), ".gitignore", &info, AT_SYMLINK_NOFOLLOW) == 0) {
         if (options.trace) {
           options.trace->gitignores.push_back(
               {prefix.empty() ? ".gitignore" : prefix + "/.gitignore", signature_of(info)});
         }
-        if (auto text = util::read_file_at(::dirfd(dir), ".gitignore")) {
+        if (auto text = util::read_file_at(dir.fd(), ".gitignore")) {
           gitignore.add_file(prefix, *text);
         }
       }
     }
-    auto entries = read_entries(dir, prefix, EntryFilter{options, gitignore, skipped});
+    auto entries = read_entries(dir.get(), prefix, EntryFilter{options, gitignore, skipped});
     if (!entries) {
       error = (root / prefix).string() + ": " + entries.error();
-      ::closedir(dir);
       return false;
     }
     if (entries->incomplete && options.trace) options.trace->complete = false;
     std::move(entries->files.begin(), entries->files.end(), std::back_inserter(files));
-    int parent_fd = ::dirfd(dir);
-    bool ok = true;
     for (const auto& name : entries->folders) {
-      int child =
-          ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (child < 0) {  // vanished, or turned into a symlink since readdir
+      util::Fd child(
+          ::openat(dir.fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!child) {  // vanished, or turned into a symlink since readdir
         if (options.trace) options.trace->complete = false;
         continue;
       }
       std::string relative = prefix.empty() ? name : prefix + "/" + name;
-      if (!walk(child, relative)) {
-        ok = false;
-        break;
-      }
+      if (!walk(std::move(child), relative)) return false;
     }
-    ::closedir(dir);
-    return ok;
+    return true;
   }
 };
 
@@ -165,15 +158,15 @@ struct Walker {
 
 std::expected<std::vector<WalkedFile>, std::string> walk_files(const fs::path& root,
                                                                const WalkOptions& options) {
-  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return std::unexpected(root.string() + ": " + util::errno_message(errno));
+  util::Fd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return std::unexpected(root.string() + ": " + util::errno_message(errno));
   Walker walker{root,
                 options,
                 {},
                 {},
                 options.gitignore ? *options.gitignore : GitignoreRules{},
                 skipped_below(root, options)};
-  if (!walker.walk(fd, "")) return std::unexpected(walker.error);
+  if (!walker.walk(std::move(fd), "")) return std::unexpected(walker.error);
   std::sort(walker.files.begin(), walker.files.end(),
             [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
   return std::move(walker.files);
@@ -184,22 +177,19 @@ std::expected<FolderListing, std::string> list_folder(const fs::path& root,
                                                       const WalkOptions& options) {
   const fs::path folder = relative.empty() ? root : root / relative;
   // The root may be reached through a symlink, as walk_files allows; folders below never are.
-  int fd = ::open(folder.c_str(),
-                  O_RDONLY | O_DIRECTORY | O_CLOEXEC | (relative.empty() ? 0 : O_NOFOLLOW));
-  if (fd < 0) return std::unexpected(folder.string() + ": " + util::errno_message(errno));
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    ::close(fd);
-    return std::unexpected(folder.string() + ": " + util::errno_message(errno));
-  }
+  util::Fd fd(::open(folder.c_str(),
+                     O_RDONLY | O_DIRECTORY | O_CLOEXEC | (relative.empty() ? 0 : O_NOFOLLOW)));
+  if (!fd) return std::unexpected(folder.string() + ": " + util::errno_message(errno));
+  util::Dir dir(std::move(fd));
+  if (!dir) return std::unexpected(folder.string() + ": " + util::errno_message(errno));
   FolderListing listing;
   struct stat info {};
-  listing.has_gitignore = ::fstatat(::dirfd(dir), ".gitignore", &info, AT_SYMLINK_NOFOLLOW) == 0;
+  listing.has_gitignore = ::fstatat(dir.fd(), ".gitignore", &info, AT_SYMLINK_NOFOLLOW) == 0;
   const GitignoreRules none;
   const auto skipped = skipped_below(root, options);
-  auto entries = read_entries(
-      dir, relative, EntryFilter{options, options.gitignore ? *options.gitignore : none, skipped});
-  ::closedir(dir);
+  auto entries =
+      read_entries(dir.get(), relative,
+                   EntryFilter{options, options.gitignore ? *options.gitignore : none, skipped});
   if (!entries) return std::unexpected(folder.string() + ": " + entries.error());
   if (entries->incomplete) return std::unexpected(folder.string() + ": an entry vanished");
   for (auto& file : entries->files) {

@@ -6,29 +6,38 @@ namespace memo::hash {
 
 namespace {
 
-// Turns one .gitignore line into a glob in GlobSet's syntax, or "" for blanks and comments.
-std::string to_glob(std::string_view line, bool& negated, bool& folders_only) {
+// One .gitignore line as a glob in GlobSet's syntax; an empty glob for blanks and comments.
+struct GitignoreLine {
+  std::string glob;
+  bool negated = false;
+  bool folders_only = false;
+};
+
+GitignoreLine to_glob(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   // Trailing spaces are dropped unless escaped.
   while (!line.empty() && line.back() == ' ' &&
          !(line.size() >= 2 && line[line.size() - 2] == '\\')) {
     line.remove_suffix(1);
   }
-  if (line.empty() || line.front() == '#') return "";
-  negated = line.front() == '!';
-  if (negated) line.remove_prefix(1);
-  folders_only = !line.empty() && line.back() == '/';
+  if (line.empty() || line.front() == '#') return {};
+  GitignoreLine result;
+  result.negated = line.front() == '!';
+  if (result.negated) line.remove_prefix(1);
+  result.folders_only = !line.empty() && line.back() == '/';
   while (!line.empty() && line.back() == '/') line.remove_suffix(1);
-  if (line.empty()) return "";
   bool anchored = line.find('/') != std::string_view::npos;
   while (!line.empty() && line.front() == '/') line.remove_prefix(1);
-  if (line.empty()) return "";
-  std::string glob = anchored ? "" : "**/";
+  if (line.empty()) return {};
+  result.glob = anchored ? "" : "**/";
   for (char c : line) {
-    if (c == '{' || c == '}' || c == ',') glob += '\\';  // git has no brace alternatives
-    glob += c;
+    // git has neither brace alternatives nor extglobs: these are plain characters there.
+    if (c == '{' || c == '}' || c == ',' || c == '(' || c == ')' || c == '|') {
+      result.glob += '\\';
+    }
+    result.glob += c;
   }
-  return glob;
+  return result;
 }
 
 }  // namespace
@@ -47,13 +56,12 @@ void GitignoreRules::add_rules(std::string base, std::string up, std::string_vie
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string_view::npos) end = text.size();
-    bool negated = false, folders_only = false;
-    std::string glob = to_glob(text.substr(start, end - start), negated, folders_only);
+    GitignoreLine line = to_glob(text.substr(start, end - start));
     start = end + 1;
-    if (glob.empty()) continue;
-    auto compiled = GlobSet::compile({glob});
+    if (line.glob.empty()) continue;
+    auto compiled = GlobSet::compile({line.glob});
     if (!compiled) continue;  // git skips patterns it cannot use; so does memo
-    rules_.push_back({base, up, std::move(*compiled), negated, folders_only});
+    rules_.push_back({base, up, std::move(*compiled), line.negated, line.folders_only});
   }
 }
 

@@ -12,6 +12,7 @@
 #include "memo/archive/output_file.hpp"
 #include "memo/hash/manifest.hpp"
 #include "memo/hash/manifest_diff.hpp"
+#include "memo/util/dir.hpp"
 #include "memo/util/fd.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/staging_name.hpp"
@@ -76,13 +77,14 @@ RestoreJournal::~RestoreJournal() {
 
 void sweep_interrupted_restores(const fs::path& store_root) {
   const fs::path folder = journal_folder(store_root);
-  DIR* dir = ::opendir(folder.c_str());
-  if (!dir) return;
   std::vector<std::string> gone;
-  while (dirent* entry = ::readdir(dir)) {
-    if (owner_is_gone(entry->d_name)) gone.emplace_back(entry->d_name);
+  {
+    util::Dir dir(folder.c_str());
+    if (!dir) return;
+    while (dirent* entry = ::readdir(dir.get())) {
+      if (owner_is_gone(entry->d_name)) gone.emplace_back(entry->d_name);
+    }
   }
-  ::closedir(dir);
   for (const auto& name : gone) {
     if (auto text = util::read_file(folder / name)) sweep_note(*text);
     ::unlink((folder / name).c_str());

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <vector>
 
+#include "memo/util/dir.hpp"
 #include "memo/util/fd.hpp"
 #include "memo/util/files.hpp"
 
@@ -57,16 +58,12 @@ bool is_stale_staging_name(std::string_view name) {
 }
 
 std::size_t remove_stale_staging_files(int dir_fd) {
-  Fd listing(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!listing) return 0;
-  DIR* dir = ::fdopendir(listing.get());
+  Dir dir(Fd(::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)));
   if (!dir) return 0;
-  listing.release();  // the DIR owns it now
   std::vector<std::string> stale;
-  while (dirent* entry = ::readdir(dir)) {
+  while (dirent* entry = ::readdir(dir.get())) {
     if (is_stale_staging_name(entry->d_name)) stale.emplace_back(entry->d_name);
   }
-  ::closedir(dir);
   std::size_t removed = 0;
   for (const auto& name : stale) removed += ::unlinkat(dir_fd, name.c_str(), 0) == 0;
   return removed;

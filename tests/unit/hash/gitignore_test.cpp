@@ -59,6 +59,13 @@ TEST(Gitignore, CommentsBlanksCarriageReturnsAndEscapes) {
   EXPECT_FALSE(r.is_ignored("a.txt", false));
 }
 
+TEST(Gitignore, ParenthesesAndBarsArePlainCharactersAsInGit) {
+  auto r = rules("+(a|b).js\n!(x).txt\n");
+  EXPECT_TRUE(r.is_ignored("+(a|b).js", false));
+  EXPECT_FALSE(r.is_ignored("a.js", false)) << "git has no extglobs";
+  EXPECT_FALSE(r.is_ignored("y.txt", false)) << "a leading ! negates, it is no extglob";
+}
+
 TEST(Gitignore, DeeperFileOverridesAndAppliesOnlyBelowItself) {
   GitignoreRules r;
   r.add_file("", "*.gen.ts\n");
