@@ -74,6 +74,26 @@ TEST_F(HonestOutputTest, PassModeSaysItRanUncached) {
   EXPECT_NE(failing.err.find("exit 3"), std::string::npos) << failing.err;
 }
 
+// The number of files a key line names, or -1 when there is no key line.
+long key_file_count(const std::string& err) {
+  std::smatch match;
+  if (!std::regex_search(err, match, std::regex("key [0-9a-f]{64} from ([0-9]+) files"))) return -1;
+  return std::stol(match[1]);
+}
+
+TEST_F(HonestOutputTest, TheKeyLineCountsTheSameFilesOnAMissAndOnAHit) {
+  // The build creates lib/, so the hit finds the package's folder changed and updates the
+  // record of its digests: the count must not depend on which way the digests were found.
+  const std::map<std::string, std::string> verbose{{"BACKFILL_LOG_LEVEL", "verbose"}};
+  auto miss = memo_run(kSmallBuild, verbose);
+  ASSERT_EQ(miss.exit_code, 0) << miss.err;
+  auto hit = memo_run(kSmallBuild, verbose);
+  auto again = memo_run(kSmallBuild, verbose);
+  ASSERT_GT(key_file_count(miss.err), 0) << miss.err;
+  EXPECT_EQ(key_file_count(hit.err), key_file_count(miss.err)) << miss.err << hit.err;
+  EXPECT_EQ(key_file_count(again.err), key_file_count(miss.err)) << miss.err << again.err;
+}
+
 // "812 ms" or "1.25 s", in milliseconds.
 double milliseconds_of(const std::string& number, const std::string& unit) {
   return std::stod(number) * (unit == "s" ? 1000 : 1);

@@ -70,17 +70,16 @@ void add_to_manifest(KeyManifest& manifest, std::string_view kind, const std::st
   manifest.add_lines(std::move(lines));
 }
 
-std::expected<void, std::string> add_files(KeyManifest& manifest, std::string_view kind,
-                                           const fs::path& root, const std::string& prefix,
-                                           const WalkOptions& options, LazyIndex& index,
-                                           std::size_t& count) {
+// Adds the files of a walk to the manifest; returns how many it added.
+std::expected<std::size_t, std::string> add_files(KeyManifest& manifest, std::string_view kind,
+                                                  const fs::path& root, const std::string& prefix,
+                                                  const WalkOptions& options, LazyIndex& index) {
   auto files = walk_files(root, options);
   if (!files) return std::unexpected(files.error());
   auto digests = digest_files(root, *files, shortcut_for(index.get(), root));
   if (!digests) return std::unexpected(digests.error());
   add_to_manifest(manifest, kind, prefix, *digests);
-  count += digests->size();
-  return {};
+  return digests->size();
 }
 
 // Where memo keeps the digest record of a package walked with these settings: any change to
@@ -131,11 +130,18 @@ GitignoreRules ancestor_gitignore_rules(const config::Config& config, const Pack
   return rules;
 }
 
-std::expected<void, std::string> add_package_files(KeyManifest& manifest,
-                                                   const config::Config& config,
-                                                   const PackageSources& package, LazyIndex& index,
-                                                   DigestRecords& records, std::size_t& count,
-                                                   std::optional<PendingRecord>& pending) {
+// One package's part of the key: its files' lines, how many files, and the digest record to
+// write when the package's record was missing or out of date.
+struct PackageFiles {
+  KeyManifest lines;
+  std::size_t count = 0;
+  std::optional<PendingRecord> pending;
+};
+
+std::expected<PackageFiles, std::string> add_package_files(const config::Config& config,
+                                                           const PackageSources& package,
+                                                           LazyIndex& index,
+                                                           DigestRecords& records) {
   std::optional<GlobSet> hash_globs;
   if (!package.hash_globs.empty()) {
     auto compiled = compile_setting(package.hash_globs, "hashGlobs");
@@ -178,13 +184,14 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
     };
     auto check = reuse_record(package.root, prefix, records.started_ns, *record, relist);
     if (check != RecordCheck::kStale) {
-      manifest.add_lines(manifest_lines(*record));
+      PackageFiles result;
+      result.lines.add_lines(manifest_lines(*record));
+      result.count = record->files.size();
       if (check == RecordCheck::kUpdated) {
-        pending = PendingRecord{record_file, package.root, std::move(*record)};
+        result.pending = PendingRecord{record_file, package.root, std::move(*record)};
       }
-      count += record->files.size();
       ++records.reused;
-      return {};
+      return result;
     }
   }
 
@@ -196,15 +203,16 @@ std::expected<void, std::string> add_package_files(KeyManifest& manifest,
   if (!files) return std::unexpected(files.error());
   auto digests = digest_files(package.root, *files, shortcut_for(index.get(), package.root));
   if (!digests) return std::unexpected(digests.error());
+  PackageFiles result;
+  result.count = digests->size();
   if (auto record = make_record(records.started_ns, trace, *digests, prefix)) {
     // Only a speed-up: a record that cannot be written is walked for again next time.
-    manifest.add_lines(manifest_lines(*record));
-    pending = PendingRecord{record_file, package.root, std::move(*record)};
+    result.lines.add_lines(manifest_lines(*record));
+    result.pending = PendingRecord{record_file, package.root, std::move(*record)};
   } else {
-    add_to_manifest(manifest, "file", prefix, *digests);
+    add_to_manifest(result.lines, "file", prefix, *digests);
   }
-  count += digests->size();
-  return {};
+  return result;
 }
 
 }  // namespace
@@ -253,25 +261,18 @@ std::expected<PackageKey, std::string> compute_package_key(
   // Packages are walked and hashed side by side: a walk is mostly waiting on the filesystem.
   std::vector<const PackageSources*> packages{&self};
   for (const auto& dependency : dependencies) packages.push_back(&dependency);
-  std::vector<KeyManifest> parts(packages.size());
-  std::vector<std::size_t> counts(packages.size(), 0);
-  std::vector<std::string> errors(packages.size());
-  std::vector<std::optional<PendingRecord>> pending(packages.size());
+  std::vector<std::expected<PackageFiles, std::string>> parts(packages.size());
   util::parallel_for(
       packages.size(),
-      [&](std::size_t i) {
-        auto added = add_package_files(parts[i], config, *packages[i], index, records, counts[i],
-                                       pending[i]);
-        if (!added) errors[i] = added.error();
-      },
+      [&](std::size_t i) { parts[i] = add_package_files(config, *packages[i], index, records); },
       1);
   util::Log::verbose("file digests reused for " + std::to_string(records.reused) + " of " +
                      std::to_string(packages.size()) + " packages");
-  for (std::size_t i = 0; i < packages.size(); ++i) {
-    if (!errors[i].empty()) return std::unexpected(errors[i]);
-    manifest.append(std::move(parts[i]));
-    if (pending[i]) result.records.push_back(std::move(*pending[i]));
-    result.file_count += counts[i];
+  for (auto& part : parts) {
+    if (!part) return std::unexpected(part.error());
+    manifest.append(std::move(part->lines));
+    if (part->pending) result.records.push_back(std::move(*part->pending));
+    result.file_count += part->count;
   }
 
   for (const auto& spec : external.resolved) {
@@ -294,11 +295,9 @@ std::expected<PackageKey, std::string> compute_package_key(
     WalkOptions root_walk;
     root_walk.include = &*environment;
     root_walk.skip_folders = {config.internal_cache_folder, config.log_folder};
-    if (auto added = add_files(manifest, "root-file", config.repo_root, "", root_walk, index,
-                               result.file_count);
-        !added) {
-      return std::unexpected(added.error());
-    }
+    auto added = add_files(manifest, "root-file", config.repo_root, "", root_walk, index);
+    if (!added) return std::unexpected(added.error());
+    result.file_count += *added;
   }
 
   result.manifest = manifest.text();
