@@ -333,110 +333,156 @@ bool same_entries(const DigestRecord& record, std::uint32_t index, const FolderL
 
 }  // namespace
 
-RecordCheck reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
-                         std::int64_t started_ns, DigestRecord& record,
-                         const FolderLister& relist) {
-  bool updated = false;
-  const std::int64_t trusted_before =
-      std::min(record.started_ns, record.written_ns) - kTrustMarginNs;
-  auto trusted = [&](const StatSignature& signature) {
-    return signature.mtime_ns < trusted_before && signature.ctime_ns < trusted_before;
-  };
-  util::Fd root_dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!root_dir) return RecordCheck::kStale;
-  const int root_fd = root_dir.get();
-  auto current = [&](const std::string& item) -> std::optional<StatSignature> {
+namespace {
+
+// One check of a record against the package as it is now, step by step; each step says
+// whether the record still holds and updates what changed without changing the key.
+class RecordReuse {
+ public:
+  RecordReuse(int root_fd, const std::string& manifest_prefix, DigestRecord& record)
+      : root_fd_(root_fd),
+        manifest_prefix_(manifest_prefix),
+        record_(record),
+        trusted_before_(std::min(record.started_ns, record.written_ns) - kTrustMarginNs) {}
+
+  bool updated() const { return updated_; }
+
+  // The .gitignore files first: while they hold, the rules a folder is listed again with are
+  // the recorded ones.
+  bool gitignores_hold() const {
+    for (const auto& gitignore : record_.gitignores) {
+      auto now = current(gitignore.path);
+      if (!now || *now != gitignore.signature) return false;
+      if (gitignore.signature != StatSignature{} && !trusted(gitignore.signature)) return false;
+    }
+    return true;
+  }
+
+  // Each folder is there; one whose stat data changed is listed again and must hold the
+  // same entries.
+  bool folders_hold(const FolderLister& relist) {
+    std::size_t listed_again = 0;
+    for (std::uint32_t i = 0; i < record_.folders.size(); ++i) {
+      auto& folder = record_.folders[i];
+      auto now = current(folder.path);
+      if (!now || !S_ISDIR(now->mode)) return false;
+      if (*now == folder.signature && trusted(folder.signature)) continue;
+      // Listed after its stat data was taken: a change from now on shows next time.
+      if (!relist || ++listed_again > kMostFoldersListedAgain) return false;
+      auto listing = relist(folder.path);
+      if (!listing || !same_entries(record_, i, *listing)) return false;
+      folder.signature = *now;
+      updated_ = true;
+    }
+    return true;
+  }
+
+  // Each file's stat data, folder by folder on all cores; then the few that changed are read
+  // again, one after the other.
+  bool files_hold() {
+    auto states = file_states();
+    if (!states) return false;
+    auto changed = std::count_if(states->begin(), states->end(),
+                                 [](FileState state) { return state != FileState::kSame; });
+    if (changed > static_cast<std::ptrdiff_t>(kMostFilesDigestedAgain)) return false;
+    for (std::size_t i = 0; i < record_.files.size(); ++i) {
+      if ((*states)[i] != FileState::kSame && !digest_again(i, (*states)[i])) return false;
+    }
+    return true;
+  }
+
+ private:
+  enum class FileState : char { kSame, kChanged, kChangedLink };
+
+  bool trusted(const StatSignature& signature) const {
+    return signature.mtime_ns < trusted_before_ && signature.ctime_ns < trusted_before_;
+  }
+
+  // The stat data of a path below the root; an empty signature when it is gone.
+  std::optional<StatSignature> current(const std::string& item) const {
     struct stat info {};
-    if (::fstatat(root_fd, item.empty() ? "." : item.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(root_fd_, item.empty() ? "." : item.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) return StatSignature{};
       return std::nullopt;
     }
     return signature_of(info);
-  };
-  // The .gitignore files first: while they hold, the rules a folder is listed again with are
-  // the recorded ones.
-  bool ok = true;
-  for (const auto& gitignore : record.gitignores) {
-    auto now = current(gitignore.path);
-    ok = ok && now && *now == gitignore.signature &&
-         (gitignore.signature == StatSignature{} || trusted(gitignore.signature));
-  }
-  std::size_t listed_again = 0;
-  for (std::uint32_t i = 0; ok && i < record.folders.size(); ++i) {
-    auto& folder = record.folders[i];
-    auto now = current(folder.path);
-    if (!now || !S_ISDIR(now->mode)) {
-      ok = false;
-    } else if (*now != folder.signature || !trusted(folder.signature)) {
-      // Listed after its stat data was taken: a change from now on shows next time.
-      auto listing = relist && ++listed_again <= kMostFoldersListedAgain
-                         ? relist(folder.path)
-                         : std::expected<FolderListing, std::string>(std::unexpected(""));
-      ok = listing && same_entries(record, i, *listing);
-      if (ok) {
-        folder.signature = *now;
-        updated = true;
-      }
-    }
   }
 
-  // Each file's stat data, folder by folder on all cores; then the few that changed are read
-  // again, one after the other (they update the record).
-  std::vector<std::vector<std::size_t>> by_folder(ok ? record.folders.size() : 0);
-  for (std::size_t i = 0; ok && i < record.files.size(); ++i) {
-    by_folder[record.files[i].folder].push_back(i);
-  }
-  enum : char { kSame, kChanged, kChangedLink, kGone };
-  std::vector<char> states(record.files.size(), kSame);
-  std::atomic<bool> gone{false};
-  util::parallel_for(
-      by_folder.size(),
-      [&](std::size_t f) {
-        if (by_folder[f].empty() || gone) return;
-        const std::string& path = record.folders[f].path;
-        util::Fd folder(::openat(root_fd, path.empty() ? "." : path.c_str(),
-                                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!folder) {
-          gone = true;
-          return;
-        }
-        const int folder_fd = folder.get();
-        std::string name;
-        for (std::size_t i : by_folder[f]) {
-          const auto& file = record.files[i];
-          name.assign(file.name);
-          struct stat info {};
-          if (::fstatat(folder_fd, name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
-              !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+  // Each file's state, or nothing when one is gone or is no longer a file or a link.
+  std::optional<std::vector<FileState>> file_states() const {
+    std::vector<std::vector<std::size_t>> by_folder(record_.folders.size());
+    for (std::size_t i = 0; i < record_.files.size(); ++i) {
+      by_folder[record_.files[i].folder].push_back(i);
+    }
+    std::vector<FileState> states(record_.files.size(), FileState::kSame);
+    std::atomic<bool> gone{false};
+    util::parallel_for(
+        by_folder.size(),
+        [&](std::size_t f) {
+          if (!by_folder[f].empty() && !gone && !stat_folder(f, by_folder[f], states)) {
             gone = true;
-            break;
           }
-          if (signature_of(info) != file.signature || !trusted(file.signature)) {
-            states[i] = S_ISLNK(info.st_mode) ? kChangedLink : kChanged;
-          }
-        }
-      },
-      1);
-  ok = ok && !gone && std::count_if(states.begin(), states.end(), [](char state) {
-                        return state != kSame;
-                      }) <= static_cast<std::ptrdiff_t>(kMostFilesDigestedAgain);
-  for (std::size_t i = 0; ok && i < record.files.size(); ++i) {
-    if (states[i] == kSame) continue;
-    auto& file = record.files[i];
-    const std::string& folder = record.folders[file.folder].path;
+        },
+        1);
+    if (gone) return std::nullopt;
+    return states;
+  }
+
+  // Sets the state of the files `indexes` of folder `f`; false when one is gone.
+  bool stat_folder(std::size_t f, const std::vector<std::size_t>& indexes,
+                   std::vector<FileState>& states) const {
+    const std::string& path = record_.folders[f].path;
+    util::Fd folder(::openat(root_fd_, path.empty() ? "." : path.c_str(),
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!folder) return false;
+    std::string name;
+    for (std::size_t i : indexes) {
+      const auto& file = record_.files[i];
+      name.assign(file.name);
+      struct stat info {};
+      if (::fstatat(folder.get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !(S_ISREG(info.st_mode) || S_ISLNK(info.st_mode))) {
+        return false;
+      }
+      if (signature_of(info) != file.signature || !trusted(file.signature)) {
+        states[i] = S_ISLNK(info.st_mode) ? FileState::kChangedLink : FileState::kChanged;
+      }
+    }
+    return true;
+  }
+
+  bool digest_again(std::size_t i, FileState state) {
+    auto& file = record_.files[i];
+    const std::string& folder = record_.folders[file.folder].path;
     std::string path =
         folder.empty() ? std::string(file.name) : folder + "/" + std::string(file.name);
-    auto digest = digest_file_at(root_fd, path, states[i] == kChangedLink);
-    if (!digest) {
-      ok = false;
-      break;
-    }
+    auto digest = digest_file_at(root_fd_, path, state == FileState::kChangedLink);
+    if (!digest) return false;
     file.signature = digest->signature;
-    file.line = file_line(record, manifest_prefix, *digest);
-    updated = true;
+    file.line = file_line(record_, manifest_prefix_, *digest);
+    updated_ = true;
+    return true;
   }
-  if (!ok) return RecordCheck::kStale;
-  if (!updated) return RecordCheck::kCurrent;
+
+  int root_fd_;
+  const std::string& manifest_prefix_;
+  DigestRecord& record_;
+  std::int64_t trusted_before_;
+  bool updated_ = false;
+};
+
+}  // namespace
+
+RecordCheck reuse_record(const std::filesystem::path& root, const std::string& manifest_prefix,
+                         std::int64_t started_ns, DigestRecord& record,
+                         const FolderLister& relist) {
+  util::Fd root_dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_dir) return RecordCheck::kStale;
+  RecordReuse reuse(root_dir.get(), manifest_prefix, record);
+  if (!reuse.gitignores_hold() || !reuse.folders_hold(relist) || !reuse.files_hold()) {
+    return RecordCheck::kStale;
+  }
+  if (!reuse.updated()) return RecordCheck::kCurrent;
   // What was trusted was older than the old walk, so older than this one too.
   record.started_ns = started_ns;
   return RecordCheck::kUpdated;
