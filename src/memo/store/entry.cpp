@@ -1,5 +1,6 @@
 #include "memo/store/entry.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -67,88 +68,119 @@ std::string serialize_entry(const Entry& entry) {
          util::sha256_hex(body) + "\n" + body;
 }
 
-std::expected<Entry, std::string> parse_entry(std::string_view text) {
+namespace {
+
+// The body of an entry whose header names this format and the body's checksum.
+std::expected<std::string_view, std::string> checked_body(std::string_view text) {
   std::size_t newline = text.find('\n');
   if (newline == std::string_view::npos) return std::unexpected("truncated entry");
   std::string_view header = text.substr(0, newline);
   std::string_view body = text.substr(newline + 1);
   std::string expected_prefix =
       std::string(kMagic) + " " + std::to_string(hash::kEntryFormatVersion) + " ";
-  if (!header.starts_with(expected_prefix))
+  if (!header.starts_with(expected_prefix)) {
     return std::unexpected("not a memo entry of this format");
+  }
   if (header.substr(expected_prefix.size()) != util::sha256_hex(body)) {
     return std::unexpected("entry checksum mismatch (truncated or altered)");
   }
+  return body;
+}
 
-  Entry entry;
+// An "f" or "l" line, checked as strictly as a restore checks paths.
+std::expected<archive::OutputFile, std::string> parse_output(std::vector<std::string> fields) {
+  const std::string& kind = fields[0];
+  archive::OutputFile file;
+  file.path = fields.size() > 1 ? fields[1] : "";
+  if (kind == "l" && fields.size() == 3) {
+    file.type = archive::OutputFile::Type::Symlink;
+    file.link_target = fields[2];
+  } else if (kind == "f" && fields.size() == 5) {
+    auto mode = parse_number<unsigned>(fields[2], 8);
+    auto size = parse_number<std::uint64_t>(fields[3]);
+    if (!mode || !size) return std::unexpected(file.path + ": malformed file record");
+    file.mode = *mode & 0777;
+    file.size = *size;
+    file.digest = fields[4];
+  } else {
+    return std::unexpected("malformed output record");
+  }
+  return archive::check_output_file(std::move(file));
+}
+
+// The fields of an entry as they are read, each at most once.
+struct EntryFields {
   std::optional<std::string> key, package, name, command, created;
   std::optional<double> command_ms;
+
+  // Takes one field line; false when it is malformed or repeated.
+  bool take(std::vector<std::string>& fields) {
+    const std::string& kind = fields[0];
+    if (kind == "command-ms") {
+      if (fields.size() != 2 || command_ms) return false;
+      command_ms = parse_milliseconds(fields[1]);
+      return command_ms.has_value();
+    }
+    std::optional<std::string>* slot = kind == "key"       ? &key
+                                       : kind == "package" ? &package
+                                       : kind == "name"    ? &name
+                                       : kind == "command" ? &command
+                                                           : &created;
+    if (fields.size() != 2 || *slot) return false;
+    *slot = std::move(fields[1]);
+    return true;
+  }
+
+  std::expected<Entry, std::string> entry(std::string manifest,
+                                          std::vector<archive::OutputFile> outputs) && {
+    if (!key || !package || !name || !command || !created || !command_ms) {
+      return std::unexpected("malformed entry: a field is missing");
+    }
+    return Entry{.key = std::move(*key),
+                 .package = std::move(*package),
+                 .name = std::move(*name),
+                 .command = std::move(*command),
+                 .manifest = std::move(manifest),
+                 .created = std::move(*created),
+                 .command_ms = *command_ms,
+                 .outputs = std::move(outputs)};
+  }
+};
+
+constexpr std::string_view kFieldKinds[] = {"key",     "package", "name",
+                                            "command", "created", "command-ms"};
+
+}  // namespace
+
+std::expected<Entry, std::string> parse_entry(std::string_view text) {
+  auto body = checked_body(text);
+  if (!body) return std::unexpected(body.error());
+  EntryFields fields;
+  std::vector<archive::OutputFile> outputs;
   while (true) {
-    newline = body.find('\n');
+    std::size_t newline = body->find('\n');
     if (newline == std::string_view::npos) return std::unexpected("malformed entry: no manifest");
-    std::string_view line = body.substr(0, newline);
-    body.remove_prefix(newline + 1);
+    std::string_view line = body->substr(0, newline);
+    body->remove_prefix(newline + 1);
     if (line.starts_with("manifest ")) {
       auto size = parse_number<std::size_t>(line.substr(9));
-      if (!size || *size != body.size()) return std::unexpected("malformed entry: manifest size");
-      entry.manifest = std::string(body);
-      break;
+      if (!size || *size != body->size()) return std::unexpected("malformed entry: manifest size");
+      return std::move(fields).entry(std::string(*body), std::move(outputs));
     }
-    auto fields = hash::split_manifest_line(line);
-    if (fields.empty()) return std::unexpected("malformed entry line");
-    const std::string& kind = fields[0];
-    auto single = [&](std::optional<std::string>& slot) -> bool {
-      if (fields.size() != 2 || slot) return false;
-      slot = std::move(fields[1]);
-      return true;
-    };
-    bool ok = true;
-    if (kind == "key") {
-      ok = single(key);
-    } else if (kind == "package") {
-      ok = single(package);
-    } else if (kind == "name") {
-      ok = single(name);
-    } else if (kind == "command") {
-      ok = single(command);
-    } else if (kind == "created") {
-      ok = single(created);
-    } else if (kind == "command-ms") {
-      ok = fields.size() == 2 && !command_ms && (command_ms = parse_milliseconds(fields[1]));
-    } else if (kind == "f" || kind == "l") {
-      archive::OutputFile file;
-      file.path = fields.size() > 1 ? fields[1] : "";
-      if (kind == "l" && fields.size() == 3) {
-        file.type = archive::OutputFile::Type::Symlink;
-        file.link_target = fields[2];
-      } else if (kind == "f" && fields.size() == 5) {
-        auto mode = parse_number<unsigned>(fields[2], 8);
-        auto size = parse_number<std::uint64_t>(fields[3]);
-        if (!mode || !size) return std::unexpected(file.path + ": malformed file record");
-        file.mode = *mode & 0777;
-        file.size = *size;
-        file.digest = fields[4];
-      } else {
-        return std::unexpected("malformed output record");
-      }
-      auto checked = archive::check_output_file(std::move(file));
-      if (!checked) return std::unexpected(checked.error());
-      entry.outputs.push_back(std::move(*checked));
+    auto words = hash::split_manifest_line(line);
+    if (words.empty()) return std::unexpected("malformed entry line");
+    const std::string kind = words[0];
+    if (kind == "f" || kind == "l") {
+      auto output = parse_output(std::move(words));
+      if (!output) return std::unexpected(output.error());
+      outputs.push_back(std::move(*output));
+    } else if (std::find(std::begin(kFieldKinds), std::end(kFieldKinds), kind) !=
+               std::end(kFieldKinds)) {
+      if (!fields.take(words)) return std::unexpected("malformed entry: " + kind);
     } else {
       return std::unexpected("unknown entry line \"" + kind + "\"");
     }
-    if (!ok) return std::unexpected("malformed entry: " + kind);
   }
-  if (!key || !package || !name || !command || !created || !command_ms) {
-    return std::unexpected("malformed entry: a field is missing");
-  }
-  entry.key = std::move(*key);
-  entry.package = std::move(*package);
-  entry.name = std::move(*name);
-  entry.command = std::move(*command);
-  entry.created = std::move(*created);
-  entry.command_ms = *command_ms;
-  return entry;
 }
 
 }  // namespace memo::store
