@@ -105,6 +105,37 @@ std::expected<void, std::string> load_config_file(RawValues& raw, const fs::path
   return load_memo_json(raw, file);
 }
 
+// BACKFILL_CACHE_PROVIDER_OPTIONS then MEMO_CACHE_PROVIDER_OPTIONS: a JSON object.
+std::expected<void, std::string> apply_provider_options(RawValues& raw, const SettingSpec& spec,
+                                                        const EnvLookup& lookup, Origin::Kind kind,
+                                                        const std::string& file,
+                                                        const fs::path& base) {
+  for (std::string name : {"BACKFILL_CACHE_PROVIDER_OPTIONS", "MEMO_CACHE_PROVIDER_OPTIONS"}) {
+    auto value = lookup(name);
+    if (!value || value->empty()) continue;
+    Origin origin{kind, file, name};
+    auto parsed = util::parse_json(*value);
+    if (!parsed || !parsed->is_object()) {
+      // The text may hold a secret, so it is not echoed, only why it is refused.
+      // (nlohmann's details quote what it read last.)
+      std::string why = parsed                                 ? "not an object"
+                        : parsed.error().starts_with("nested") ? parsed.error()
+                                                               : "not valid JSON";
+      return std::unexpected(origin.culprit(spec.key) + ": " + why +
+                             "; expected a JSON object such as {\"container\": \"...\"}");
+    }
+    auto& current = raw[std::string(spec.key)];
+    if (current.value.is_object() && current.value.contains("provider")) {
+      // The provider keeps its origin: an error about it names whoever set it.
+      current.value["options"] = std::move(*parsed);
+    } else {
+      current =
+          RawValue{json{{"provider", "local"}, {"options", std::move(*parsed)}}, origin, base};
+    }
+  }
+  return {};
+}
+
 // Applies BACKFILL_* then MEMO_* variables from one source (.env or the environment).
 std::expected<void, std::string> apply_variables(RawValues& raw, const EnvLookup& lookup,
                                                  Origin::Kind kind, const std::string& file,
@@ -127,42 +158,26 @@ std::expected<void, std::string> apply_variables(RawValues& raw, const EnvLookup
       if (!parsed) return std::unexpected(origin.culprit(spec.key) + ": " + parsed.error());
       raw[std::string(spec.key)] = RawValue{*parsed, origin, base};
     }
-    if (spec.type != Type::Provider) continue;
-    for (std::string name : {"BACKFILL_CACHE_PROVIDER_OPTIONS", "MEMO_CACHE_PROVIDER_OPTIONS"}) {
-      auto value = lookup(name);
-      if (!value || value->empty()) continue;
-      Origin origin{kind, file, name};
-      auto parsed = util::parse_json(*value);
-      if (!parsed || !parsed->is_object()) {
-        // The text may hold a secret, so it is not echoed, only why it is refused.
-        // (nlohmann's details quote what it read last.)
-        std::string why = parsed                                 ? "not an object"
-                          : parsed.error().starts_with("nested") ? parsed.error()
-                                                                 : "not valid JSON";
-        return std::unexpected(origin.culprit(spec.key) + ": " + why +
-                               "; expected a JSON object such as {\"container\": \"...\"}");
-      }
-      json options = std::move(*parsed);
-      auto& current = raw[std::string(spec.key)];
-      if (current.value.is_object() && current.value.contains("provider")) {
-        // The provider keeps its origin: an error about it names whoever set it.
-        current.value["options"] = options;
-      } else {
-        current = RawValue{json{{"provider", "local"}, {"options", options}}, origin, base};
+    if (spec.type == Type::Provider) {
+      if (auto applied = apply_provider_options(raw, spec, lookup, kind, file, base); !applied) {
+        return applied;
       }
     }
   }
   return {};
 }
 
-std::optional<std::string> first_variable(const EnvLookup& env, std::string_view suffix,
-                                          std::string* name) {
+struct NamedValue {
+  std::string name;
+  std::string value;
+};
+
+// MEMO_<suffix>, else BACKFILL_<suffix>, when set and not empty.
+std::optional<NamedValue> first_variable(const EnvLookup& env, std::string_view suffix) {
   for (std::string prefix : {"MEMO_", "BACKFILL_"}) {
-    auto value = env(prefix + std::string(suffix));
-    if (value && !value->empty()) {
-      *name = prefix + std::string(suffix);
-      return value;
-    }
+    std::string name = prefix + std::string(suffix);
+    auto value = env(name);
+    if (value && !value->empty()) return NamedValue{std::move(name), std::move(*value)};
   }
   return std::nullopt;
 }
@@ -179,13 +194,16 @@ EnvLookup process_environment() {
 
 namespace {
 
-// Every layer above the defaults, for a config whose package_root and repo_root are set.
-std::expected<void, std::string> apply_layers(Config& config, const fs::path& working_directory,
-                                              const Flags& flags, const EnvLookup& env) {
-  RawValues raw;
-  const fs::path memo_cache = config.repo_root / "node_modules" / ".cache" / "memo";
+fs::path memo_cache_folder(const Config& config) {
+  return config.repo_root / "node_modules" / ".cache" / "memo";
+}
 
-  // Config files, root first, so the nearest one wins.
+// The config files from the repo root down to the package, so the nearest one wins, then
+// the one --config names.
+std::expected<void, std::string> load_config_files(RawValues& raw, const Config& config,
+                                                   const fs::path& working_directory,
+                                                   const Flags& flags) {
+  const fs::path evaluations = memo_cache_folder(config) / "config-js";
   std::vector<fs::path> folders;
   for (fs::path dir = config.package_root;; dir = dir.parent_path()) {
     folders.insert(folders.begin(), dir);
@@ -196,25 +214,23 @@ std::expected<void, std::string> apply_layers(Config& config, const fs::path& wo
       fs::path file = dir / file_name;
       std::error_code error;
       if (!fs::is_regular_file(file, error)) continue;
-      if (auto loaded = load_config_file(raw, file, config.package_root, memo_cache / "config-js");
-          !loaded) {
-        return std::unexpected(loaded.error());
+      if (auto loaded = load_config_file(raw, file, config.package_root, evaluations); !loaded) {
+        return loaded;
       }
     }
   }
-  if (flags.config_file) {
-    fs::path file = (working_directory / *flags.config_file).lexically_normal();
-    std::error_code error;
-    if (!fs::is_regular_file(file, error)) {
-      return std::unexpected("--config: " + file.string() + " is not a file");
-    }
-    if (auto loaded = load_config_file(raw, file, config.package_root, memo_cache / "config-js");
-        !loaded) {
-      return std::unexpected(loaded.error());
-    }
+  if (!flags.config_file) return {};
+  fs::path file = (working_directory / *flags.config_file).lexically_normal();
+  std::error_code error;
+  if (!fs::is_regular_file(file, error)) {
+    return std::unexpected("--config: " + file.string() + " is not a file");
   }
+  return load_config_file(raw, file, config.package_root, evaluations);
+}
 
-  // .env at the repo root, then the real environment.
+// .env at the repo root, then the real environment.
+std::expected<void, std::string> apply_environment(RawValues& raw, const Config& config,
+                                                   const EnvLookup& env) {
   const fs::path dotenv_file = config.repo_root / ".env";
   if (auto text = util::read_file(dotenv_file)) {
     auto values = parse_dotenv(*text);
@@ -226,14 +242,15 @@ std::expected<void, std::string> apply_layers(Config& config, const fs::path& wo
     if (auto applied = apply_variables(raw, dotenv, Origin::Kind::DotEnv, dotenv_file.string(),
                                        config.repo_root);
         !applied) {
-      return std::unexpected(applied.error());
+      return applied;
     }
   }
-  if (auto applied = apply_variables(raw, env, Origin::Kind::Environment, "", config.repo_root);
-      !applied) {
-    return std::unexpected(applied.error());
-  }
+  return apply_variables(raw, env, Origin::Kind::Environment, "", config.repo_root);
+}
 
+// The flags of the command line, over everything else.
+std::expected<void, std::string> apply_flags(RawValues& raw, const Flags& flags,
+                                             const fs::path& working_directory) {
   for (const auto& [key, text] : flags.values) {
     const SettingSpec* spec = find_setting(key);
     if (!spec) continue;
@@ -251,7 +268,12 @@ std::expected<void, std::string> apply_layers(Config& config, const fs::path& wo
     if (!parsed) return std::unexpected(origin.name + ": " + parsed.error());
     raw[key] = RawValue{*parsed, origin, working_directory};
   }
+  return {};
+}
 
+// Applies what every layer gave, fills in what depends on other settings, and records how
+// each setting is shown.
+std::expected<void, std::string> settle(Config& config, const RawValues& raw) {
   for (const auto& spec : setting_specs()) {
     auto found = raw.find(std::string(spec.key));
     if (found == raw.end()) continue;
@@ -261,7 +283,8 @@ std::expected<void, std::string> apply_layers(Config& config, const fs::path& wo
     }
     config.origins[std::string(spec.key)] = value.origin;
   }
-  if (config.internal_cache_folder.empty()) config.internal_cache_folder = memo_cache;
+  if (config.internal_cache_folder.empty())
+    config.internal_cache_folder = memo_cache_folder(config);
   if (config.log_folder.empty()) config.log_folder = config.internal_cache_folder / "logs";
   if (config.name.empty()) config.name = workspace::read_package_name(config.package_root);
 
@@ -272,20 +295,31 @@ std::expected<void, std::string> apply_layers(Config& config, const fs::path& wo
   return {};
 }
 
+// Every layer above the defaults, for a config whose package_root and repo_root are set.
+std::expected<void, std::string> apply_layers(Config& config, const fs::path& working_directory,
+                                              const Flags& flags, const EnvLookup& env) {
+  RawValues raw;
+  if (auto loaded = load_config_files(raw, config, working_directory, flags); !loaded) {
+    return loaded;
+  }
+  if (auto applied = apply_environment(raw, config, env); !applied) return applied;
+  if (auto applied = apply_flags(raw, flags, working_directory); !applied) return applied;
+  return settle(config, raw);
+}
+
 }  // namespace
 
 std::expected<Config, std::string> load_config(const fs::path& working_directory,
                                                const Flags& flags, const EnvLookup& env) {
   Config config;
 
-  std::string root_variable;
-  if (auto root = first_variable(env, "PACKAGE_ROOT", &root_variable)) {
-    config.package_root = (working_directory / *root).lexically_normal();
+  if (auto root = first_variable(env, "PACKAGE_ROOT")) {
+    config.package_root = (working_directory / root->value).lexically_normal();
     std::error_code error;
     if (!fs::is_directory(config.package_root, error)) {
-      return std::unexpected(root_variable + ": \"" + *root + "\" is not a folder");
+      return std::unexpected(root->name + ": \"" + root->value + "\" is not a folder");
     }
-    config.origins["packageRoot"] = Origin{Origin::Kind::Environment, "", root_variable};
+    config.origins["packageRoot"] = Origin{Origin::Kind::Environment, "", root->name};
   } else {
     config.package_root = workspace::find_package_root(working_directory);
   }
