@@ -2,6 +2,7 @@
 // key is the same as without git.
 #include <sys/stat.h>
 
+#include <map>
 #include <string>
 
 #include "e2e/monorepo_fixture.hpp"
@@ -34,17 +35,17 @@ class GitFastPath : public MonorepoTest {
 
   // The key from a walk of the package: memo's own records of earlier runs (tested in
   // digest_records_test.cpp) are dropped first, so that every run here meets the index.
-  std::string key() const {
+  std::string key(const std::map<std::string, std::string>& env = {}) const {
     fs::remove_all(store() / "file-digests");
-    auto run = memo({"hash", "--", "x"});
+    auto run = memo({"hash", "--", "x"}, env);
     EXPECT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out.size(), 65u) << run.out;
     return run.out;
   }
   // The key with .git moved out of the repo, so that memo reads every file.
-  std::string key_without_git() const {
+  std::string key_without_git(const std::map<std::string, std::string>& env = {}) const {
     fs::rename(repo() / ".git", away_.path() / ".git");
-    std::string result = key();
+    std::string result = key(env);
     fs::rename(away_.path() / ".git", repo() / ".git");
     return result;
   }
@@ -169,6 +170,61 @@ TEST_F(GitFastPath, TheIndexIsReallyUsed) {
   EXPECT_NE(key(), key_without_git());
   git("git config core.autocrlf true");
   EXPECT_EQ(key(), key_without_git());
+}
+
+// The user's attributes file (core.attributesFile's default, found from HOME or
+// XDG_CONFIG_HOME) converts line ends: git checks the file out with CRLF while its blob has LF.
+// memo sees the file and reads the bytes, so the key is the same with and without .git.
+TEST_F(GitFastPath, TheUsersAttributesFileIsSeen) {
+  write("packages/a/notes.txt", "one\ntwo\n");
+  commit_all();
+  TempDir home;
+  home.write(".config/git/attributes", "*.txt text eol=crlf\n");
+  home.write("xdg/git/attributes", "*.txt text eol=crlf\n");
+  const std::string as_user = "export HOME='" + home.path().string() + "' XDG_CONFIG_HOME= && ";
+  git(as_user +
+      "rm packages/a/notes.txt && git checkout -- packages/a/notes.txt && "
+      "git update-index -q --refresh");
+  settle();
+  ASSERT_EQ(read("packages/a/notes.txt"), "one\r\ntwo\r\n");
+  ASSERT_TRUE(index_vouches_for("packages/a/notes.txt")) << "memo's own environment has no rules";
+
+  const std::map<std::string, std::string> by_home{{"HOME", home.path().string()},
+                                                   {"XDG_CONFIG_HOME", ""}};
+  EXPECT_EQ(key(by_home), key_without_git(by_home));
+  const std::map<std::string, std::string> by_xdg{
+      {"HOME", away_.path().string()}, {"XDG_CONFIG_HOME", (home.path() / "xdg").string()}};
+  EXPECT_EQ(key(by_xdg), key_without_git(by_xdg));
+}
+
+// A SHA-256 repository's index holds ids memo does not use: the key is the same without it.
+TEST_F(GitFastPath, ASha256RepositoryGivesTheSameKey) {
+  fs::remove_all(repo() / ".git");
+  git("git init -q --object-format=sha256");
+  commit_all();
+  settle();
+  const std::string base = key();
+  EXPECT_EQ(key_without_git(), base);
+  write("packages/a/src/util.ts", "export const u = 5;\n");
+  EXPECT_NE(key(), base);
+  EXPECT_EQ(key(), key_without_git());
+}
+
+// An index whose header claims more entries than the file holds is damage: memo says so (in
+// verbose mode), reads every file, and never crashes.
+TEST_F(GitFastPath, ADamagedIndexIsSkippedWithANote) {
+  commit_all();
+  settle();
+  const std::string base = key();
+  std::string bytes = read(".git/index");
+  for (int i = 8; i < 12; ++i) bytes[i] = '\xff';
+  write(".git/index", bytes.substr(0, bytes.size() - 20) + std::string(20, '\0'));
+  fs::remove_all(store() / "file-digests");
+  auto run = memo({"hash", "--log-level", "verbose", "--", "x"});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, base);
+  EXPECT_NE(run.err.find("git's index not used"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("entries claimed"), std::string::npos) << run.err;
 }
 
 }  // namespace

@@ -5,11 +5,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <unordered_set>
+#include <utility>
 
 #include "memo/util/digest.hpp"
+#include "memo/util/fd.hpp"
 #include "memo/util/files.hpp"
 
 namespace memo::hash {
@@ -18,123 +20,157 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Stat data, id and flags (62 bytes), one path byte and its NUL: no entry is smaller.
+constexpr std::size_t kMinEntrySize = 64;
+
 std::uint32_t read_u32(const unsigned char* p) {
   std::uint32_t value;
   std::memcpy(&value, p, 4);
   return ntohl(value);
 }
 
-// The git folder of the work tree holding `folder`: "<top>/.git", or the folder a ".git" file
-// points to (worktrees, submodules).
-std::optional<std::pair<fs::path, fs::path>> find_git_dir(const fs::path& folder) {
+std::string trim_line_end(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// The git folders of the work tree holding `folder`: "<top>/.git", or the folder a ".git" file
+// points to (worktrees, submodules), and the folder its "commondir" names (a worktree's main
+// repository, which holds config and info/).
+std::expected<GitRepoDirs, std::string> find_git_dirs(const fs::path& folder) {
   for (fs::path dir = folder;; dir = dir.parent_path()) {
     std::error_code error;
     fs::path dot_git = dir / ".git";
     auto status = fs::symlink_status(dot_git, error);
-    if (!error && fs::is_directory(status)) return std::pair{dir, dot_git};
+    std::optional<fs::path> git_dir;
+    if (!error && fs::is_directory(status)) git_dir = dot_git;
     if (!error && fs::is_regular_file(status)) {
       auto text = util::read_file(dot_git);
-      if (!text || !text->starts_with("gitdir: ")) return std::nullopt;
-      std::string target = text->substr(8);
-      while (!target.empty() && (target.back() == '\n' || target.back() == '\r')) target.pop_back();
-      fs::path git_dir = fs::path(target).is_absolute() ? fs::path(target) : dir / target;
-      return std::pair{dir, git_dir};
+      if (!text || !text->starts_with("gitdir: "))
+        return std::unexpected(dot_git.string() + " is not a gitdir pointer");
+      fs::path target = trim_line_end(text->substr(8));
+      git_dir = target.is_absolute() ? target : dir / target;
     }
-    if (dir == dir.root_path() || dir.empty()) return std::nullopt;
+    if (git_dir) {
+      GitRepoDirs dirs{dir, *git_dir, *git_dir};
+      if (auto common = util::read_file(*git_dir / "commondir")) {
+        fs::path named = trim_line_end(*common);
+        if (!named.empty()) dirs.common_dir = named.is_absolute() ? named : *git_dir / named;
+      }
+      return dirs;
+    }
+    if (dir == dir.root_path() || dir.empty()) return std::unexpected("not in a git work tree");
   }
 }
 
-// Filters make git's blob ids differ from the bytes on disk; memo then reads every file.
-bool repo_filters_content(const fs::path& work_tree, const fs::path& git_dir) {
-  if (fs::exists(work_tree / ".gitattributes")) return true;
-  // A worktree's git folder names the main one ("commondir"), which holds config and info/.
-  fs::path common_dir = git_dir;
-  if (auto common = util::read_file(git_dir / "commondir")) {
-    while (!common->empty() && (common->back() == '\n' || common->back() == '\r')) {
-      common->pop_back();
-    }
-    if (!common->empty()) {
-      common_dir = fs::path(*common).is_absolute() ? fs::path(*common) : git_dir / *common;
+// memo's digests are SHA-1 blob ids: a SHA-256 repository's index holds other ids, laid out
+// differently.
+std::optional<std::string> object_format_reason(const std::vector<GitConfigEntry>& config) {
+  for (const GitConfigEntry& entry : config) {
+    if (entry.key == "extensions.objectformat" && entry.value != "sha1") {
+      return "objects are " + entry.value + " (" + entry.source + "), not SHA-1";
     }
   }
-  if (auto info = util::read_file(common_dir / "info" / "attributes"); info && !info->empty()) {
-    return true;
+  return std::nullopt;
+}
+
+// The index file's bytes, mapped rather than read: a big repo's index is megabytes, and only
+// parts of it are kept.
+class MappedFile {
+ public:
+  static std::expected<MappedFile, std::string> open(const fs::path& file) {
+    util::Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return std::unexpected("cannot open " + file.string());
+    MappedFile mapped;
+    if (::fstat(fd.get(), &mapped.info_) != 0 || mapped.info_.st_size <= 0) {
+      return std::unexpected(file.string() + " is empty or unreadable");
+    }
+    void* data = ::mmap(nullptr, mapped.size(), PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (data == MAP_FAILED) return std::unexpected("cannot map " + file.string());
+    mapped.data_ = data;
+    return mapped;
   }
-  // The user's and the system's git config can set core.autocrlf too.
-  std::vector<fs::path> configs{common_dir / "config", git_dir / "config.worktree",
-                                "/etc/gitconfig"};
-  if (const char* home = std::getenv("HOME")) {
-    configs.push_back(fs::path(home) / ".gitconfig");
-    configs.push_back(fs::path(home) / ".config" / "git" / "config");
+  MappedFile(MappedFile&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), info_(other.info_) {}
+  MappedFile& operator=(MappedFile&&) = delete;
+  ~MappedFile() {
+    if (data_) ::munmap(data_, size());
   }
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"))
-    configs.push_back(fs::path(xdg) / "git" / "config");
-  for (const fs::path& file : configs) {
-    auto config = util::read_file(file);
-    if (!config) continue;
-    std::string lower = *config;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.find("autocrlf") != std::string::npos) return true;
+
+  std::string_view bytes() const { return {static_cast<const char*>(data_), size()}; }
+  const struct timespec& mtime() const { return info_.st_mtim; }
+
+ private:
+  MappedFile() = default;
+  std::size_t size() const { return static_cast<std::size_t>(info_.st_size); }
+
+  void* data_ = nullptr;
+  struct stat info_ {};
+};
+
+// The entries' prefixes for `folders`: empty for the whole tree, nullopt when none is inside.
+std::optional<std::vector<std::string>> prefixes_for(const fs::path& work_tree,
+                                                     const std::vector<fs::path>& folders) {
+  std::vector<std::string> prefixes;
+  for (const auto& wanted : folders) {
+    std::string prefix = wanted.lexically_relative(work_tree).generic_string();
+    if (prefix.starts_with("..") || prefix.empty()) continue;
+    if (prefix == ".") return std::vector<std::string>{};
+    prefixes.push_back(prefix + "/");
   }
-  return false;
+  if (!folders.empty() && prefixes.empty()) return std::nullopt;
+  return prefixes;
 }
 
 }  // namespace
 
-std::optional<GitIndex> GitIndex::load_for(const fs::path& folder,
-                                           const std::vector<fs::path>& folders) {
-  auto found = find_git_dir(folder);
-  if (!found) return std::nullopt;
-  auto [work_tree, git_dir] = *found;
-  if (repo_filters_content(work_tree, git_dir)) return std::nullopt;
-  std::vector<std::string> prefixes;
-  bool whole_tree = false;
-  for (const auto& wanted : folders) {
-    std::string prefix = wanted.lexically_relative(work_tree).generic_string();
-    if (prefix.starts_with("..") || prefix.empty()) continue;
-    if (prefix == ".") whole_tree = true;
-    prefixes.push_back(prefix + "/");
+std::expected<GitIndex, std::string> GitIndex::load_for(const fs::path& folder,
+                                                        const std::vector<fs::path>& folders,
+                                                        const GitEnvironment& env) {
+  auto dirs = find_git_dirs(folder);
+  if (!dirs) return std::unexpected(dirs.error());
+  const std::vector<GitConfigEntry> config = repo_config(*dirs, env);
+  if (auto reason = object_format_reason(config)) return std::unexpected(*reason);
+  if (auto reason = content_filter_reason(*dirs, env, config)) {
+    return std::unexpected("git may convert file contents: " + *reason);
   }
-  if (whole_tree) prefixes.clear();
-  if (!folders.empty() && prefixes.empty() && !whole_tree) return std::nullopt;  // none inside
-  // Mapped, not read: a big repo's index is megabytes, and only parts of it are kept.
-  fs::path index_file = git_dir / "index";
-  int fd = ::open(index_file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || info.st_size <= 0) {
-    ::close(fd);
-    return std::nullopt;
-  }
-  void* mapped =
-      ::mmap(nullptr, static_cast<std::size_t>(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (mapped == MAP_FAILED) return std::nullopt;
-  auto index = parse(
-      std::string_view(static_cast<const char*>(mapped), static_cast<std::size_t>(info.st_size)),
-      info.st_mtim, prefixes);
-  ::munmap(mapped, static_cast<std::size_t>(info.st_size));
+  auto prefixes = prefixes_for(dirs->work_tree, folders);
+  if (!prefixes) return std::unexpected("no hashed folder is inside the work tree");
+  auto mapped = MappedFile::open(dirs->git_dir / "index");
+  if (!mapped) return std::unexpected(mapped.error());
+  auto index = parse(mapped->bytes(), mapped->mtime(), *prefixes);
+  if (!index) return std::unexpected("git's index: " + index.error());
   // .gitattributes files below the top filter the files under them as well.
-  if (!index || index->has_gitattributes_) return std::nullopt;
-  index->work_tree_ = work_tree;
+  if (index->has_gitattributes_) return std::unexpected("git's index holds .gitattributes files");
+  index->work_tree_ = dirs->work_tree;
   return index;
 }
 
-std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct timespec& index_mtime,
-                                        const std::vector<std::string>& prefixes) {
+std::expected<GitIndex, std::string> GitIndex::parse(std::string_view bytes,
+                                                     const struct timespec& index_mtime,
+                                                     const std::vector<std::string>& prefixes) {
+  const auto damaged = [](std::string why) { return std::unexpected("damaged (" + why + ")"); };
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t size = bytes.size();
-  if (size < 12 + 20 || std::memcmp(data, "DIRC", 4) != 0) return std::nullopt;
+  if (size < 12 + 20 || std::memcmp(data, "DIRC", 4) != 0) return damaged("no DIRC header");
   // The trailing SHA-1 covers everything before it: a torn or altered index is not used.
   // (index.skipHash writes zeros there instead.)
   static constexpr unsigned char kZeros[20] = {};
   if (std::memcmp(data + size - 20, kZeros, 20) != 0 &&
       util::to_hex(data + size - 20, 20) != util::sha1_hex(bytes.substr(0, size - 20))) {
-    return std::nullopt;
+    return damaged("checksum mismatch");
   }
   const std::uint32_t version = read_u32(data + 4);
-  if (version < 2 || version > 4) return std::nullopt;
+  if (version < 2 || version > 4) {
+    return std::unexpected("unknown version " + std::to_string(version));
+  }
   const std::uint32_t count = read_u32(data + 8);
+  // Every entry takes at least kMinEntrySize bytes: a count the file cannot hold is damage,
+  // and reserving room for it could exhaust memory.
+  if (count > (size - 12 - 20) / kMinEntrySize) {
+    return damaged(std::to_string(count) + " entries claimed in " + std::to_string(size) +
+                   " bytes");
+  }
 
   GitIndex index;
   index.index_mtime_ = index_mtime;
@@ -156,8 +192,9 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
   std::size_t pos = 12;
   const std::size_t end = size - 20;
   std::string previous_path;
+  const auto truncated = [&damaged] { return damaged("an entry runs past the end"); };
   for (std::uint32_t i = 0; i < count; ++i) {
-    if (pos + 62 > end) return std::nullopt;
+    if (pos + 62 > end) return truncated();
     const unsigned char* p = data + pos;
     Entry entry{};
     entry.ctime_s = read_u32(p);
@@ -178,7 +215,7 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
     std::size_t cursor = pos + 62;
     bool skip_or_intent = false;
     if (extended) {
-      if (version < 3 || cursor + 2 > end) return std::nullopt;
+      if (version < 3 || cursor + 2 > end) return damaged("extended flags in version 2");
       const std::uint16_t extra =
           static_cast<std::uint16_t>((data[cursor] << 8) | data[cursor + 1]);
       skip_or_intent = extra & (0x4000 | 0x2000);  // skip-worktree, intent-to-add
@@ -189,17 +226,17 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
     if (version == 4) {
       // Prefix compression: a varint of bytes to drop from the previous path, then a suffix.
       std::size_t drop = 0;
-      if (cursor >= end) return std::nullopt;
+      if (cursor >= end) return truncated();
       unsigned char byte = data[cursor++];
       drop = byte & 0x7f;
       while (byte & 0x80) {
-        if (cursor >= end) return std::nullopt;
+        if (cursor >= end) return truncated();
         byte = data[cursor++];
         drop = ((drop + 1) << 7) | (byte & 0x7f);
       }
-      if (drop > previous_path.size()) return std::nullopt;
+      if (drop > previous_path.size()) return damaged("a path drops more than it follows");
       const void* nul = std::memchr(data + cursor, 0, end - cursor);
-      if (!nul) return std::nullopt;
+      if (!nul) return truncated();
       std::size_t length = static_cast<const unsigned char*>(nul) - (data + cursor);
       v4_path.assign(previous_path, 0, previous_path.size() - drop);
       v4_path.append(bytes.substr(cursor, length));
@@ -207,12 +244,17 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
       pos = cursor + length + 1;
     } else {
       const void* nul = std::memchr(data + cursor, 0, end - cursor);
-      if (!nul) return std::nullopt;
+      if (!nul) return truncated();
       std::size_t length = static_cast<const unsigned char*>(nul) - (data + cursor);
       path = bytes.substr(cursor, length);
       // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
       std::size_t entry_length = (cursor - pos) + length;
       pos += (entry_length + 8) & ~std::size_t{7};
+    }
+    // The flags hold the path's length (capped at 0xFFF): another layout (a SHA-256
+    // index's 32-byte ids) or damage shows here.
+    if ((flags & 0xFFF) != std::min<std::size_t>(path.size(), 0xFFF)) {
+      return damaged("a path's length does not match its entry");
     }
     if (path == ".gitattributes" || path.ends_with("/.gitattributes")) {
       index.has_gitattributes_ = true;

@@ -3,11 +3,14 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <expected>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "memo/hash/git_filters.hpp"
 
 namespace memo::hash {
 
@@ -17,17 +20,21 @@ namespace memo::hash {
 // else is read and hashed, so the key never depends on whether git is there.
 class GitIndex {
  public:
-  // The index of the git work tree holding `folder`, or nullopt when there is none, it cannot
-  // be read, or its format is one this code does not know. Repos whose files git filters
-  // (core.autocrlf, .gitattributes) get nullopt too: their index ids are not the bytes' ids.
-  // Only entries below `folders` (absolute) are kept, so a big repo's index costs little
-  // memory when a few packages are hashed; empty keeps every entry.
-  static std::optional<GitIndex> load_for(const std::filesystem::path& folder,
-                                          const std::vector<std::filesystem::path>& folders = {});
-  // Parses index bytes; `index_mtime` is the index file's modification time. `prefixes`
-  // ("packages/a/", relative to the work tree) choose the entries kept; empty keeps all.
-  static std::optional<GitIndex> parse(std::string_view bytes, const struct timespec& index_mtime,
-                                       const std::vector<std::string>& prefixes = {});
+  // The index of the git work tree holding `folder`, or why it is not used: there is none, it
+  // cannot be read, it is damaged, or its format is one this code does not know (SHA-256
+  // repositories among them). Repos whose files git may filter (core.autocrlf, attributes
+  // files anywhere git reads them, see git_filters.hpp) are refused too: their index ids
+  // need not be the bytes' ids. Only entries below `folders` (absolute) are kept, so a big
+  // repo's index costs little memory when a few packages are hashed; empty keeps every entry.
+  static std::expected<GitIndex, std::string> load_for(
+      const std::filesystem::path& folder, const std::vector<std::filesystem::path>& folders = {},
+      const GitEnvironment& env = GitEnvironment::from_process());
+  // Parses index bytes (SHA-1 repositories only); `index_mtime` is the index file's
+  // modification time. `prefixes` ("packages/a/", relative to the work tree) choose the
+  // entries kept; empty keeps all. A damaged index gives an error, never a throw.
+  static std::expected<GitIndex, std::string> parse(std::string_view bytes,
+                                                    const struct timespec& index_mtime,
+                                                    const std::vector<std::string>& prefixes = {});
 
   // The blob id git holds for `path` (relative to the work tree) when `info` (an lstat of it)
   // says the file is unchanged since git recorded it; nullopt otherwise.

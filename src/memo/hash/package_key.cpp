@@ -48,7 +48,14 @@ class LazyIndex {
   LazyIndex(fs::path repo_root, std::vector<fs::path> folders)
       : repo_root_(std::move(repo_root)), folders_(std::move(folders)) {}
   const GitIndex* get() {
-    std::call_once(once_, [this] { index_ = GitIndex::load_for(repo_root_, folders_); });
+    std::call_once(once_, [this] {
+      auto loaded = GitIndex::load_for(repo_root_, folders_);
+      if (loaded) {
+        index_ = std::move(*loaded);
+      } else {
+        util::Log::verbose("git's index not used, every file is read: " + loaded.error());
+      }
+    });
     return index_ ? &*index_ : nullptr;
   }
 

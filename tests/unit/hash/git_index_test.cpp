@@ -629,3 +629,159 @@ TEST_F(GitIndexFilters, AWorktreeSeesItsMainRepositorysConfig) {
 
 }  // namespace
 }  // namespace memo::hash
+
+namespace memo::hash {
+namespace {
+
+void set_entry_count(std::string& bytes, std::uint32_t count) {
+  for (int i = 0; i < 4; ++i) bytes[8 + i] = static_cast<char>(count >> (24 - 8 * i));
+}
+
+// A corrupt header must not make the reader reserve room for billions of entries.
+TEST_F(GitIndexFormat, AnEntryCountTheFileCannotHoldIsRejected) {
+  write("a.txt", "a\n");
+  write("dir/b.txt", "b\n");
+  commit_all();
+  const std::string bytes = index_bytes();
+  for (std::uint32_t count : {0xFFFFFFFFu, 0x80000000u, 0x01000000u, 3u}) {
+    std::string claimed = bytes;
+    set_entry_count(claimed, count);
+    EXPECT_FALSE(GitIndex::parse(with_checksum(claimed), far_future())) << count;
+    EXPECT_FALSE(GitIndex::parse(claimed.substr(0, claimed.size() - 20) + std::string(20, '\0'),
+                                 far_future()))
+        << count;
+  }
+  std::string huge = bytes;
+  set_entry_count(huge, 0xFFFFFFFFu);
+  memo::testing::write_file(root() / ".git/index", with_checksum(huge));
+  EXPECT_FALSE(GitIndex::load_for(root()));
+}
+
+// A SHA-256 repository's index holds 32-byte ids: read with the SHA-1 layout they would be
+// garbage, so the index is not used (with or without a trailer to check).
+TEST_F(GitIndexFormat, ASha256RepositoryIsNotRead) {
+  git("rm -rf .git && git init -q --object-format=sha256");
+  write("a.txt", "a\n");
+  write("dir/b.txt", "b\n");
+  commit_all();
+  settle();
+  ASSERT_NE(git("git config extensions.objectFormat"), "");
+  EXPECT_FALSE(GitIndex::load_for(root()));
+  const std::string bytes = index_bytes();
+  const std::string zero_trailer = bytes.substr(0, bytes.size() - 32) + std::string(32, '\0');
+  EXPECT_FALSE(GitIndex::parse(zero_trailer, far_future()));
+  memo::testing::write_file(root() / ".git/index", zero_trailer);
+  settle();
+  EXPECT_FALSE(GitIndex::load_for(root()));
+  // Whatever the index looks like, the repository's format decides.
+  memo::testing::write_file(root() / ".git/index",
+                            crafted_index(lstat_of("a.txt"), "a.txt", std::string(40, '1')));
+  settle();
+  ASSERT_TRUE(GitIndex::parse(index_bytes(), far_future()));
+  EXPECT_FALSE(GitIndex::load_for(root()));
+}
+
+}  // namespace
+}  // namespace memo::hash
+
+namespace memo::hash {
+namespace {
+
+// Sets (or, given nullopt, unsets) an environment variable for one test.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      ::setenv(name, value->c_str(), 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// git's settings and attributes from every place git reads them, as the process's environment
+// names them (HOME, XDG_CONFIG_HOME, GIT_CONFIG_GLOBAL, GIT_CONFIG_COUNT...).
+class GitIndexUserSettings : public GitRepoTest {
+ protected:
+  void SetUp() override {
+    GitRepoTest::SetUp();
+    write("a.txt", "a\n");
+    commit_all();
+    settle();
+  }
+  fs::path home() const { return home_.path(); }
+
+  TempDir home_;
+  ScopedEnv home_env_{"HOME", home_.path().string()};
+  ScopedEnv xdg_env_{"XDG_CONFIG_HOME", std::nullopt};
+  ScopedEnv global_env_{"GIT_CONFIG_GLOBAL", std::nullopt};
+  ScopedEnv count_env_{"GIT_CONFIG_COUNT", std::nullopt};
+};
+
+TEST_F(GitIndexUserSettings, NothingSetTheIndexIsUsed) {
+  EXPECT_TRUE(GitIndex::load_for(root()));
+}
+
+TEST_F(GitIndexUserSettings, TheDefaultUserAttributesFile) {
+  home_.write(".config/git/attributes", "# comment only\n\n");
+  EXPECT_TRUE(GitIndex::load_for(root()));
+  home_.write(".config/git/attributes", "*.txt text eol=crlf\n");
+  EXPECT_FALSE(GitIndex::load_for(root()));
+}
+
+TEST_F(GitIndexUserSettings, XdgConfigHomeAttributes) {
+  TempDir xdg;
+  ScopedEnv xdg_env("XDG_CONFIG_HOME", xdg.path().string());
+  xdg.write("git/attributes", "* text=auto\n");
+  EXPECT_FALSE(GitIndex::load_for(root()));
+}
+
+TEST_F(GitIndexUserSettings, CoreAttributesFileInTheUsersConfig) {
+  home_.write(".gitconfig", "[core]\n\tattributesFile = ~/my-attributes\n");
+  EXPECT_TRUE(GitIndex::load_for(root()));
+  home_.write("my-attributes", "*.txt eol=crlf\n");
+  EXPECT_FALSE(GitIndex::load_for(root()));
+}
+
+TEST_F(GitIndexUserSettings, IncludedConfigFiles) {
+  home_.write(".gitconfig", "[include]\n\tpath = more.inc\n");
+  home_.write("more.inc", "[includeIf \"gitdir:~/work/\"]\n  path = ~/deeper.inc\n");
+  EXPECT_TRUE(GitIndex::load_for(root()));
+  home_.write("deeper.inc", "[core] autocrlf = true\n");
+  EXPECT_FALSE(GitIndex::load_for(root()));
+}
+
+TEST_F(GitIndexUserSettings, GitConfigGlobalNamesTheUsersConfig) {
+  TempDir elsewhere;
+  ScopedEnv global("GIT_CONFIG_GLOBAL", (elsewhere.path() / "cfg").string());
+  elsewhere.write("cfg", "[core]\n\tautocrlf = input\n");
+  EXPECT_FALSE(GitIndex::load_for(root()));
+  elsewhere.write("cfg", "[core]\n\tautocrlf = false\n");
+  EXPECT_TRUE(GitIndex::load_for(root()));
+}
+
+TEST_F(GitIndexUserSettings, SettingsFromTheEnvironment) {
+  ScopedEnv count("GIT_CONFIG_COUNT", "2");
+  ScopedEnv key0("GIT_CONFIG_KEY_0", "user.name");
+  ScopedEnv value0("GIT_CONFIG_VALUE_0", "t");
+  ScopedEnv key1("GIT_CONFIG_KEY_1", "Core.AutoCRLF");
+  ScopedEnv value1("GIT_CONFIG_VALUE_1", "true");
+  EXPECT_FALSE(GitIndex::load_for(root()));
+}
+
+}  // namespace
+}  // namespace memo::hash
