@@ -11,13 +11,20 @@ std::string yarn_lock(const std::string& is_odd_version, const std::string& ms_v
          "  version \"6.0.0\"\n"
          "  resolved \"https://registry.example/is-number/-/is-number-6.0.0.tgz\"\n\n"
          "is-odd@^3.0.0:\n"
-         "  version \"" + is_odd_version + "\"\n"
-         "  resolved \"https://registry.example/is-odd/-/is-odd-" + is_odd_version + ".tgz\"\n"
+         "  version \"" +
+         is_odd_version +
+         "\"\n"
+         "  resolved \"https://registry.example/is-odd/-/is-odd-" +
+         is_odd_version +
+         ".tgz\"\n"
          "  dependencies:\n"
          "    is-number \"^6.0.0\"\n\n"
          "ms@^2.1.0:\n"
-         "  version \"" + ms_version + "\"\n"
-         "  resolved \"https://registry.example/ms/-/ms-" + ms_version + ".tgz\"\n";
+         "  version \"" +
+         ms_version +
+         "\"\n"
+         "  resolved \"https://registry.example/ms/-/ms-" +
+         ms_version + ".tgz\"\n";
 }
 
 class LockfileKeyTest : public MonorepoTest {
@@ -77,6 +84,27 @@ TEST_F(LockfileKeyTest, RunsUncachedNeverBreakOnALockfileProblem) {
   auto run = run_memo({"--", "echo built"}, repo() / "packages/a");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_EQ(run.out, "built\n");
+}
+
+// A lockfile nested 100,000 levels deep crashed memo (SIGSEGV). Now it is a cache problem: one
+// warning, the command runs uncached, and there is no key without the lock data.
+TEST_F(LockfileKeyTest, DeeplyNestedLockfileIsAWarningAndRunsUncached) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  write("yarn.lock", "__metadata:\n  version: 8\n\n\"is-odd@npm:^3.0.0\":\n  x: " + deep + "\n");
+  for (int run = 1; run <= 2; ++run) {
+    auto built = run_memo({"--", "echo run >> ../../runs.log && echo built"}, package());
+    EXPECT_EQ(built.exit_code, 0) << built.err;
+    EXPECT_EQ(built.out, "built\n");
+    EXPECT_NE(built.err.find("warning: "), std::string::npos) << built.err;
+    EXPECT_NE(built.err.find("yarn.lock: nested deeper than 64 levels"), std::string::npos)
+        << built.err;
+    EXPECT_NE(built.err.find("running uncached"), std::string::npos) << built.err;
+    EXPECT_EQ(runs(), run) << "never a hit";
+  }
+  auto hash = hash_in("a");
+  EXPECT_NE(hash.exit_code, 0);
+  EXPECT_EQ(hash.out, "") << "no key without the lock data";
+  EXPECT_NE(hash.err.find("nested deeper than 64 levels"), std::string::npos) << hash.err;
 }
 
 }  // namespace

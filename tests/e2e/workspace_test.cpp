@@ -14,7 +14,8 @@ class WorkspaceTest : public MonorepoTest {
     write("packages/b/package.json",
           R"({"name": "@demo/b", "dependencies": {"@demo/a": "workspace:*"}})");
     write("packages/b/src/b.ts", "b");
-    write("packages/c/package.json", R"({"name": "@demo/c", "devDependencies": {"@demo/b": "^1"}})");
+    write("packages/c/package.json",
+          R"({"name": "@demo/c", "devDependencies": {"@demo/b": "^1"}})");
     write("packages/c/src/c.ts", "c");
     write("packages/d/package.json", R"({"name": "@demo/d"})");
     write("packages/d/src/d.ts", "d");
@@ -115,8 +116,23 @@ TEST_F(WorkspaceTest, BrokenWorkspaceStopsBeforeRunning) {
   EXPECT_FALSE(exists("packages/a/ran.marker"));
 }
 
+// package.json files are read through util::parse_json: one nested deeper than 64 levels is
+// the same clear error as one that is not JSON, never a crash.
+TEST_F(WorkspaceTest, DeeplyNestedPackageJsonIsAClearError) {
+  write("packages/d/package.json", "{\"name\": \"@demo/d\", \"x\": " + std::string(100000, '[') +
+                                       std::string(100000, ']') + "}");
+  auto run = memo_run("touch ran.marker");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find((repo() / "packages/d/package.json").string() +
+                         ": nested deeper than 64 levels"),
+            std::string::npos)
+      << run.err;
+  EXPECT_FALSE(exists("packages/a/ran.marker"));
+}
+
 TEST_F(WorkspaceTest, GlobMatchingNothingIsAWarning) {
-  write("package.json", R"({"name": "root", "private": true, "workspaces": ["packages/*", "tools/*"]})");
+  write("package.json",
+        R"({"name": "root", "private": true, "workspaces": ["packages/*", "tools/*"]})");
   auto run = memo({"hash", "--", "build"});
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_NE(run.err.find("workspace glob \"tools/*\" matches no package"), std::string::npos)

@@ -1,5 +1,6 @@
 #include "memo/step/key_inputs.hpp"
 
+#include <cerrno>
 #include <set>
 
 #include "memo/config/loader.hpp"
@@ -44,14 +45,23 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
   if (!declares_external) return;
 
   auto lockfile = workspace::Lockfile::load(workspace.root);
+  if (!lockfile && lockfile.error().cache_problem) {
+    inputs.cache_problem = lockfile.error().message;
+    return;
+  }
   if (!lockfile) {
-    inputs.warnings.push_back(lockfile.error() +
+    inputs.warnings.push_back(lockfile.error().message +
                               "; using the whole lockfile's digest for external dependencies");
     for (const char* name : {"pnpm-lock.yaml", "yarn.lock", "package-lock.json",
                              "npm-shrinkwrap.json", "common/config/rush/pnpm-lock.yaml"}) {
-      if (auto bytes = util::read_file(workspace.root / name)) {
+      auto bytes = util::read_file(workspace.root / name);
+      if (bytes) {
         inputs.lockfile_fallback = std::pair{std::string(name), util::sha256_hex(*bytes)};
         break;
+      }
+      if (errno != ENOENT) {
+        inputs.cache_problem = bytes.error();
+        return;
       }
     }
   }
@@ -81,6 +91,7 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
 std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
                                                          const std::string& command,
                                                          const KeyInputs& inputs) {
+  if (inputs.cache_problem) return std::unexpected(*inputs.cache_problem);
   return hash::compute_package_key(config, command, inputs.nested_packages, inputs.dependencies,
                                    {inputs.external_packages, inputs.lockfile_fallback});
 }

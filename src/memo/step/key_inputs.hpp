@@ -25,9 +25,13 @@ struct KeyInputs {
   // When the lockfile cannot be read precisely: its path and the digest of all its bytes.
   std::optional<std::pair<std::string, std::string>> lockfile_fallback;
   std::vector<std::string> warnings;  // lockfile problems, said once by the caller
+  // Set when something the key must cover could not be read (an I/O failure, a lockfile beyond
+  // memo's bounds): there is no key then, and the command runs uncached. Never a smaller key.
+  std::optional<std::string> cache_problem;
 };
 
-// The key of `command` in the package, from everything above.
+// The key of `command` in the package, from everything above; inputs.cache_problem as the error
+// when it is set.
 std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
                                                          const std::string& command,
                                                          const KeyInputs& inputs);

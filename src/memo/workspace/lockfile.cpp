@@ -1,10 +1,11 @@
 #include "memo/workspace/lockfile.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <cerrno>
 
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/json.hpp"
 #include "memo/workspace/lockfile_internal.hpp"
 
 namespace memo::workspace {
@@ -76,25 +77,29 @@ bool is_berry(std::string_view text) {
   return text.starts_with("__metadata:") || text.find("\n__metadata:") != std::string_view::npos;
 }
 
-// "pnpm", "yarn" or "npm" from package.json's "packageManager": "pnpm@9.1.0".
-std::string package_manager(const fs::path& repo_root) {
+// "pnpm", "yarn" or "npm" from package.json's "packageManager": "pnpm@9.1.0". A package.json
+// that is missing or not JSON names none (the workspace reports it); one memo cannot read is a
+// cache problem, since which lockfile counts depends on it.
+std::expected<std::string, LockfileError> package_manager(const fs::path& repo_root) {
   auto text = util::read_file(repo_root / "package.json");
-  if (!text) return "";
-  auto manifest = nlohmann::json::parse(*text, nullptr, false);
-  if (!manifest.is_object() || !manifest.contains("packageManager") ||
-      !manifest["packageManager"].is_string()) {
-    return "";
+  if (!text) {
+    if (errno == ENOENT) return "";
+    return std::unexpected(LockfileError(text.error(), true));
   }
-  std::string value = manifest["packageManager"].get<std::string>();
+  auto manifest = util::parse_json(*text);
+  if (!manifest || !manifest->is_object()) return "";
+  auto field = manifest->find("packageManager");
+  if (field == manifest->end() || !field->is_string()) return "";
+  std::string value = field->get<std::string>();
   return value.substr(0, value.find('@'));
 }
 
 }  // namespace
 
-std::expected<Lockfile, std::string> Lockfile::make(std::string_view bytes,
-                                                    const std::string& relative_path,
-                                                    const std::string& kind,
-                                                    const std::string& name) {
+std::expected<Lockfile, LockfileError> Lockfile::make(std::string_view bytes,
+                                                      const std::string& relative_path,
+                                                      const std::string& kind,
+                                                      const std::string& name) {
   using namespace lockfile_detail;
   ParseResult graph = std::unexpected(name + ": unknown lockfile kind \"" + kind +
                                       "\" (expected yarn, npm, pnpm or rush)");
@@ -117,25 +122,42 @@ std::expected<Lockfile, std::string> Lockfile::make(std::string_view bytes,
   return lockfile;
 }
 
-std::expected<Lockfile, std::string> Lockfile::parse(std::string_view bytes,
-                                                     const std::string& relative_path,
-                                                     const std::string& kind) {
+std::expected<Lockfile, LockfileError> Lockfile::parse(std::string_view bytes,
+                                                       const std::string& relative_path,
+                                                       const std::string& kind) {
   return make(bytes, relative_path, kind, relative_path);
 }
 
-std::expected<Lockfile, std::string> Lockfile::load(const fs::path& repo_root,
-                                                    const std::string& relative_path,
-                                                    const std::string& kind) {
+std::expected<Lockfile, LockfileError> Lockfile::load(const fs::path& repo_root,
+                                                      const std::string& relative_path,
+                                                      const std::string& kind) {
   auto bytes = util::read_file(repo_root / relative_path);
-  if (!bytes) return std::unexpected(bytes.error());
+  if (!bytes) return std::unexpected(LockfileError(bytes.error(), true));
   return make(*bytes, relative_path, kind, (repo_root / relative_path).string());
 }
 
-std::expected<std::optional<Lockfile>, std::string> Lockfile::load(const fs::path& repo_root) {
+namespace {
+
+// Whether `file` is a regular file; a failure other than its absence is a cache problem.
+std::expected<bool, LockfileError> is_file(const fs::path& file) {
   std::error_code error;
+  fs::file_status status = fs::status(file, error);
+  if (error && error != std::errc::no_such_file_or_directory &&
+      error != std::errc::not_a_directory) {
+    return std::unexpected(LockfileError(file.string() + ": " + error.message(), true));
+  }
+  return fs::is_regular_file(status);
+}
+
+}  // namespace
+
+std::expected<std::optional<Lockfile>, LockfileError> Lockfile::load(const fs::path& repo_root) {
   const std::string rush_lockfile = "common/config/rush/pnpm-lock.yaml";
-  if (fs::exists(repo_root / "rush.json", error) &&
-      fs::is_regular_file(repo_root / rush_lockfile, error)) {
+  auto rush = is_file(repo_root / "rush.json");
+  if (!rush) return std::unexpected(rush.error());
+  auto rush_locked = is_file(repo_root / rush_lockfile);
+  if (!rush_locked) return std::unexpected(rush_locked.error());
+  if (*rush && *rush_locked) {
     auto lockfile = load(repo_root, rush_lockfile, "rush");
     if (!lockfile) return std::unexpected(lockfile.error());
     return std::optional<Lockfile>(std::move(*lockfile));
@@ -146,14 +168,17 @@ std::expected<std::optional<Lockfile>, std::string> Lockfile::load(const fs::pat
                                                                     {"package-lock.json", "npm"}};
   std::vector<std::pair<std::string, std::string>> found;
   for (const auto& [file, kind] : kCandidates) {
-    if (fs::is_regular_file(repo_root / file, error)) found.emplace_back(file, kind);
+    auto present = is_file(repo_root / file);
+    if (!present) return std::unexpected(present.error());
+    if (*present) found.emplace_back(file, kind);
   }
   if (found.empty()) return std::optional<Lockfile>();
   auto chosen = found.begin();
   if (found.size() > 1) {
-    std::string manager = package_manager(repo_root);
+    auto manager = package_manager(repo_root);
+    if (!manager) return std::unexpected(manager.error());
     auto named = std::find_if(found.begin(), found.end(),
-                              [&](const auto& candidate) { return candidate.second == manager; });
+                              [&](const auto& candidate) { return candidate.second == *manager; });
     if (named != found.end()) chosen = named;
   }
   auto lockfile = load(repo_root, chosen->first, chosen->second);

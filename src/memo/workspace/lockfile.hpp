@@ -16,6 +16,21 @@ namespace lockfile_detail {
 class Graph;
 }
 
+// Why a lockfile could not be used. `cache_problem` when memo could not read it at all (an I/O
+// failure) or it goes beyond the bounds memo reads within (nesting deeper than
+// kMaxLockfileDepth): the key cannot cover it, so the command runs uncached. Otherwise the file
+// is not a lockfile memo understands, and the digest of its bytes stands in.
+struct LockfileError {
+  LockfileError(std::string text, bool problem = false)  // NOLINT: errors are mostly text
+      : message(std::move(text)), cache_problem(problem) {}
+  std::string message;
+  bool cache_problem = false;
+};
+
+// Deeper than this, a lockfile is refused: lockfiles nest a handful of levels, and reading a
+// document nested 100,000 levels deep one call per level would overflow the stack.
+inline constexpr int kMaxLockfileDepth = 64;
+
 // The repo's lockfile, read so that a package's key covers the resolved versions of the
 // external packages it uses, and only those: bumping a dependency a package does not reach
 // leaves its key alone.
@@ -26,16 +41,16 @@ class Lockfile {
   // package-lock.json (when several exist, the one package.json's "packageManager" names, else
   // the first of that list). std::nullopt when there is none. An error (one line naming the
   // file) when the file cannot be read or parsed, or has a version this code does not know.
-  static std::expected<std::optional<Lockfile>, std::string> load(
+  static std::expected<std::optional<Lockfile>, LockfileError> load(
       const std::filesystem::path& repo_root);
   // One given file, `relative_path` under `repo_root`; `kind` is "yarn", "npm", "pnpm" or "rush".
-  static std::expected<Lockfile, std::string> load(const std::filesystem::path& repo_root,
-                                                   const std::string& relative_path,
-                                                   const std::string& kind);
+  static std::expected<Lockfile, LockfileError> load(const std::filesystem::path& repo_root,
+                                                     const std::string& relative_path,
+                                                     const std::string& kind);
   // The same from the file's bytes; errors name `relative_path`.
-  static std::expected<Lockfile, std::string> parse(std::string_view bytes,
-                                                    const std::string& relative_path,
-                                                    const std::string& kind);
+  static std::expected<Lockfile, LockfileError> parse(std::string_view bytes,
+                                                      const std::string& relative_path,
+                                                      const std::string& kind);
 
   const std::string& path() const { return path_; }      // relative to the repo root
   const std::string& kind() const { return kind_; }      // as load() was given or found it
@@ -55,10 +70,10 @@ class Lockfile {
  private:
   Lockfile() = default;
   // `name` is what errors call the file: its full path when read from disk.
-  static std::expected<Lockfile, std::string> make(std::string_view bytes,
-                                                   const std::string& relative_path,
-                                                   const std::string& kind,
-                                                   const std::string& name);
+  static std::expected<Lockfile, LockfileError> make(std::string_view bytes,
+                                                     const std::string& relative_path,
+                                                     const std::string& kind,
+                                                     const std::string& name);
 
   std::string path_;
   std::string kind_;

@@ -53,7 +53,7 @@ class BerryGraph : public Graph {
 
 ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
   auto documents = parse_yaml(text);
-  if (!documents) return std::unexpected(name + ": " + documents.error());
+  if (!documents) return std::unexpected(prefixed(name, documents.error()));
   if (documents->size() != 1 || !documents->front().is_map()) {
     return std::unexpected(name + ": expected one YAML mapping of descriptors to packages");
   }

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "memo/workspace/lockfile.hpp"
+
 namespace memo::workspace::lockfile_detail {
 
 // Every locked package of a lockfile with its dependencies already resolved to other nodes.
@@ -47,7 +49,7 @@ class Graph {
   std::vector<Node> nodes;
 };
 
-using ParseResult = std::expected<std::unique_ptr<Graph>, std::string>;
+using ParseResult = std::expected<std::unique_ptr<Graph>, LockfileError>;
 
 // Each parser gets the whole file and the name to put in front of its error messages.
 ParseResult parse_yarn_v1(std::string_view text, const std::string& name);
@@ -74,10 +76,13 @@ struct YamlNode {
   std::string_view text(std::string_view key) const;
 };
 
-// All documents of the stream; an error is "not valid YAML (<reason>)".
-std::expected<std::vector<YamlNode>, std::string> parse_yaml(std::string_view text);
+// All documents of the stream; an error is "not valid YAML (<reason>)", or "nested deeper than
+// 64 levels" (a cache problem: neither reader goes deeper than kMaxLockfileDepth).
+std::expected<std::vector<YamlNode>, LockfileError> parse_yaml(std::string_view text);
 // The same with yaml-cpp only, for tests comparing the two readers.
-std::expected<std::vector<YamlNode>, std::string> parse_yaml_slow(std::string_view text);
+std::expected<std::vector<YamlNode>, LockfileError> parse_yaml_slow(std::string_view text);
+// `name`: `error` naming the file it is about.
+LockfileError prefixed(const std::string& name, const LockfileError& error);
 
 // "name" of "name@range" / "@scope/name@range"; the whole text when it has no '@' after the
 // first character.

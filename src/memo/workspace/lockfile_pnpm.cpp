@@ -61,7 +61,7 @@ std::string_view scalar_or_version(const YamlNode& value) {
 ParseResult parse_pnpm(std::string_view text, const std::string& name,
                        const std::string& importer_base) {
   auto documents = parse_yaml(text);
-  if (!documents) return std::unexpected(name + ": " + documents.error());
+  if (!documents) return std::unexpected(prefixed(name, documents.error()));
   // pnpm 11 and later may write an "env" document first; the project's graph is the last one.
   if (documents->empty() || !documents->back().is_map()) {
     return std::unexpected(name + ": expected a YAML mapping with a lockfileVersion");

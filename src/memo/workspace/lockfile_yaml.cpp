@@ -19,6 +19,27 @@ namespace memo::workspace::lockfile_detail {
 namespace {
 
 struct Unsupported {};
+// Nesting beyond kMaxLockfileDepth: an answer, not a reason to try yaml-cpp.
+struct TooDeep {};
+
+LockfileError too_deep() {
+  return LockfileError("nested deeper than " + std::to_string(kMaxLockfileDepth) + " levels", true);
+}
+
+// One more level of nesting while it lives; both readers go one call (or one stack entry) per
+// level, so the depth is bounded before it can exhaust the stack.
+class DepthGuard {
+ public:
+  explicit DepthGuard(int& depth) : depth_(depth) {
+    if (++depth_ > kMaxLockfileDepth) throw TooDeep{};
+  }
+  ~DepthGuard() { --depth_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+
+ private:
+  int& depth_;
+};
 
 struct Line {
   int indent = 0;
@@ -180,6 +201,7 @@ class FastReader {
   }
 
   YamlNode mapping(int indent) {
+    DepthGuard guard(depth_);
     YamlNode node;
     node.kind = YamlNode::Kind::Map;
     while (!at_end()) {
@@ -228,6 +250,7 @@ class FastReader {
   }
 
   YamlNode sequence(int indent) {
+    DepthGuard guard(depth_);
     YamlNode node;
     node.kind = YamlNode::Kind::Seq;
     while (!at_end()) {
@@ -329,6 +352,7 @@ class FastReader {
   }
 
   YamlNode flow_collection(char open) {
+    DepthGuard guard(depth_);
     const bool is_map = open == '{';
     const char close = is_map ? '}' : ']';
     YamlNode node;
@@ -370,6 +394,7 @@ class FastReader {
   std::size_t at_ = 0;
   std::size_t line_ = 0;  // flow cursor
   std::size_t column_ = 0;
+  int depth_ = 0;  // collections open
 };
 
 // yaml-cpp's events to a tree. The loop over documents is ours: yaml-cpp 0.7's LoadAll() never
@@ -411,6 +436,7 @@ class TreeBuilder : public YAML::EventHandler {
   };
 
   void open(YamlNode::Kind kind, YAML::anchor_t anchor) {
+    if (stack_.size() >= static_cast<std::size_t>(kMaxLockfileDepth)) throw TooDeep{};
     stack_.push_back({YamlNode{}, anchor, std::nullopt});
     stack_.back().node.kind = kind;
   }
@@ -462,7 +488,11 @@ std::string_view YamlNode::text(std::string_view key) const {
   return value && value->is_scalar() ? std::string_view(value->scalar) : std::string_view();
 }
 
-std::expected<std::vector<YamlNode>, std::string> parse_yaml_slow(std::string_view text) {
+LockfileError prefixed(const std::string& name, const LockfileError& error) {
+  return LockfileError(name + ": " + error.message, error.cache_problem);
+}
+
+std::expected<std::vector<YamlNode>, LockfileError> parse_yaml_slow(std::string_view text) {
   try {
     std::istringstream stream{std::string(text)};
     YAML::Parser parser(stream);
@@ -477,6 +507,8 @@ std::expected<std::vector<YamlNode>, std::string> parse_yaml_slow(std::string_vi
       documents.push_back(builder.take_document());
     }
     return documents;
+  } catch (const TooDeep&) {
+    return std::unexpected(too_deep());
   } catch (const YAML::Exception& error) {
     std::string reason = error.what();
     for (char& c : reason) {
@@ -486,9 +518,11 @@ std::expected<std::vector<YamlNode>, std::string> parse_yaml_slow(std::string_vi
   }
 }
 
-std::expected<std::vector<YamlNode>, std::string> parse_yaml(std::string_view text) {
+std::expected<std::vector<YamlNode>, LockfileError> parse_yaml(std::string_view text) {
   try {
     return FastReader(text).documents();
+  } catch (const TooDeep&) {
+    return std::unexpected(too_deep());
   } catch (const Unsupported&) {
     return parse_yaml_slow(text);
   }

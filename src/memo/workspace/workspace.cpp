@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "memo/hash/file_walk.hpp"
 #include "memo/hash/glob.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/json.hpp"
 
 namespace memo::workspace {
 
@@ -17,20 +17,15 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr const char* kDependencyFields[] = {"dependencies", "devDependencies",
-                                             "peerDependencies", "optionalDependencies"};
+constexpr const char* kDependencyFields[] = {"dependencies", "devDependencies", "peerDependencies",
+                                             "optionalDependencies"};
 
 std::expected<json, std::string> read_json(const fs::path& file, bool allow_comments = false) {
   auto text = util::read_file(file);
   if (!text) return std::unexpected(text.error());
-  try {
-    return json::parse(*text, nullptr, true, allow_comments);
-  } catch (const json::parse_error& error) {
-    std::string detail = error.what();
-    std::size_t at = detail.find(" at line ");
-    return std::unexpected(file.string() + ": not valid JSON" +
-                           (at == std::string::npos ? "" : " (" + detail.substr(at + 1) + ")"));
-  }
+  auto parsed = util::parse_json(*text, allow_comments);
+  if (!parsed) return std::unexpected(file.string() + ": " + parsed.error());
+  return parsed;
 }
 
 std::vector<std::string> strings_of(const json& value) {
@@ -63,7 +58,8 @@ std::expected<std::pair<std::vector<std::string>, std::string>, std::string> wor
     if (!manifest) return std::unexpected(manifest.error());
     if (manifest->is_object() && manifest->contains("workspaces")) {
       const json& workspaces = (*manifest)["workspaces"];
-      if (workspaces.is_array()) return std::pair{strings_of(workspaces), std::string("package.json")};
+      if (workspaces.is_array())
+        return std::pair{strings_of(workspaces), std::string("package.json")};
       if (workspaces.is_object() && workspaces.contains("packages") &&
           workspaces["packages"].is_array()) {
         return std::pair{strings_of(workspaces["packages"]), std::string("package.json")};
@@ -75,7 +71,8 @@ std::expected<std::pair<std::vector<std::string>, std::string>, std::string> wor
   if (fs::exists(root / "lerna.json")) {
     auto lerna = read_json(root / "lerna.json");
     if (!lerna) return std::unexpected(lerna.error());
-    if (!lerna->is_object()) return std::unexpected((root / "lerna.json").string() + ": expected a JSON object");
+    if (!lerna->is_object())
+      return std::unexpected((root / "lerna.json").string() + ": expected a JSON object");
     std::vector<std::string> globs = strings_of(lerna->value("packages", json::array()));
     if (globs.empty()) globs = {"packages/*"};  // lerna's default
     return std::pair{globs, std::string("lerna.json")};
@@ -184,7 +181,8 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
         manifest_globs.push_back(trimmed + "/package.json");
       }
       auto manifests = hash::GlobSet::compile(manifest_globs);
-      if (!manifests) return std::unexpected((repo_root / file).string() + ": " + manifests.error());
+      if (!manifests)
+        return std::unexpected((repo_root / file).string() + ": " + manifests.error());
       hash::WalkOptions options;
       options.include = &*manifests;
       auto found = hash::walk_files(repo_root, options);
@@ -204,8 +202,8 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
         bool matched = false;
         for (const auto& folder : folders) matched |= single && single->matches(folder);
         if (!matched) {
-          workspace.warnings.push_back((repo_root / file).string() + ": workspace glob \"" +
-                                       glob + "\" matches no package");
+          workspace.warnings.push_back((repo_root / file).string() + ": workspace glob \"" + glob +
+                                       "\" matches no package");
         }
       }
     }
@@ -234,7 +232,8 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
     }
     package.name = manifest->value("name", "");
     if (package.name.empty()) {
-      package.name = folder == "." ? repo_root.filename().string() : fs::path(folder).filename().string();
+      package.name =
+          folder == "." ? repo_root.filename().string() : fs::path(folder).filename().string();
     }
     for (const char* field : kDependencyFields) {
       const json& dependencies = manifest->value(field, json::object());

@@ -779,7 +779,7 @@ const Strings kRootExpected = {"@types/ms@0.7.34", "is-number@7.0.0"};
 
 Lockfile parse_or_die(std::string_view text, const std::string& path, const std::string& kind) {
   auto lockfile = Lockfile::parse(text, path, kind);
-  if (!lockfile) throw std::runtime_error(lockfile.error());
+  if (!lockfile) throw std::runtime_error(lockfile.error().message);
   return std::move(*lockfile);
 }
 
@@ -890,7 +890,7 @@ TEST_P(LockfileFormat, LoadFindsTheFileAtTheRepoRoot) {
   dir.write("package.json", R"({"name": "root", "workspaces": ["packages/*"]})");
   dir.write(format.file, format.text);
   auto loaded = Lockfile::load(dir.path());
-  ASSERT_TRUE(loaded) << loaded.error();
+  ASSERT_TRUE(loaded) << loaded.error().message;
   ASSERT_TRUE(loaded->has_value());
   const Lockfile& lockfile = **loaded;
   EXPECT_EQ(lockfile.path(), format.file);
@@ -932,7 +932,7 @@ TEST(LockfileLoad, WithoutALockfileIsNullopt) {
   TempDir dir;
   dir.write("package.json", R"({"name": "root"})");
   auto loaded = Lockfile::load(dir.path());
-  ASSERT_TRUE(loaded) << loaded.error();
+  ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_FALSE(loaded->has_value());
 }
 
@@ -941,7 +941,7 @@ TEST(LockfileLoad, FindsRushsLockfile) {
   dir.write("rush.json", R"({"projects": []})");
   dir.write("common/config/rush/pnpm-lock.yaml", kRush9);
   auto loaded = Lockfile::load(dir.path());
-  ASSERT_TRUE(loaded) << loaded.error();
+  ASSERT_TRUE(loaded) << loaded.error().message;
   ASSERT_TRUE(loaded->has_value());
   EXPECT_EQ((*loaded)->path(), "common/config/rush/pnpm-lock.yaml");
   EXPECT_EQ((*loaded)->kind(), "rush");
@@ -974,27 +974,27 @@ TEST(LockfileLoad, AnUnparsableLockfileIsAnErrorNamingTheFile) {
   dir.write("yarn.lock", "<<<<<<< HEAD\nms@^2.1.3:\n  version \"2.1.3\"\n");
   auto loaded = Lockfile::load(dir.path());
   ASSERT_FALSE(loaded);
-  EXPECT_NE(loaded.error().find((dir / "yarn.lock").string() + ":1:"), std::string::npos)
-      << loaded.error();
-  EXPECT_TRUE(is_one_line(loaded.error()));
+  EXPECT_NE(loaded.error().message.find((dir / "yarn.lock").string() + ":1:"), std::string::npos)
+      << loaded.error().message;
+  EXPECT_TRUE(is_one_line(loaded.error().message));
 }
 
 TEST(LockfileLoad, AGivenFileAndKind) {
   TempDir dir;
   dir.write("deps/locked.yaml", kPnpm9);
   auto loaded = Lockfile::load(dir.path(), "deps/locked.yaml", "pnpm");
-  ASSERT_TRUE(loaded) << loaded.error();
+  ASSERT_TRUE(loaded) << loaded.error().message;
   EXPECT_EQ(loaded->path(), "deps/locked.yaml");
   EXPECT_EQ(loaded->resolve_external("packages/b", kBDeclared, kWorkspace), kBExpected);
   auto missing = Lockfile::load(dir.path(), "nope.lock", "yarn");
   ASSERT_FALSE(missing);
-  EXPECT_NE(missing.error().find("nope.lock"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("nope.lock"), std::string::npos);
 }
 
 TEST(LockfileLoad, DigestOfAKnownFile) {
   // printf '# yarn lockfile v1\n' | sha256sum
   auto lockfile = Lockfile::parse("# yarn lockfile v1\n", "yarn.lock", "yarn");
-  ASSERT_TRUE(lockfile) << lockfile.error();
+  ASSERT_TRUE(lockfile) << lockfile.error().message;
   EXPECT_EQ(lockfile->digest(), "b75ee05c80095fa74f5301f6798b0cc41b111da69bd23fe67308ecbed24f9f1f");
   EXPECT_EQ(lockfile->resolve_external(".", {{"ms", "^2.1.3"}}, {}),
             Strings{"ms@^2.1.3 (unresolved)"});
@@ -1024,9 +1024,10 @@ TEST(LockfileErrors, UnknownVersionsAreRejected) {
   for (const auto& c : cases) {
     auto lockfile = Lockfile::parse(c.text, c.file, c.kind);
     ASSERT_FALSE(lockfile) << c.text;
-    EXPECT_TRUE(lockfile.error().starts_with(c.file + ":")) << lockfile.error();
-    EXPECT_NE(lockfile.error().find(c.expected), std::string::npos) << lockfile.error();
-    EXPECT_TRUE(is_one_line(lockfile.error())) << lockfile.error();
+    EXPECT_TRUE(lockfile.error().message.starts_with(c.file + ":")) << lockfile.error().message;
+    EXPECT_NE(lockfile.error().message.find(c.expected), std::string::npos)
+        << lockfile.error().message;
+    EXPECT_TRUE(is_one_line(lockfile.error().message)) << lockfile.error().message;
   }
 }
 
@@ -1057,8 +1058,8 @@ TEST(LockfileErrors, GarbageIsRejected) {
   for (const auto& c : cases) {
     auto lockfile = Lockfile::parse(c.text, c.file, c.kind);
     ASSERT_FALSE(lockfile) << c.text;
-    EXPECT_TRUE(lockfile.error().starts_with(c.file + ":")) << lockfile.error();
-    EXPECT_TRUE(is_one_line(lockfile.error())) << lockfile.error();
+    EXPECT_TRUE(lockfile.error().message.starts_with(c.file + ":")) << lockfile.error().message;
+    EXPECT_TRUE(is_one_line(lockfile.error().message)) << lockfile.error().message;
   }
 }
 
@@ -1289,7 +1290,7 @@ snapshots:
 
 TEST(LockfileRush, ImportersMapBackToRepoFolders) {
   auto lockfile = Lockfile::parse(kRush9, "common/config/rush/pnpm-lock.yaml", "rush");
-  ASSERT_TRUE(lockfile) << lockfile.error();
+  ASSERT_TRUE(lockfile) << lockfile.error().message;
   const std::set<std::string> workspace = {"web", "util"};
   EXPECT_EQ(lockfile->resolve_external("apps/web", {{"util", "workspace:*"}, {"is-odd", "^3.0.1"}},
                                        workspace),
@@ -1335,7 +1336,7 @@ packages:
     dev: false
 )lock";
   auto lockfile = Lockfile::parse(kText, "common/config/rush/pnpm-lock.yaml", "rush");
-  ASSERT_TRUE(lockfile) << lockfile.error();
+  ASSERT_TRUE(lockfile) << lockfile.error().message;
   EXPECT_EQ(lockfile->resolve_external("apps/web", {{"@acme/k", "^1.0.0"}, {"util", "workspace:*"}},
                                        {"util"}),
             (Strings{"@acme/k@1.0.0(@acme/m@1.0.0)", "@acme/m@1.0.0"}));
@@ -1359,10 +1360,51 @@ bool same(const YamlNode& a, const YamlNode& b) {
 void expect_readers_agree(std::string_view text) {
   auto fast = lockfile_detail::parse_yaml(text);
   auto slow = lockfile_detail::parse_yaml_slow(text);
-  ASSERT_TRUE(fast) << fast.error();
-  ASSERT_TRUE(slow) << slow.error();
+  ASSERT_TRUE(fast) << fast.error().message;
+  ASSERT_TRUE(slow) << slow.error().message;
   ASSERT_EQ(fast->size(), slow->size()) << text;
   for (std::size_t i = 0; i < fast->size(); ++i) EXPECT_TRUE(same((*fast)[i], (*slow)[i])) << text;
+}
+
+// 100,000 nested collections crashed both readers' recursion; now neither goes deeper than
+// kMaxLockfileDepth, and the error says why (a cache problem: the run goes uncached).
+TEST(LockfileYaml, NestingIsBoundedInBothReaders) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& text : {"key: " + deep + "\n", "key:\n  " + deep + "\n",
+                                  "- " + deep + "\n", "&anchor key: " + deep + "\n"}) {
+    auto fast = lockfile_detail::parse_yaml(text);
+    auto slow = lockfile_detail::parse_yaml_slow(text);
+    ASSERT_FALSE(fast.has_value());
+    ASSERT_FALSE(slow.has_value());
+    EXPECT_NE(fast.error().message.find("nested deeper than 64 levels"), std::string::npos)
+        << fast.error().message;
+    EXPECT_TRUE(fast.error().cache_problem);
+    EXPECT_TRUE(slow.error().cache_problem) << slow.error().message;
+  }
+  std::string block;  // nested block mappings, one more indentation per line
+  for (int level = 0; level < 200; ++level) block += std::string(level, ' ') + "k:\n";
+  auto nested = lockfile_detail::parse_yaml(block);
+  ASSERT_FALSE(nested.has_value());
+  EXPECT_TRUE(nested.error().cache_problem);
+  // 64 levels still read.
+  auto fine = lockfile_detail::parse_yaml("key: " + std::string(63, '[') + std::string(63, ']'));
+  EXPECT_TRUE(fine.has_value()) << fine.error().message;
+}
+
+TEST(LockfileYaml, DeeplyNestedLockfilesAreACacheProblem) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string pnpm =
+      "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      ms: " + deep + "\n";
+  const std::string berry = "__metadata:\n  version: 8\n\n\"ms@npm:^2.1.0\":\n  x: " + deep + "\n";
+  for (const auto& [text, kind, file] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {pnpm, "pnpm", "pnpm-lock.yaml"}, {berry, "yarn", "yarn.lock"}}) {
+    auto lockfile = Lockfile::parse(text, file, kind);
+    ASSERT_FALSE(lockfile.has_value()) << kind;
+    EXPECT_TRUE(lockfile.error().message.starts_with(file + ": nested deeper than"))
+        << lockfile.error().message;
+    EXPECT_TRUE(lockfile.error().cache_problem);
+  }
 }
 
 TEST(LockfileYaml, TheFastReaderAgreesWithYamlCpp) {
@@ -1496,7 +1538,7 @@ TEST(LockfileSpeed, TwoMegabyteLockfilesParseQuickly) {
     auto start = std::chrono::steady_clock::now();
     auto lockfile = Lockfile::parse(text, "lockfile", format_kind);
     auto parsed = std::chrono::steady_clock::now();
-    ASSERT_TRUE(lockfile) << lockfile.error();
+    ASSERT_TRUE(lockfile) << lockfile.error().message;
     std::string first = kind == "pnpm" ? "1.0.0" : "^1.0.0";
     auto closure = lockfile->resolve_external(".", {{"@scope/pkg-0", first}}, {});
     auto resolved = std::chrono::steady_clock::now();
