@@ -25,7 +25,8 @@ std::string to_glob(std::string_view line, bool& negated, bool& folders_only) {
   if (line.empty()) return "";
   std::string glob = anchored ? "" : "**/";
   for (char c : line) {
-    if (c == '{' || c == '}' || c == ',') glob += '\\';  // git has no brace alternatives
+    // git has no brace alternatives and no extglobs.
+    if (c == '{' || c == '}' || c == ',' || c == '(') glob += '\\';
     glob += c;
   }
   return glob;
