@@ -30,7 +30,8 @@ TEST_F(KeyTest, PrintsOnlyTheKeyOnStdout) {
 TEST_F(KeyTest, SameTreeElsewhereGivesTheSameKey) {
   std::string here = key();
   TempDir other;
-  ASSERT_EQ(run_shell("cp -a '" + repo().string() + "/.' '" + other.path().string() + "/'", repo()), 0);
+  ASSERT_EQ(run_shell("cp -a '" + repo().string() + "/.' '" + other.path().string() + "/'", repo()),
+            0);
   auto there = run_memo({"hash", "--", "tsc -b"}, other.path() / "packages/a");
   EXPECT_EQ(there.out, here);
   // Timestamps do not count either.
@@ -105,7 +106,8 @@ TEST_F(KeyTest, OutputGlobIsPartOfTheKey) {
 }
 
 TEST_F(KeyTest, ChangingWhatIsCachedNeverRestoresAnEntryThatLacksIt) {
-  const std::string build = "echo run >> ../../runs.log && mkdir -p lib dist && echo l > lib/l.js && echo d > dist/d.js";
+  const std::string build =
+      "echo run >> ../../runs.log && mkdir -p lib dist && echo l > lib/l.js && echo d > dist/d.js";
   ASSERT_EQ(memo_run(build).exit_code, 0);
   fs::remove_all(package() / "dist");
   auto run = memo({"--output-glob", "lib/**", "--output-glob", "dist/**", "--", build});
@@ -115,8 +117,8 @@ TEST_F(KeyTest, ChangingWhatIsCachedNeverRestoresAnEntryThatLacksIt) {
 
 TEST_F(KeyTest, ManifestStoredBesideTheEntryHoldsNoAbsolutePathNorEnvValue) {
   write("memo.json", R"({"env": ["SECRET_TOKEN"]})");
-  auto run = memo({"--", "mkdir -p lib && echo x > lib/x.js"},
-                  {{"SECRET_TOKEN", "sentinel-secret-4242"}});
+  auto run =
+      memo({"--", "mkdir -p lib && echo x > lib/x.js"}, {{"SECRET_TOKEN", "sentinel-secret-4242"}});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::string entries;
   for (auto& file : fs::recursive_directory_iterator(store() / "entries")) {
@@ -126,6 +128,39 @@ TEST_F(KeyTest, ManifestStoredBesideTheEntryHoldsNoAbsolutePathNorEnvValue) {
   EXPECT_EQ(entries.find("sentinel-secret-4242"), std::string::npos);
   EXPECT_EQ(entries.find(repo().string()), std::string::npos);
   EXPECT_NE(entries.find("SECRET_TOKEN"), std::string::npos);
+}
+
+// lage's environmentGlob is written with a leading '/': the repo root. The same for the root
+// scope of declared inputs.
+TEST_F(KeyTest, ALeadingSlashInRootGlobsIsTheRepoRoot) {
+  write("memo.json", R"({"environmentGlob": ["/package.json"]})");
+  write("packages/a/memo.json", R"({"inputs": {"root": ["/tsconfig.base.json"]}})");
+  write("tsconfig.base.json", "{}");
+  const std::string base = key();
+  write("package.json",
+        R"({"name": "root", "private": true, "workspaces": ["packages/*"], "x": 1})");
+  const std::string root_changed = key();
+  EXPECT_NE(root_changed, base);
+  write("tsconfig.base.json", "{\"strict\": true}");
+  EXPECT_NE(key(), root_changed);
+}
+
+// Extglobs and POSIX classes select files as micromatch does, instead of matching nothing.
+TEST_F(KeyTest, ExtglobsAndPosixClassesSelectFiles) {
+  write("packages/a/memo.json", R"j({"hashGlobs": ["src/**/*.+(ts|map)", "f[[:digit:]].txt"]})j");
+  const std::string base = key();
+  write("packages/a/src/deep/x.map", "1");
+  const std::string with_map = key();
+  EXPECT_NE(with_map, base);
+  write("packages/a/src/deep/x.js", "1");
+  EXPECT_EQ(key(), with_map);
+  write("packages/a/f1.txt", "1");
+  const std::string with_f1 = key();
+  EXPECT_NE(with_f1, with_map);
+  write("packages/a/fx.txt", "1");
+  EXPECT_EQ(key(), with_f1);
+  write("packages/a/src/index.ts", "changed");
+  EXPECT_NE(key(), with_f1);
 }
 
 }  // namespace

@@ -86,8 +86,12 @@ bool valid_shape(Type type, const json& value) {
   return false;
 }
 
-std::expected<void, std::string> check_globs(const json& globs) {
-  auto compiled = hash::GlobSet::compile(to_strings(globs));
+// Globs relative to the repo root (environmentGlob, inputs.root) may start with '/', as
+// lage's "/package.json" does; package-relative ones may not.
+std::expected<void, std::string> check_globs(const json& globs, bool from_repo_root = false) {
+  auto compiled =
+      hash::GlobSet::compile(to_strings(globs), from_repo_root ? hash::LeadingSlash::kBaseFolder
+                                                               : hash::LeadingSlash::kError);
   if (!compiled) return std::unexpected(compiled.error());
   return {};
 }
@@ -183,7 +187,7 @@ std::expected<void, std::string> apply_output_glob(Config& config, const json& v
 std::expected<void, std::string> apply_inputs(Config& config, const json& value,
                                               const std::filesystem::path&) {
   for (const auto& [scope, globs] : value.items()) {
-    if (auto checked = check_globs(globs); !checked) {
+    if (auto checked = check_globs(globs, scope == "root"); !checked) {
       return std::unexpected(scope + ": " + checked.error());
     }
   }
@@ -299,7 +303,9 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
     return std::unexpected(expectation(spec.type) + got);
   }
   if (spec.type == Type::GlobList) {
-    if (auto checked = check_globs(value); !checked) return checked;
+    if (auto checked = check_globs(value, spec.key == "environmentGlob"); !checked) {
+      return checked;
+    }
   }
   if (!spec.apply) return {};
   return spec.apply(config, value, base);

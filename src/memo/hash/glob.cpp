@@ -1,12 +1,14 @@
 #include "memo/hash/glob.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <utility>
+
+#include "memo/hash/glob_class.hpp"
+#include "memo/hash/glob_extglob.hpp"
 
 namespace memo::hash {
 namespace {
@@ -16,95 +18,11 @@ constexpr std::size_t npos = std::string_view::npos;
 // Keeps patterns like "{a,b}{c,d}{e,f}..." from expanding without bound.
 constexpr std::size_t kMaxExpansions = 4096;
 
-// Decodes the UTF-8 sequence at s[i] into *cp and returns its length in bytes. A malformed
-// sequence counts as a single char whose value is the byte itself.
-std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t* cp) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  *cp = lead;
-  const std::size_t extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-  if (extra == 0 || i + extra >= s.size()) return 1;
-  char32_t value = lead & (0x7F >> (extra + 1));
-  for (std::size_t k = 1; k <= extra; ++k) {
-    const auto byte = static_cast<unsigned char>(s[i + k]);
-    if ((byte & 0xC0) != 0x80) return 1;
-    value = (value << 6) | (byte & 0x3F);
-  }
-  *cp = value;
-  return extra + 1;
-}
-
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  char32_t ignored;
-  return decode_utf8(s, i, &ignored);
-}
-
-// Index of the ']' closing the class opened by s[open] == '[', or npos. A ']' right after the
-// '[' (or after "[!" / "[^") is a member, as in POSIX.
-std::size_t class_end(std::string_view s, std::size_t open) {
-  std::size_t i = open + 1;
-  if (i < s.size() && (s[i] == '!' || s[i] == '^')) ++i;
-  if (i < s.size() && s[i] == ']') ++i;
-  while (i < s.size()) {
-    if (s[i] == '\\') {
-      i += 2;
-    } else if (s[i] == ']') {
-      return i;
-    } else {
-      ++i;
-    }
-  }
-  return npos;
-}
-
-class CharClass {
- public:
-  // `body` is the text between '[' and ']'.
-  explicit CharClass(std::string_view body) {
-    std::size_t j = 0;
-    if (!body.empty() && (body[0] == '!' || body[0] == '^')) {
-      negated_ = true;
-      j = 1;
-    }
-    while (j < body.size()) {
-      const char32_t lo = next_member(body, j);
-      if (j + 1 < body.size() && body[j] == '-') {
-        ++j;
-        add(lo, next_member(body, j));
-      } else {
-        add(lo, lo);
-      }
-    }
-  }
-
-  bool contains(char32_t c) const {
-    bool in;
-    if (c < 128) {
-      in = (ascii_[c >> 6] >> (c & 63)) & 1;
-    } else {
-      in = std::any_of(wide_.begin(), wide_.end(),
-                       [c](const auto& range) { return range.first <= c && c <= range.second; });
-    }
-    return in != negated_ && c != '/';
-  }
-
- private:
-  static char32_t next_member(std::string_view body, std::size_t& j) {
-    if (body[j] == '\\' && j + 1 < body.size()) ++j;
-    char32_t cp;
-    j += decode_utf8(body, j, &cp);
-    return cp;
-  }
-
-  // A reversed range such as "z-a" adds nothing.
-  void add(char32_t lo, char32_t hi) {
-    for (char32_t c = lo; c <= hi && c < 128; ++c) ascii_[c >> 6] |= std::uint64_t{1} << (c & 63);
-    if (hi >= 128 && lo <= hi) wide_.emplace_back(std::max<char32_t>(lo, 128), hi);
-  }
-
-  std::array<std::uint64_t, 2> ascii_{};
-  std::vector<std::pair<char32_t, char32_t>> wide_;
-  bool negated_ = false;
-};
+using glob::CharClass;
+using glob::class_end;
+using glob::decode_utf8;
+using glob::ExtglobSegment;
+using glob::utf8_length;
 
 enum class Op : std::uint8_t { kChar, kAny, kStar, kClass };
 
@@ -121,6 +39,7 @@ enum class SegmentKind : std::uint8_t {
   kPrefix,    // text + "*"
   kSuffix,    // "*" + text
   kTokens,
+  kExtglob,
 };
 
 struct Segment {
@@ -128,6 +47,7 @@ struct Segment {
   std::string text;
   std::vector<Token> tokens;
   std::vector<CharClass> classes;
+  std::optional<ExtglobSegment> extglob;  // kExtglob
 };
 
 struct Pattern {
@@ -189,6 +109,8 @@ bool match_segment(const Segment& seg, std::string_view s) {
       return s.ends_with(seg.text);
     case SegmentKind::kTokens:
       return match_tokens(seg, s);
+    case SegmentKind::kExtglob:
+      return seg.extglob->matches(s);
   }
   return false;
 }
@@ -312,10 +234,31 @@ std::string expand_braces(const std::string& s, std::vector<std::string>& out) {
   return {};
 }
 
-Segment compile_segment(std::string_view raw) {
+bool has_extglob(std::string_view raw) {
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\\') {
+      ++i;
+    } else if (raw[i] == '[') {
+      i = class_end(raw, i);
+      if (i == npos) return false;
+    } else if (glob::opens_extglob(raw, i)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::expected<Segment, std::string> compile_segment(std::string_view raw) {
   Segment seg;
   if (raw == "**") {
     seg.kind = SegmentKind::kGlobStar;
+    return seg;
+  }
+  if (has_extglob(raw)) {
+    auto extglob = ExtglobSegment::compile(raw);
+    if (!extglob) return std::unexpected(extglob.error());
+    seg.kind = SegmentKind::kExtglob;
+    seg.extglob = std::move(*extglob);
     return seg;
   }
   for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -330,7 +273,9 @@ Segment compile_segment(std::string_view raw) {
       seg.tokens.push_back({Op::kAny});
     } else if (c == '[') {
       const std::size_t close = class_end(raw, i);  // Validated by the caller.
-      seg.classes.emplace_back(raw.substr(i + 1, close - i - 1));
+      auto cls = CharClass::parse(raw.substr(i + 1, close - i - 1));
+      if (!cls) return std::unexpected(cls.error());
+      seg.classes.push_back(std::move(*cls));
       seg.tokens.push_back({Op::kClass, 0, static_cast<std::uint32_t>(seg.classes.size() - 1)});
       i = close;
     } else {
@@ -366,26 +311,47 @@ Segment compile_segment(std::string_view raw) {
   return seg;
 }
 
-// Compiles one brace-free pattern (without its '!').
-std::expected<Pattern, std::string> compile_pattern(std::string_view s) {
-  while (s.starts_with("./")) s.remove_prefix(2);
-  if (s.empty()) return std::unexpected("empty pattern");
-  if (s.starts_with('/')) return std::unexpected("absolute pattern");
-
+// The '/'-separated pieces of `s`; a '/' inside a class or an extglob is an error or part of
+// it, as it cannot be matched within one segment.
+std::expected<std::vector<std::string_view>, std::string> split_segments(std::string_view s) {
   std::vector<std::string_view> pieces;
   std::size_t start = 0;
+  int depth = 0;  // open extglobs
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\') {
       ++i;
     } else if (s[i] == '[') {
       i = class_end(s, i);
       if (i == npos) return std::unexpected("unbalanced '['");
+    } else if (glob::opens_extglob(s, i)) {
+      ++depth;
+      ++i;
+    } else if (s[i] == ')' && depth > 0) {
+      --depth;
     } else if (s[i] == '/') {
+      if (depth > 0) return std::unexpected("'/' inside an extglob");
       pieces.push_back(s.substr(start, i - start));
       start = i + 1;
     }
   }
+  if (depth > 0) return std::unexpected("unbalanced '('");
   pieces.push_back(s.substr(start));
+  return pieces;
+}
+
+// Compiles one brace-free pattern (without its '!').
+std::expected<Pattern, std::string> compile_pattern(std::string_view s,
+                                                    LeadingSlash leading_slash) {
+  if (s.starts_with('/') && leading_slash == LeadingSlash::kError) {
+    return std::unexpected("absolute pattern");
+  }
+  // Else a leading '/' is the folder the globs are relative to (lage's "/package.json").
+  while (s.starts_with("./") || s.starts_with('/')) s.remove_prefix(s[0] == '/' ? 1 : 2);
+  if (s.empty()) return std::unexpected("empty pattern");
+
+  auto split = split_segments(s);
+  if (!split) return std::unexpected(split.error());
+  const std::vector<std::string_view>& pieces = *split;
   const bool trailing_slash = pieces.size() > 1 && pieces.back().empty();
 
   Pattern p;
@@ -396,14 +362,16 @@ std::expected<Pattern, std::string> compile_pattern(std::string_view s) {
   };
   for (const std::string_view piece : pieces) {
     if (piece.empty()) continue;  // "a//b" and the trailing '/'.
-    Segment seg = compile_segment(piece);
+    auto compiled = compile_segment(piece);
+    if (!compiled) return std::unexpected(compiled.error());
+    Segment seg = std::move(*compiled);
     if (seg.kind == SegmentKind::kLiteral && seg.text == ".") continue;
     if (seg.kind == SegmentKind::kLiteral && seg.text == "..") {
       return std::unexpected("\"..\" segment");
     }
     add(std::move(seg));
   }
-  if (trailing_slash && !p.segments.empty()) add(compile_segment("**"));
+  if (trailing_slash && !p.segments.empty()) add(*compile_segment("**"));
   if (p.segments.empty()) return std::unexpected("empty pattern");
 
   if (std::all_of(p.segments.begin(), p.segments.end(),
@@ -425,7 +393,8 @@ struct GlobSet::Impl {
   std::vector<Pattern> negatives;
 };
 
-std::expected<GlobSet, std::string> GlobSet::compile(const std::vector<std::string>& patterns) {
+std::expected<GlobSet, std::string> GlobSet::compile(const std::vector<std::string>& patterns,
+                                                     LeadingSlash leading_slash) {
   auto impl = std::make_shared<Impl>();
   for (const std::string& raw : patterns) {
     const auto fail = [&raw](std::string_view why) {
@@ -433,7 +402,8 @@ std::expected<GlobSet, std::string> GlobSet::compile(const std::vector<std::stri
     };
     std::string_view body = raw;
     bool negated = false;
-    while (body.starts_with('!')) {
+    // "!(" opens an extglob, not a negation (as in fast-glob).
+    while (body.starts_with('!') && !body.starts_with("!(")) {
       negated = !negated;
       body.remove_prefix(1);
     }
@@ -446,7 +416,7 @@ std::expected<GlobSet, std::string> GlobSet::compile(const std::vector<std::stri
     std::sort(expanded.begin(), expanded.end());
     expanded.erase(std::unique(expanded.begin(), expanded.end()), expanded.end());
     for (const std::string& alternative : expanded) {
-      std::expected<Pattern, std::string> pattern = compile_pattern(alternative);
+      std::expected<Pattern, std::string> pattern = compile_pattern(alternative, leading_slash);
       if (!pattern) return fail(pattern.error());
       (negated ? impl->negatives : impl->positives).push_back(std::move(*pattern));
     }

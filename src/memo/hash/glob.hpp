@@ -14,18 +14,28 @@ namespace memo::hash {
 // (order of patterns does not matter, like globby).
 //
 // Syntax: `*` (any run of chars within a segment), `?` (one char), `[abc]`, `[a-z]`, `[!a]`,
-// `[^a]`, `{a,b}` (nested allowed, expanded at compile time), `**` as a whole segment (zero or
-// more segments; one or more when it is the last segment, so `lib/**` does not match `lib`),
-// `\` escapes the next char, a leading "./" is stripped and a trailing '/' means "/**".
+// `[^a]`, POSIX classes (`[[:digit:]]`), `{a,b}` (nested allowed, expanded at compile time),
+// extglobs within a segment (`@(a|b)`, `?(a|b)`, `*(a|b)`, `+(a|b)`, `!(a|b)`, nested; a
+// leading "!(" is an extglob, not a negation), `**` as a whole segment (zero or more segments;
+// one or more when it is the last segment, so `lib/**` does not match `lib`), `\` escapes the
+// next char, a leading "./" is stripped (and a leading "/" too, as LeadingSlash says) and a
+// trailing '/' means "/**". Matching is polynomial in the lengths of pattern and path, never
+// exponential. What a leading '/' means: an error (the globs are relative to a package, and "/x"
+// would read as a path from the file system's root), or the folder the globs are relative to (the
+// repo root for environmentGlob, as lage writes "/package.json").
+enum class LeadingSlash { kError, kBaseFolder };
+
 class GlobSet {
  public:
   // An empty set, which matches nothing.
   GlobSet() = default;
 
   // Returns an error message naming the bad pattern for malformed input
-  // (unbalanced '[' or '{', an empty pattern, an absolute pattern "/x", a pattern containing a
-  // ".." segment, or braces expanding to too many alternatives).
-  static std::expected<GlobSet, std::string> compile(const std::vector<std::string>& patterns);
+  // (unbalanced '[', '{' or extglob '(', a '/' inside an extglob, an unknown POSIX class, an
+  // absolute pattern "/x" unless `leading_slash` says otherwise, an empty pattern, a pattern
+  // containing a ".." segment, or braces expanding to too many alternatives).
+  static std::expected<GlobSet, std::string> compile(
+      const std::vector<std::string>& patterns, LeadingSlash leading_slash = LeadingSlash::kError);
 
   // `path` is relative, '/'-separated, no leading "./" and no trailing '/'.
   bool matches(std::string_view path) const;

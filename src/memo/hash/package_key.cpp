@@ -26,9 +26,10 @@ std::string package_path_in_repo(const config::Config& config) {
 
 namespace {
 
-std::expected<GlobSet, std::string> compile_setting(const std::vector<std::string>& globs,
-                                                    const char* setting) {
-  auto compiled = GlobSet::compile(globs);
+std::expected<GlobSet, std::string> compile_setting(
+    const std::vector<std::string>& globs, const char* setting,
+    LeadingSlash leading_slash = LeadingSlash::kError) {
+  auto compiled = GlobSet::compile(globs, leading_slash);
   if (!compiled) return std::unexpected(std::string(setting) + ": " + compiled.error());
   return compiled;
 }
@@ -297,7 +298,7 @@ std::expected<PackageKey, std::string> compute_package_key(
     root_globs.insert(root_globs.end(), config.inputs.root->begin(), config.inputs.root->end());
   }
   if (!root_globs.empty()) {
-    auto environment = compile_setting(root_globs, "environmentGlob");
+    auto environment = compile_setting(root_globs, "environmentGlob", LeadingSlash::kBaseFolder);
     if (!environment) return std::unexpected(environment.error());
     WalkOptions root_walk;
     root_walk.include = &*environment;

@@ -66,6 +66,18 @@ TEST(Gitignore, ParenthesesAndBarsArePlainCharactersAsInGit) {
   EXPECT_FALSE(r.is_ignored("y.txt", false)) << "a leading ! negates, it is no extglob";
 }
 
+// git's patterns have no extglobs: "*(1).txt" is '*' then a literal "(1).txt". POSIX classes
+// they do have.
+TEST(Gitignore, ParenthesesAreLiteral) {
+  auto r = rules("*(1).txt\nx+(y)\n!(keep)\nf[[:digit:]].log\n");
+  EXPECT_TRUE(r.is_ignored("report(1).txt", false));
+  EXPECT_FALSE(r.is_ignored("11.txt", false));
+  EXPECT_TRUE(r.is_ignored("x+(y)", false));
+  EXPECT_FALSE(r.is_ignored("xyy", false));
+  EXPECT_TRUE(r.is_ignored("f7.log", false));
+  EXPECT_FALSE(r.is_ignored("other", false));
+}
+
 TEST(Gitignore, DeeperFileOverridesAndAppliesOnlyBelowItself) {
   GitignoreRules r;
   r.add_file("", "*.gen.ts\n");

@@ -236,7 +236,11 @@ TEST(GlobTest, LiteralPunctuation) {
   EXPECT_TRUE(match("a}b", "a}b"));
   EXPECT_TRUE(match("a]b", "a]b"));
   EXPECT_TRUE(match("a,b", "a,b"));
-  EXPECT_TRUE(match("a+(b).js", "a+(b).js"));
+  // "+(" opens an extglob; escaped, it is literal.
+  EXPECT_TRUE(match("a+(b).js", "abb.js"));
+  EXPECT_TRUE(match("a\\+(b).js", "a+(b).js"));
+  EXPECT_TRUE(match("a(b).js", "a(b).js"));
+  EXPECT_TRUE(match("a|b", "a|b"));
   EXPECT_TRUE(match("a..b/c", "a..b/c"));
   EXPECT_TRUE(match("...", "..."));
 }
@@ -455,6 +459,27 @@ TEST(GlobTest, CompileErrorAbsolutePattern) {
   }
 }
 
+// lage's environmentGlob is often written "/package.json": the root the globs are relative to.
+TEST(GlobTest, LeadingSlashCanMeanTheBaseFolder) {
+  const auto rooted = [](const std::vector<std::string>& patterns) {
+    auto set = GlobSet::compile(patterns, LeadingSlash::kBaseFolder);
+    EXPECT_TRUE(set) << (set ? "" : set.error());
+    return set ? *set : GlobSet{};
+  };
+  EXPECT_TRUE(rooted({"/package.json"}).matches("package.json"));
+  EXPECT_FALSE(rooted({"/package.json"}).matches("packages/a/package.json"));
+  EXPECT_TRUE(rooted({"/lib/**"}).matches("lib/a.js"));
+  EXPECT_TRUE(rooted({"//x"}).matches("x"));
+  EXPECT_TRUE(rooted({"{/a,b}"}).matches("a"));
+  const GlobSet set = rooted({"**", "!/lib/**"});
+  EXPECT_FALSE(set.matches("lib/a.js"));
+  EXPECT_TRUE(set.matches("src/lib/a.js"));
+  EXPECT_FALSE(set.may_match_below("lib"));
+  auto empty = GlobSet::compile({"/"}, LeadingSlash::kBaseFolder);
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().find("empty"), std::string::npos);
+}
+
 TEST(GlobTest, CompileErrorDotDotSegment) {
   for (const char* pattern : {"..", "../x", "a/../b", "a/..", "!../**", "{a,../b}", "./../a"}) {
     const std::string err = compile_error({pattern});
@@ -481,6 +506,114 @@ TEST(GlobTest, ManyPathsStayCorrect) {
   EXPECT_EQ(matched, 2000);
   EXPECT_TRUE(set.matches("packages/p1/package.json"));
   EXPECT_FALSE(set.matches("packages/p1/sub/package.json"));
+}
+
+// Extglobs, as micromatch reads them (globby, fast-glob): @(a|b) one of, ?(a|b) zero or one,
+// *(a|b) zero or more, +(a|b) one or more, !(a|b) anything else.
+TEST(GlobTest, ExtglobOneOrMore) {
+  const GlobSet set = compile_ok({"lib/**/*.+(js|map)"});
+  EXPECT_TRUE(set.matches("lib/a.js"));
+  EXPECT_TRUE(set.matches("lib/x/y/a.map"));
+  EXPECT_TRUE(set.matches("lib/a.js.map"));
+  EXPECT_TRUE(set.matches("lib/a.jsmap"));
+  EXPECT_FALSE(set.matches("lib/a.ts"));
+  EXPECT_FALSE(set.matches("lib/a."));
+  EXPECT_FALSE(set.matches("src/a.js"));
+  EXPECT_TRUE(set.may_match_below("lib/x"));
+  EXPECT_FALSE(set.may_match_below("src"));
+}
+
+TEST(GlobTest, ExtglobExactlyOne) {
+  EXPECT_TRUE(match("@(a|b).js", "a.js"));
+  EXPECT_TRUE(match("@(a|b).js", "b.js"));
+  EXPECT_FALSE(match("@(a|b).js", "ab.js"));
+  EXPECT_FALSE(match("@(a|b).js", ".js"));
+  EXPECT_TRUE(match("@(src|lib)/**", "lib/x/y.ts"));
+  EXPECT_FALSE(match("@(src|lib)/**", "dist/y.ts"));
+  EXPECT_TRUE(match("x@(a|b*)", "xbcd"));
+}
+
+TEST(GlobTest, ExtglobZeroOrOneAndZeroOrMore) {
+  EXPECT_TRUE(match("a?(x).js", "a.js"));
+  EXPECT_TRUE(match("a?(x).js", "ax.js"));
+  EXPECT_FALSE(match("a?(x).js", "axx.js"));
+  EXPECT_TRUE(match("a*(x).js", "a.js"));
+  EXPECT_TRUE(match("a*(x).js", "axxx.js"));
+  EXPECT_FALSE(match("a*(x).js", "axy.js"));
+  EXPECT_TRUE(match("*(ab|c)", "abcab"));
+  EXPECT_FALSE(match("*(ab|c)", "abca"));
+}
+
+TEST(GlobTest, ExtglobNegation) {
+  // A leading "!(" is an extglob, not a negated pattern (as in fast-glob).
+  EXPECT_TRUE(match("!(x).js", "a.js"));
+  EXPECT_FALSE(match("!(x).js", "x.js"));
+  EXPECT_TRUE(match("!(x).js", "xy.js")) << "as in bash: \"xy\" is not \"x\"";
+  EXPECT_FALSE(match("!(x*).js", "xy.js"));
+  EXPECT_FALSE(match("!(x).js", "dir/a.js"));
+  EXPECT_FALSE(match("!(x).js", "a.ts"));
+  EXPECT_TRUE(match("**/!(*.d).ts", "src/a.ts"));
+  EXPECT_FALSE(match("**/!(*.d).ts", "src/a.d.ts"));
+  EXPECT_TRUE(match("lib/!(*.map)", "lib/a.js"));
+  EXPECT_FALSE(match("lib/!(*.map)", "lib/a.js.map"));
+  EXPECT_TRUE(match("!(a|b)", "c"));
+  EXPECT_FALSE(match("!(a|b)", "b"));
+  // Negated as a whole: everything but what the extglob matches.
+  const GlobSet set = compile_ok({"**", "!**/*.@(map|log)"});
+  EXPECT_TRUE(set.matches("a/b.js"));
+  EXPECT_FALSE(set.matches("a/b.map"));
+  EXPECT_FALSE(set.matches("b.log"));
+}
+
+TEST(GlobTest, NestedExtglobs) {
+  EXPECT_TRUE(match("+(a|@(b|c)x)", "abxcxa"));
+  EXPECT_FALSE(match("+(a|@(b|c)x)", "abx b"));
+  EXPECT_TRUE(match("!(+(a))", "ab"));
+  EXPECT_FALSE(match("!(+(a))", "aaa"));
+  EXPECT_TRUE(match("{a,b}.@(js|ts)", "b.ts"));
+}
+
+TEST(GlobTest, PosixClasses) {
+  EXPECT_TRUE(match("f[[:digit:]].txt", "f1.txt"));
+  EXPECT_FALSE(match("f[[:digit:]].txt", "fa.txt"));
+  EXPECT_FALSE(match("f[[:digit:]].txt", "f12.txt"));
+  EXPECT_TRUE(match("[[:alpha:]]", "Q"));
+  EXPECT_FALSE(match("[[:alpha:]]", "1"));
+  EXPECT_TRUE(match("[[:alpha:][:digit:]_]*", "_x"));
+  EXPECT_TRUE(match("[![:space:]]", "x"));
+  EXPECT_FALSE(match("[![:space:]]", " "));
+  EXPECT_TRUE(match("[[:upper:]][[:lower:]]", "Ab"));
+  EXPECT_TRUE(match("[[:xdigit:]][[:punct:]]", "f-"));
+  EXPECT_TRUE(match("*.+([[:digit:]])", "log.123"));
+  const std::string err = compile_error({"[[:nope:]]"});
+  EXPECT_NE(err.find("[[:nope:]]"), std::string::npos) << err;
+}
+
+TEST(GlobTest, CompileErrorExtglobs) {
+  for (const char* pattern : {"@(a|b", "+(a", "x/!(a/b)/y", "!(a|b"}) {
+    const std::string err = compile_error({pattern});
+    EXPECT_NE(err.find(pattern), std::string::npos) << err;
+  }
+}
+
+// Backtracking matchers take exponential time on these; the answer must come at once.
+TEST(GlobTest, PathologicalPatternsAreBounded) {
+  std::string stars;
+  for (int i = 0; i < 40; ++i) stars += "*a";
+  const std::string long_name(200, 'a');
+  EXPECT_FALSE(match(stars + "b", long_name));
+  EXPECT_TRUE(match(stars, long_name));
+  std::string nested = "a";
+  for (int i = 0; i < 8; ++i) nested = "+(" + nested + "|*(" + nested + "))";
+  EXPECT_FALSE(match(nested + "b", long_name));
+  EXPECT_TRUE(match(nested, long_name));
+  EXPECT_FALSE(match("*(*(*(*(a|aa))))b", long_name));
+  EXPECT_TRUE(match("!(!(!(!(a*))))", long_name));
+  std::string globstars;
+  for (int i = 0; i < 30; ++i) globstars += "**/a*/";
+  std::string deep;
+  for (int i = 0; i < 60; ++i) deep += "aa/";
+  EXPECT_FALSE(compile_ok({globstars + "b"}).matches(deep + "c"));
 }
 
 }  // namespace
