@@ -146,10 +146,19 @@ std::expected<GitIndex, std::string> GitIndex::load_for(const fs::path& folder,
   return index;
 }
 
-std::expected<GitIndex, std::string> GitIndex::parse(std::string_view bytes,
-                                                     const struct timespec& index_mtime,
-                                                     const std::vector<std::string>& prefixes) {
-  const auto damaged = [](std::string why) { return std::unexpected("damaged (" + why + ")"); };
+namespace {
+
+std::unexpected<std::string> damaged(const std::string& why) {
+  return std::unexpected("damaged (" + why + ")");
+}
+
+// The header's version and entry count, once the checksum and the count hold.
+struct IndexHeader {
+  std::uint32_t version;
+  std::uint32_t count;
+};
+
+std::expected<IndexHeader, std::string> read_header(std::string_view bytes) {
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   const std::size_t size = bytes.size();
   if (size < 12 + 20 || std::memcmp(data, "DIRC", 4) != 0) return damaged("no DIRC header");
@@ -171,31 +180,74 @@ std::expected<GitIndex, std::string> GitIndex::parse(std::string_view bytes,
     return damaged(std::to_string(count) + " entries claimed in " + std::to_string(size) +
                    " bytes");
   }
+  return IndexHeader{version, count};
+}
 
-  GitIndex index;
-  index.index_mtime_ = index_mtime;
-  if (prefixes.empty()) {
-    index.entries_.reserve(count);
-    index.path_spans_.reserve(count);
-  }
-  // Each folder above a path is looked up, rather than each prefix tried: paths are shallow,
-  // prefixes can be many.
-  const std::unordered_set<std::string_view> prefix_set(prefixes.begin(), prefixes.end());
-  auto wanted = [&prefix_set](std::string_view path) {
-    if (prefix_set.empty()) return true;
+// Whether a path lies below one of the prefixes ("pkg/"); every path when there are none. Each
+// folder above a path is looked up, rather than each prefix tried: paths are shallow, prefixes
+// can be many.
+class PrefixFilter {
+ public:
+  explicit PrefixFilter(const std::vector<std::string>& prefixes)
+      : prefixes_(prefixes.begin(), prefixes.end()) {}
+
+  bool keeps_all() const { return prefixes_.empty(); }
+  bool keeps(std::string_view path) const {
+    if (prefixes_.empty()) return true;
     for (std::size_t slash = path.find('/'); slash != std::string_view::npos;
          slash = path.find('/', slash + 1)) {
-      if (prefix_set.contains(path.substr(0, slash + 1))) return true;
+      if (prefixes_.contains(path.substr(0, slash + 1))) return true;
     }
     return false;
-  };
-  std::size_t pos = 12;
-  const std::size_t end = size - 20;
-  std::string previous_path;
-  const auto truncated = [&damaged] { return damaged("an entry runs past the end"); };
-  for (std::uint32_t i = 0; i < count; ++i) {
-    if (pos + 62 > end) return truncated();
-    const unsigned char* p = data + pos;
+  }
+
+ private:
+  std::unordered_set<std::string_view> prefixes_;
+};
+
+}  // namespace
+
+// Reads the entries of an index one after the other.
+class GitIndex::EntryReader {
+ public:
+  EntryReader(std::string_view bytes, std::uint32_t version)
+      : bytes_(bytes),
+        data_(reinterpret_cast<const unsigned char*>(bytes.data())),
+        end_(bytes.size() - 20),
+        version_(version) {}
+
+  std::expected<ReadEntry, std::string> next() {
+    if (pos_ + 62 > end_) return truncated();
+    const unsigned char* p = data_ + pos_;
+    ReadEntry read{stat_data(p), {}};
+    const std::uint16_t flags = static_cast<std::uint16_t>((p[60] << 8) | p[61]);
+    const bool assume_valid = flags & 0x8000;
+    const unsigned stage = (flags >> 12) & 0x3;
+    std::size_t cursor = pos_ + 62;
+    bool skip_or_intent = false;
+    if (flags & 0x4000) {  // extended flags follow
+      if (version_ < 3 || cursor + 2 > end_) return damaged("extended flags in version 2");
+      const std::uint16_t extra =
+          static_cast<std::uint16_t>((data_[cursor] << 8) | data_[cursor + 1]);
+      skip_or_intent = extra & (0x4000 | 0x2000);  // skip-worktree, intent-to-add
+      cursor += 2;
+    }
+    auto path = version_ == 4 ? compressed_path(cursor) : padded_path(cursor);
+    if (!path) return std::unexpected(path.error());
+    // The flags hold the path's length (capped at 0xFFF): another layout (a SHA-256
+    // index's 32-byte ids) or damage shows here.
+    if ((flags & 0xFFF) != std::min<std::size_t>(path->size(), 0xFFF)) {
+      return damaged("a path's length does not match its entry");
+    }
+    read.entry.trusted = stage == 0 && !assume_valid && !skip_or_intent;
+    read.path = *path;
+    return read;
+  }
+
+ private:
+  static std::unexpected<std::string> truncated() { return damaged("an entry runs past the end"); }
+
+  static Entry stat_data(const unsigned char* p) {
     Entry entry{};
     entry.ctime_s = read_u32(p);
     entry.ctime_ns = read_u32(p + 4);
@@ -208,67 +260,84 @@ std::expected<GitIndex, std::string> GitIndex::parse(std::string_view bytes,
     entry.gid = read_u32(p + 32);
     entry.size = read_u32(p + 36);
     std::memcpy(entry.sha1, p + 40, 20);
-    const std::uint16_t flags = static_cast<std::uint16_t>((p[60] << 8) | p[61]);
-    const bool assume_valid = flags & 0x8000;
-    const bool extended = flags & 0x4000;
-    const unsigned stage = (flags >> 12) & 0x3;
-    std::size_t cursor = pos + 62;
-    bool skip_or_intent = false;
-    if (extended) {
-      if (version < 3 || cursor + 2 > end) return damaged("extended flags in version 2");
-      const std::uint16_t extra =
-          static_cast<std::uint16_t>((data[cursor] << 8) | data[cursor + 1]);
-      skip_or_intent = extra & (0x4000 | 0x2000);  // skip-worktree, intent-to-add
-      cursor += 2;
+    return entry;
+  }
+
+  // The NUL-terminated bytes at `cursor`.
+  std::expected<std::string_view, std::string> terminated(std::size_t cursor) const {
+    const void* nul = std::memchr(data_ + cursor, 0, end_ - cursor);
+    if (!nul) return truncated();
+    std::size_t length = static_cast<const unsigned char*>(nul) - (data_ + cursor);
+    return bytes_.substr(cursor, length);
+  }
+
+  // Versions 2 and 3: the path, then 1 to 8 NULs to a multiple of 8 bytes.
+  std::expected<std::string_view, std::string> padded_path(std::size_t cursor) {
+    auto path = terminated(cursor);
+    if (!path) return path;
+    std::size_t entry_length = (cursor - pos_) + path->size();
+    pos_ += (entry_length + 8) & ~std::size_t{7};
+    return path;
+  }
+
+  // Version 4's prefix compression: a varint of bytes to drop from the previous path, then the
+  // suffix that follows what is kept.
+  std::expected<std::string_view, std::string> compressed_path(std::size_t cursor) {
+    if (cursor >= end_) return truncated();
+    unsigned char byte = data_[cursor++];
+    std::size_t drop = byte & 0x7f;
+    while (byte & 0x80) {
+      if (cursor >= end_) return truncated();
+      byte = data_[cursor++];
+      drop = ((drop + 1) << 7) | (byte & 0x7f);
     }
-    std::string_view path;
-    std::string v4_path;
-    if (version == 4) {
-      // Prefix compression: a varint of bytes to drop from the previous path, then a suffix.
-      std::size_t drop = 0;
-      if (cursor >= end) return truncated();
-      unsigned char byte = data[cursor++];
-      drop = byte & 0x7f;
-      while (byte & 0x80) {
-        if (cursor >= end) return truncated();
-        byte = data[cursor++];
-        drop = ((drop + 1) << 7) | (byte & 0x7f);
-      }
-      if (drop > previous_path.size()) return damaged("a path drops more than it follows");
-      const void* nul = std::memchr(data + cursor, 0, end - cursor);
-      if (!nul) return truncated();
-      std::size_t length = static_cast<const unsigned char*>(nul) - (data + cursor);
-      v4_path.assign(previous_path, 0, previous_path.size() - drop);
-      v4_path.append(bytes.substr(cursor, length));
-      path = v4_path;
-      pos = cursor + length + 1;
-    } else {
-      const void* nul = std::memchr(data + cursor, 0, end - cursor);
-      if (!nul) return truncated();
-      std::size_t length = static_cast<const unsigned char*>(nul) - (data + cursor);
-      path = bytes.substr(cursor, length);
-      // Entries are padded with 1 to 8 NULs to a multiple of 8 bytes.
-      std::size_t entry_length = (cursor - pos) + length;
-      pos += (entry_length + 8) & ~std::size_t{7};
-    }
-    // The flags hold the path's length (capped at 0xFFF): another layout (a SHA-256
-    // index's 32-byte ids) or damage shows here.
-    if ((flags & 0xFFF) != std::min<std::size_t>(path.size(), 0xFFF)) {
-      return damaged("a path's length does not match its entry");
-    }
-    if (path == ".gitattributes" || path.ends_with("/.gitattributes")) {
-      index.has_gitattributes_ = true;
-    }
-    if (wanted(path)) {
-      entry.trusted = stage == 0 && !assume_valid && !skip_or_intent;
-      index.entries_.push_back(entry);
-      index.path_spans_.emplace_back(static_cast<std::uint32_t>(index.path_arena_.size()),
-                                     static_cast<std::uint32_t>(path.size()));
-      index.path_arena_.append(path);
-    }
-    if (version == 4) previous_path = std::move(v4_path);
+    if (drop > previous_path_.size()) return damaged("a path drops more than it follows");
+    auto suffix = terminated(cursor);
+    if (!suffix) return suffix;
+    previous_path_.resize(previous_path_.size() - drop);
+    previous_path_.append(*suffix);
+    pos_ = cursor + suffix->size() + 1;
+    return std::string_view(previous_path_);
+  }
+
+  std::string_view bytes_;
+  const unsigned char* data_;
+  std::size_t end_;
+  std::uint32_t version_;
+  std::size_t pos_ = 12;
+  std::string previous_path_;  // version 4
+};
+
+std::expected<GitIndex, std::string> GitIndex::parse(std::string_view bytes,
+                                                     const struct timespec& index_mtime,
+                                                     const std::vector<std::string>& prefixes) {
+  auto header = read_header(bytes);
+  if (!header) return std::unexpected(header.error());
+  GitIndex index;
+  index.index_mtime_ = index_mtime;
+  const PrefixFilter filter(prefixes);
+  if (filter.keeps_all()) {
+    index.entries_.reserve(header->count);
+    index.path_spans_.reserve(header->count);
+  }
+  EntryReader reader(bytes, header->version);
+  for (std::uint32_t i = 0; i < header->count; ++i) {
+    auto read = reader.next();
+    if (!read) return std::unexpected(read.error());
+    index.add(*read, filter.keeps(read->path));
   }
   return index;
+}
+
+void GitIndex::add(const ReadEntry& read, bool kept) {
+  if (read.path == ".gitattributes" || read.path.ends_with("/.gitattributes")) {
+    has_gitattributes_ = true;
+  }
+  if (!kept) return;
+  entries_.push_back(read.entry);
+  path_spans_.emplace_back(static_cast<std::uint32_t>(path_arena_.size()),
+                           static_cast<std::uint32_t>(read.path.size()));
+  path_arena_.append(read.path);
 }
 
 std::optional<std::string> GitIndex::unchanged_blob_id(std::string_view wanted,

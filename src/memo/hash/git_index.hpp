@@ -58,6 +58,14 @@ class GitIndex {
     unsigned char sha1[20];
     bool trusted;  // stage 0, not assume-valid, not skip-worktree, not intent-to-add
   };
+  // One entry as read, with its path (valid until the next entry is read).
+  struct ReadEntry {
+    Entry entry;
+    std::string_view path;
+  };
+  class EntryReader;
+  // Keeps an entry that was read when `kept`; notes a .gitattributes anywhere.
+  void add(const ReadEntry& read, bool kept);
   std::filesystem::path work_tree_;
   std::vector<Entry> entries_;
   // Every kept path, back to back in one string (a big repo has 100,000 of them).
