@@ -97,6 +97,12 @@ std::expected<Entries, std::string> read_entries(DIR* dir, const std::string& pr
   return entries;
 }
 
+// An openat() failure that means the folder is no longer one to walk (gone, or now a symlink),
+// rather than that it could not be read.
+bool vanished(int error_number) {
+  return error_number == ENOENT || error_number == ENOTDIR || error_number == ELOOP;
+}
+
 struct Walker {
   const fs::path& root;
   const WalkOptions& options;
@@ -128,8 +134,13 @@ struct Walker {
           options.trace->gitignores.push_back(
               {prefix.empty() ? ".gitignore" : prefix + "/.gitignore", signature_of(info)});
         }
-        if (auto text = util::read_file_at(::dirfd(dir), ".gitignore")) {
+        auto text = util::read_file_at(::dirfd(dir), ".gitignore");
+        if (text) {
           gitignore.add_file(prefix, *text);
+        } else if (!vanished(errno) && errno != util::kNotRegularFile) {
+          error = (root / prefix / ".gitignore").string() + ": " + util::errno_message(errno);
+          ::closedir(dir);
+          return false;
         }
       }
     }
@@ -146,9 +157,14 @@ struct Walker {
     for (const auto& name : entries->folders) {
       int child =
           ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (child < 0) {  // vanished, or turned into a symlink since readdir
+      if (child < 0 && vanished(errno)) {  // or turned into a symlink since readdir
         if (options.trace) options.trace->complete = false;
         continue;
+      }
+      if (child < 0) {  // EMFILE, EACCES, EIO: skipping it would leave its files out
+        error = (root / prefix / name).string() + ": " + util::errno_message(errno);
+        ok = false;
+        break;
       }
       std::string relative = prefix.empty() ? name : prefix + "/" + name;
       if (!walk(child, relative)) {
