@@ -6,6 +6,7 @@
 #include "memo/config/loader.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/log.hpp"
 #include "memo/util/parallel.hpp"
 #include "memo/workspace/locate.hpp"
 #include "memo/workspace/lockfile.hpp"
@@ -24,6 +25,21 @@ std::vector<fs::path> nested_in(const workspace::Workspace& workspace, const std
     if (inside) nested.push_back((workspace.root / other.folder).lexically_normal());
   }
   return nested;
+}
+
+// A range the lockfile does not resolve says nothing of what is installed, and a constant would
+// keep the key when the lockfile moves: the whole lockfile's digest counts then.
+void cover_unresolved(KeyInputs& inputs, const workspace::Lockfile& lockfile) {
+  std::string unresolved;
+  for (const auto& spec : inputs.external_packages) {
+    if (spec.ends_with(" (unresolved)")) {
+      unresolved += (unresolved.empty() ? "" : ", ") + spec.substr(0, spec.size() - 13);
+    }
+  }
+  if (unresolved.empty()) return;
+  util::Log::verbose(lockfile.path() + " does not resolve " + unresolved +
+                     "; the whole lockfile's digest counts for them");
+  inputs.lockfile_fallback = std::pair{lockfile.path(), lockfile.digest()};
 }
 
 // Resolves, through the lockfile, the external packages that `self` and its workspace
@@ -84,6 +100,7 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
                               "; external dependencies count by their declared ranges only");
   }
   inputs.external_packages.assign(external.begin(), external.end());
+  if (lockfile && *lockfile) cover_unresolved(inputs, **lockfile);
 }
 
 }  // namespace

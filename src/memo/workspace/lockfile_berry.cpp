@@ -30,28 +30,44 @@ class BerryGraph : public Graph {
     return found->second;
   }
 
+  // What `parent` (a package name) requiring `name@range` gets: through a resolution of the
+  // root package.json first (yarn locks the replacement), else the range itself.
+  std::optional<std::uint32_t> find_for(std::string_view parent, const std::string& name,
+                                        const std::string& range) const {
+    if (const std::string* value = resolve_range(resolutions, parent, name, range)) {
+      if (auto entry = find(name, *value)) return entry;
+    }
+    return find(name, range);
+  }
+
   Declared resolve_declared(const std::string& folder, const std::string& name,
                             const std::string& range) const override {
     std::optional<std::uint32_t> entry;
+    auto owner = workspace_names.find(folder);
+    std::string_view parent = owner == workspace_names.end() ? "" : owner->second;
     auto workspace = workspace_dependencies.find(folder);
     if (workspace != workspace_dependencies.end()) {
       for (const auto& [dependency, locked_range] : workspace->second) {
-        if (dependency == name) entry = find(name, locked_range);
+        if (dependency == name) entry = find_for(parent, name, locked_range);
       }
     }
-    if (!entry) entry = find(name, range);
+    if (!entry) entry = find_for(parent, name, range);
     if (!entry) return Declared::unresolved();
     return is_workspace[*entry] ? Declared::skip() : Declared::of(*entry);
   }
 
+  Resolutions resolutions;
   std::unordered_map<std::string, std::uint32_t> by_descriptor;
   std::vector<bool> is_workspace;                                 // per entry (= node)
+  std::vector<std::string> package_names;                         // per entry
   std::unordered_map<std::string, Pairs> workspace_dependencies;  // by folder
+  std::unordered_map<std::string, std::string> workspace_names;   // by folder
 };
 
 }  // namespace
 
-ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
+ParseResult parse_yarn_berry(std::string_view text, const std::string& name,
+                             const Resolutions& resolutions) {
   auto documents = parse_yaml(text);
   if (!documents) return std::unexpected(prefixed(name, documents.error()));
   if (documents->size() != 1 || !documents->front().is_map()) {
@@ -73,6 +89,7 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
   }
 
   auto graph = std::make_unique<BerryGraph>();
+  graph->resolutions = resolutions;
   std::vector<Pairs> dependencies;
   std::vector<std::vector<std::string>> optional;
   for (std::size_t i = 0; i < root.keys.size(); ++i) {
@@ -122,9 +139,12 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
     if (reference != "npm:" + version_text) node.label += " (" + std::string(resolution) + ")";
     const bool workspace = reference.starts_with("workspace:");
     if (workspace) {
-      graph->workspace_dependencies[std::string(reference.substr(10))] = entry_dependencies;
+      std::string folder = normalize_folder(reference.substr(10));
+      graph->workspace_dependencies[folder] = entry_dependencies;
+      graph->workspace_names[folder] = std::string(package);
     }
     graph->is_workspace.push_back(workspace);
+    graph->package_names.emplace_back(package);
     graph->nodes.push_back(std::move(node));
     dependencies.push_back(std::move(entry_dependencies));
     optional.push_back(std::move(entry_optional));
@@ -134,7 +154,7 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
     if (graph->is_workspace[i]) continue;
     Node& node = graph->nodes[i];
     for (const auto& [dependency, range] : dependencies[i]) {
-      auto target = graph->find(dependency, range);
+      auto target = graph->find_for(graph->package_names[i], dependency, range);
       if (target) {
         if (!graph->is_workspace[*target]) node.dependencies.push_back(*target);
       } else if (std::find(optional[i].begin(), optional[i].end(), dependency) ==

@@ -1342,6 +1342,28 @@ packages:
             (Strings{"@acme/k@1.0.0(@acme/m@1.0.0)", "@acme/m@1.0.0"}));
 }
 
+// The root package.json's "resolutions" replace a range before the lockfile is consulted; one
+// scoped to a parent applies under that parent only.
+TEST(LockfileResolutions, YarnResolvesThroughTheRootsResolutions) {
+  constexpr std::string_view kV1 =
+      "# yarn lockfile v1\n\n"
+      "ms@2.1.3:\n  version \"2.1.3\"\n\n"
+      "ms@^2.1.0:\n  version \"2.1.1\"\n\n"
+      "debug@^4.0.0:\n  version \"4.3.4\"\n  dependencies:\n    ms \"^2.1.0\"\n";
+  auto scoped =
+      Lockfile::parse(kV1, "yarn.lock", "yarn", R"({"resolutions": {"debug/ms": "2.1.3"}})");
+  ASSERT_TRUE(scoped) << scoped.error().message;
+  EXPECT_EQ(scoped->resolve_external(".", {{"debug", "^4.0.0"}, {"ms", "^2.1.0"}}, {}),
+            (Strings{"debug@4.3.4", "ms@2.1.1", "ms@2.1.3"}));
+  auto global = Lockfile::parse(kV1, "yarn.lock", "yarn", R"({"resolutions": {"**/ms": "2.1.3"}})");
+  ASSERT_TRUE(global) << global.error().message;
+  EXPECT_EQ(global->resolve_external(".", {{"debug", "^4.0.0"}, {"ms", "^2.1.0"}}, {}),
+            (Strings{"debug@4.3.4", "ms@2.1.3"}));
+  auto none = Lockfile::parse(kV1, "yarn.lock", "yarn", "not json");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->resolve_external(".", {{"ms", "^2.1.0"}}, {}), (Strings{"ms@2.1.1"}));
+}
+
 // --- The YAML reader --------------------------------------------------------------------------
 
 using lockfile_detail::YamlNode;
