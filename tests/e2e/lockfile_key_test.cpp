@@ -151,6 +151,34 @@ TEST_F(BerryResolutionsTest, AnUnresolvedRangeCountsByTheLockfilesDigest) {
   EXPECT_NE(key_of("build"), before) << "the lockfile moved";
 }
 
+// yarn berry installs typescript through its builtin compat patch: the patched entry, whose
+// resolution carries the patch's hash, is what the key covers (pnpm's patch_hash already was).
+TEST_F(BerryResolutionsTest, ThePatchHashOfABerryResolutionIsInTheKey) {
+  write("packages/a/package.json",
+        R"({"name": "@demo/a", "devDependencies": {"typescript": "^6.0.0"}})");
+  auto lock = [&](const std::string& hash) {
+    write("yarn.lock",
+          "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"
+          "\"@demo/a@workspace:packages/a\":\n  version: 0.0.0-use.local\n"
+          "  resolution: \"@demo/a@workspace:packages/a\"\n  dependencies:\n"
+          "    typescript: \"npm:^6.0.0\"\n  languageName: unknown\n  linkType: soft\n\n"
+          "\"typescript@npm:^6.0.0\":\n  version: 6.0.3\n  resolution: \"typescript@npm:6.0.3\"\n"
+          "  languageName: node\n  linkType: hard\n\n"
+          "\"typescript@patch:typescript@npm%3A^6.0.0#optional!builtin<compat/typescript>\":\n"
+          "  version: 6.0.3\n  resolution: \"typescript@patch:typescript@npm%3A6.0.3"
+          "#optional!builtin<compat/typescript>::version=6.0.3&hash=" +
+              hash +
+              "\"\n"
+              "  languageName: node\n  linkType: hard\n");
+  };
+  lock("5786d5");
+  auto manifest = memo({"hash", "--manifest", "--", "build"});
+  EXPECT_NE(manifest.out.find("hash=5786d5"), std::string::npos) << manifest.out;
+  std::string before = key_of("build");
+  lock("8fd3a2");
+  EXPECT_NE(key_of("build"), before) << "another patch is other installed bytes";
+}
+
 // A lockfile nested 100,000 levels deep crashed memo (SIGSEGV). Now it is a cache problem: one
 // warning, the command runs uncached, and there is no key without the lock data.
 TEST_F(LockfileKeyTest, DeeplyNestedLockfileIsAWarningAndRunsUncached) {

@@ -23,11 +23,16 @@ class BerryGraph : public Graph {
  public:
   // The entry a dependency resolves to: descriptors are written "name@npm:^1.0.0", while older
   // lockfiles and package.json leave out the default "npm:" protocol.
+  // A descriptor a patch wraps ("typescript@npm:^5.0.0" under yarn's builtin compat patch)
+  // installs the patched entry: its resolution carries the patch's hash.
   std::optional<std::uint32_t> find(const std::string& name, const std::string& range) const {
-    auto found = by_descriptor.find(name + "@" + range);
-    if (found == by_descriptor.end()) found = by_descriptor.find(name + "@npm:" + range);
-    if (found == by_descriptor.end()) return std::nullopt;
-    return found->second;
+    for (const std::string& descriptor : {name + "@" + range, name + "@npm:" + range}) {
+      if (auto patch = patched.find(descriptor); patch != patched.end()) return patch->second;
+      if (auto found = by_descriptor.find(descriptor); found != by_descriptor.end()) {
+        return found->second;
+      }
+    }
+    return std::nullopt;
   }
 
   // What `parent` (a package name) requiring `name@range` gets: through a resolution of the
@@ -58,11 +63,34 @@ class BerryGraph : public Graph {
 
   Resolutions resolutions;
   std::unordered_map<std::string, std::uint32_t> by_descriptor;
+  std::unordered_map<std::string, std::uint32_t> patched;         // by the descriptor a patch wraps
   std::vector<bool> is_workspace;                                 // per entry (= node)
   std::vector<std::string> package_names;                         // per entry
   std::unordered_map<std::string, Pairs> workspace_dependencies;  // by folder
   std::unordered_map<std::string, std::string> workspace_names;   // by folder
 };
+
+// "typescript@npm:^5.0.0" of "typescript@patch:typescript@npm%3A^5.0.0#optional!builtin<…>";
+// "" when `descriptor` is not a patch.
+std::string patched_descriptor(std::string_view descriptor) {
+  std::string_view package = descriptor_name(descriptor);
+  std::string_view range = descriptor.substr(std::min(package.size() + 1, descriptor.size()));
+  if (!range.starts_with("patch:")) return "";
+  range = range.substr(
+      6, range.find('#') == std::string_view::npos ? std::string_view::npos : range.find('#') - 6);
+  std::string inner;
+  for (std::size_t i = 0; i < range.size(); ++i) {
+    auto code =
+        range[i] == '%' && i + 2 < range.size() ? hex_value(range.substr(i + 1, 2)) : std::nullopt;
+    if (code) {
+      inner += static_cast<char>(*code);
+      i += 2;
+    } else {
+      inner += range[i];
+    }
+  }
+  return inner;
+}
 
 }  // namespace
 
@@ -115,6 +143,9 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name,
       while (descriptor.starts_with(' ')) descriptor.remove_prefix(1);
       while (descriptor.ends_with(' ')) descriptor.remove_suffix(1);
       if (!descriptor.empty()) graph->by_descriptor.emplace(std::string(descriptor), index);
+      if (std::string inner = patched_descriptor(descriptor); !inner.empty()) {
+        graph->patched.emplace(std::move(inner), index);
+      }
       descriptors.remove_prefix(std::min(comma + 1, descriptors.size()));
     }
 

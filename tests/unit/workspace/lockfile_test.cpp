@@ -1178,11 +1178,14 @@ __metadata:
 )lock";
   Lockfile lockfile = parse_or_die(kText, "yarn.lock", "yarn");
   // The workspace entry's own list decides; "lib" resolves to a workspace and is skipped even
-  // when the caller does not name it, and the missing optional fsevents is no error.
+  // when the caller does not name it, and the missing optional fsevents is no error. yarn
+  // installs resolve through its builtin patch: the patched entry, with its hash, counts.
   EXPECT_EQ(
       lockfile.resolve_external(
           "apps/app", {{"lib", "^1.0.0"}, {"resolve", "^1.22.0"}, {"chokidar", "^3.5.0"}}, {"app"}),
-      (Strings{"chokidar@3.6.0", "resolve@1.22.8"}));
+      (Strings{"chokidar@3.6.0",
+               "resolve@1.22.8 (resolve@patch:resolve@npm%3A1.22.8#optional!builtin<compat/"
+               "resolve>::version=1.22.8&hash=c3c19d)"}));
 }
 
 TEST(LockfileNpm, NestedCopiesLinksAndCycles) {
