@@ -151,6 +151,36 @@ TEST_F(BerryResolutionsTest, AnUnresolvedRangeCountsByTheLockfilesDigest) {
   EXPECT_NE(key_of("build"), before) << "the lockfile moved";
 }
 
+// The root package.json's own build tools were in no key: bumping typescript there gave stale
+// hits everywhere. Their locked versions are in every package's key now (turbo's global hash
+// does the same), named by memo explain, unless includeRootDependencies is false.
+TEST_F(LockfileKeyTest, TheRootsOwnDependenciesAreInEveryKey) {
+  write("package.json", R"({"name": "root", "private": true, "workspaces": ["packages/*"],
+                            "devDependencies": {"typescript": "^6.0.0"}})");
+  auto lock = [&](const std::string& typescript) {
+    write("yarn.lock",
+          yarn_lock("3.0.1", "2.1.3") + "\ntypescript@^6.0.0:\n  version \"" + typescript + "\"\n");
+  };
+  lock("6.0.3");
+  auto manifest = run_memo({"hash", "--manifest", "--", "true"}, package());
+  EXPECT_NE(manifest.out.find("root-lock \"typescript\" \"6.0.3\""), std::string::npos)
+      << manifest.out;
+  std::string a = hash_in("a").out, b = hash_in("b").out;
+  ASSERT_EQ(run_memo({"--", "true"}, package()).exit_code, 0);
+  lock("6.0.4");
+  EXPECT_NE(hash_in("a").out, a);
+  EXPECT_NE(hash_in("b").out, b);
+  auto explain = run_memo({"explain", "--", "true"}, package());
+  EXPECT_NE(explain.out.find("root dependency typescript 6.0.3 -> 6.0.4"), std::string::npos)
+      << explain.out;
+
+  write("packages/a/memo.json", R"({"includeRootDependencies": false})");
+  std::string without = hash_in("a").out;
+  lock("6.0.5");
+  EXPECT_EQ(hash_in("a").out, without) << "left out by the setting";
+  EXPECT_NE(hash_in("b").out, b);
+}
+
 // yarn berry installs typescript through its builtin compat patch: the patched entry, whose
 // resolution carries the patch's hash, is what the key covers (pnpm's patch_hash already was).
 TEST_F(BerryResolutionsTest, ThePatchHashOfABerryResolutionIsInTheKey) {
