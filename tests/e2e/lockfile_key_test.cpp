@@ -86,6 +86,129 @@ TEST_F(LockfileKeyTest, RunsUncachedNeverBreakOnALockfileProblem) {
   EXPECT_EQ(run.out, "built\n");
 }
 
+// A yarn berry lockfile for packages/a (is-odd ^3.0.0, locked through the root's resolutions
+// as is-odd@npm:<version>) and the root.
+std::string berry_lock(const std::string& is_odd_version) {
+  return "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"
+         "\"@demo/a@workspace:packages/a\":\n  version: 0.0.0-use.local\n"
+         "  resolution: \"@demo/a@workspace:packages/a\"\n  dependencies:\n"
+         "    is-odd: \"npm:^3.0.0\"\n  languageName: unknown\n  linkType: soft\n\n"
+         "\"is-odd@npm:" +
+         is_odd_version + "\":\n  version: " + is_odd_version +
+         "\n"
+         "  resolution: \"is-odd@npm:" +
+         is_odd_version +
+         "\"\n  checksum: 10c0/abc\n"
+         "  languageName: node\n  linkType: hard\n\n"
+         "\"root@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"root@workspace:.\"\n"
+         "  languageName: unknown\n  linkType: soft\n";
+}
+
+class BerryResolutionsTest : public MonorepoTest {
+ protected:
+  void write_berry_repo(const std::string& pattern, const std::string& version) const {
+    write("package.json", R"({"name": "root", "private": true, "workspaces": ["packages/*"], )"
+                          R"("resolutions": {")" +
+                              pattern + R"(": ")" + version + R"("}})");
+    write("yarn.lock", berry_lock(version));
+  }
+};
+
+// A range the root's "resolutions" override was "is-odd@npm:^3.0.0 (unresolved)", a constant:
+// the key stayed when the resolution and yarn.lock moved to another version.
+TEST_F(BerryResolutionsTest, ARangeResolvesThroughTheRootsResolutions) {
+  write("packages/a/package.json", R"({"name": "@demo/a", "dependencies": {"is-odd": "^3.0.0"}})");
+  for (const std::string pattern : {"is-odd", "is-odd@^3.0.0", "@demo/a/is-odd", "**/is-odd"}) {
+    write_berry_repo(pattern, "3.0.1");
+    auto before = memo({"hash", "--manifest", "--", "build"});
+    ASSERT_EQ(before.exit_code, 0) << before.err;
+    EXPECT_NE(before.out.find("lock \"is-odd\" \"3.0.1\""), std::string::npos) << pattern << "\n"
+                                                                               << before.out;
+    EXPECT_EQ(before.out.find("unresolved"), std::string::npos) << pattern << "\n" << before.out;
+    const std::string before_key = key_of("build");
+    write_berry_repo(pattern, "3.0.2");
+    auto after = memo({"hash", "--manifest", "--", "build"});
+    EXPECT_NE(after.out.find("lock \"is-odd\" \"3.0.2\""), std::string::npos) << pattern << "\n"
+                                                                              << after.out;
+    EXPECT_NE(key_of("build"), before_key) << pattern;
+  }
+}
+
+// A range the lockfile does not resolve puts the whole lockfile's digest in the key (with a
+// verbose note), never a constant.
+TEST_F(BerryResolutionsTest, AnUnresolvedRangeCountsByTheLockfilesDigest) {
+  write("packages/a/package.json",
+        R"({"name": "@demo/a", "dependencies": {"is-odd": "^3.0.0", "left-pad": "^1.0.0"}})");
+  write_berry_repo("is-odd", "3.0.1");
+  std::string before = key_of("build");
+  auto verbose = memo({"hash", "--", "build"}, {{"MEMO_LOG_LEVEL", "verbose"}});
+  EXPECT_NE(verbose.err.find("yarn.lock does not resolve left-pad@^1.0.0"), std::string::npos)
+      << verbose.err;
+  write_berry_repo("is-odd", "3.0.1");
+  write("yarn.lock", berry_lock("3.0.1") +
+                         "\n\"left-pad@npm:0.9.0\":\n  version: 0.9.0\n"
+                         "  resolution: \"left-pad@npm:0.9.0\"\n");
+  EXPECT_NE(key_of("build"), before) << "the lockfile moved";
+}
+
+// The root package.json's own build tools were in no key: bumping typescript there gave stale
+// hits everywhere. Their locked versions are in every package's key now (turbo's global hash
+// does the same), named by memo explain, unless includeRootDependencies is false.
+TEST_F(LockfileKeyTest, TheRootsOwnDependenciesAreInEveryKey) {
+  write("package.json", R"({"name": "root", "private": true, "workspaces": ["packages/*"],
+                            "devDependencies": {"typescript": "^6.0.0"}})");
+  auto lock = [&](const std::string& typescript) {
+    write("yarn.lock",
+          yarn_lock("3.0.1", "2.1.3") + "\ntypescript@^6.0.0:\n  version \"" + typescript + "\"\n");
+  };
+  lock("6.0.3");
+  auto manifest = run_memo({"hash", "--manifest", "--", "true"}, package());
+  EXPECT_NE(manifest.out.find("root-lock \"typescript\" \"6.0.3\""), std::string::npos)
+      << manifest.out;
+  std::string a = hash_in("a").out, b = hash_in("b").out;
+  ASSERT_EQ(run_memo({"--", "true"}, package()).exit_code, 0);
+  lock("6.0.4");
+  EXPECT_NE(hash_in("a").out, a);
+  EXPECT_NE(hash_in("b").out, b);
+  auto explain = run_memo({"explain", "--", "true"}, package());
+  EXPECT_NE(explain.out.find("root dependency typescript 6.0.3 -> 6.0.4"), std::string::npos)
+      << explain.out;
+
+  write("packages/a/memo.json", R"({"includeRootDependencies": false})");
+  std::string without = hash_in("a").out;
+  lock("6.0.5");
+  EXPECT_EQ(hash_in("a").out, without) << "left out by the setting";
+  EXPECT_NE(hash_in("b").out, b);
+}
+
+// yarn berry installs typescript through its builtin compat patch: the patched entry, whose
+// resolution carries the patch's hash, is what the key covers (pnpm's patch_hash already was).
+TEST_F(BerryResolutionsTest, ThePatchHashOfABerryResolutionIsInTheKey) {
+  write("packages/a/package.json",
+        R"({"name": "@demo/a", "devDependencies": {"typescript": "^6.0.0"}})");
+  auto lock = [&](const std::string& hash) {
+    write("yarn.lock",
+          "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n"
+          "\"@demo/a@workspace:packages/a\":\n  version: 0.0.0-use.local\n"
+          "  resolution: \"@demo/a@workspace:packages/a\"\n  dependencies:\n"
+          "    typescript: \"npm:^6.0.0\"\n  languageName: unknown\n  linkType: soft\n\n"
+          "\"typescript@npm:^6.0.0\":\n  version: 6.0.3\n  resolution: \"typescript@npm:6.0.3\"\n"
+          "  languageName: node\n  linkType: hard\n\n"
+          "\"typescript@patch:typescript@npm%3A^6.0.0#optional!builtin<compat/typescript>\":\n"
+          "  version: 6.0.3\n  resolution: \"typescript@patch:typescript@npm%3A6.0.3"
+          "#optional!builtin<compat/typescript>::version=6.0.3&hash=" +
+              hash +
+              "\"\n"
+              "  languageName: node\n  linkType: hard\n");
+  };
+  lock("5786d5");
+  auto manifest = memo({"hash", "--manifest", "--", "build"});
+  EXPECT_NE(manifest.out.find("hash=5786d5"), std::string::npos) << manifest.out;
+  std::string before = key_of("build");
+  lock("8fd3a2");
+  EXPECT_NE(key_of("build"), before) << "another patch is other installed bytes";
+}
+
 // A lockfile nested 100,000 levels deep crashed memo (SIGSEGV). Now it is a cache problem: one
 // warning, the command runs uncached, and there is no key without the lock data.
 TEST_F(LockfileKeyTest, DeeplyNestedLockfileIsAWarningAndRunsUncached) {

@@ -130,6 +130,42 @@ TEST_F(WorkspaceTest, DeeplyNestedPackageJsonIsAClearError) {
   EXPECT_FALSE(exists("packages/a/ran.marker"));
 }
 
+// Under a low `ulimit -n`, the walk that finds the packages hit EMFILE and skipped the folders it
+// could not open: "workspace glob matches no package", and a key without the dependency. At
+// every limit, memo now gives a key that covers the dependency or no key at all (one warning,
+// and the command runs uncached).
+TEST_F(WorkspaceTest, AnIoFailureWhileDiscoveringIsACacheProblemNeverASmallerKey) {
+  write("package.json", R"({"name": "root", "private": true,
+                            "workspaces": ["packages/*", "nested/one/two/three/*"]})");
+  write("nested/one/two/three/deep/package.json", R"({"name": "@demo/deep"})");
+  write("nested/one/two/three/deep/src/deep.ts", "deep");
+  write("packages/a/package.json", R"({"name": "@demo/a", "dependencies": {"@demo/deep": "*"}})");
+  bool saw_uncached = false;
+  for (int limit = 4; limit <= 24; ++limit) {
+    auto hash = run_memo_with_open_files(limit, {"hash", "--manifest", "--", "build"}, package());
+    if (hash.exit_code == 0) {
+      EXPECT_NE(hash.out.find("dependency \"@demo/deep\""), std::string::npos)
+          << "ulimit -n " << limit << "\n"
+          << hash.err;
+    } else {
+      EXPECT_EQ(hash.out, "") << "ulimit -n " << limit;
+    }
+    EXPECT_EQ(hash.err.find("matches no package"), std::string::npos)
+        << "ulimit -n " << limit << "\n"
+        << hash.err;
+    auto built = run_memo_with_open_files(limit, {"--", "echo built"}, package());
+    if (built.err.find("cannot read the workspace") == std::string::npos) continue;
+    saw_uncached = true;
+    EXPECT_EQ(built.exit_code, 0) << built.err;
+    EXPECT_EQ(built.out, "built\n");
+    EXPECT_NE(built.err.find("Too many open files"), std::string::npos) << built.err;
+    EXPECT_NE(built.err.find("running uncached"), std::string::npos) << built.err;
+    EXPECT_EQ(std::count(built.err.begin(), built.err.end(), '\n'), 2)
+        << built.err << "one warning, then the uncached run's line";
+  }
+  EXPECT_TRUE(saw_uncached) << "some limit fails the walk that finds the packages";
+}
+
 TEST_F(WorkspaceTest, GlobMatchingNothingIsAWarning) {
   write("package.json",
         R"({"name": "root", "private": true, "workspaces": ["packages/*", "tools/*"]})");

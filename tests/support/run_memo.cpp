@@ -86,6 +86,22 @@ MemoRun run_memo(const std::vector<std::string>& args, const std::filesystem::pa
   return run;
 }
 
+MemoRun run_memo_with_open_files(int open_files, const std::vector<std::string>& args,
+                                 const std::filesystem::path& cwd) {
+  TempDir capture;
+  std::vector<std::string> argv{
+      "/bin/sh", "-c", "ulimit -n " + std::to_string(open_files) + " && exec \"$0\" \"$@\"",
+      MEMO_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  MemoRun run;
+  auto out = capture / "out";
+  auto err = capture / "err";
+  run.exit_code = spawn_and_wait(argv, cwd, hermetic_environment({}), out, err);
+  run.out = read_file(out);
+  run.err = read_file(err);
+  return run;
+}
+
 int run_shell(const std::string& script, const std::filesystem::path& cwd) {
   TempDir capture;
   return spawn_and_wait({"/bin/sh", "-c", script}, cwd, hermetic_environment({}), capture / "out",

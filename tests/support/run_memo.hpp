@@ -23,6 +23,10 @@ struct MemoRun {
 MemoRun run_memo(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                  const std::map<std::string, std::string>& env = {});
 
+// The same under `ulimit -n open_files` (set by /bin/sh, which then execs memo).
+MemoRun run_memo_with_open_files(int open_files, const std::vector<std::string>& args,
+                                 const std::filesystem::path& cwd);
+
 // Runs /bin/sh -c `script` in `cwd`; returns its exit code (for git and fixture set-up).
 int run_shell(const std::string& script, const std::filesystem::path& cwd);
 

@@ -62,6 +62,30 @@ int print_key(const config::Config& config, const std::string& command,
   return 0;
 }
 
+// What the key covers beyond the package's own settings, its warnings said; an exit code when
+// the workspace is broken. The workspace is the user's to get right: a broken package.json
+// stops memo here. One that could not be read (EMFILE, EIO) is a cache problem instead: the
+// inputs carry it, so there is no key and the command runs uncached.
+std::expected<step::KeyInputs, int> key_inputs(const config::Config& config) {
+  auto workspace = workspace::discover_workspace(config.repo_root);
+  if (!workspace && workspace.error().cache_problem) {
+    step::KeyInputs inputs;
+    inputs.cache_problem = "cannot read the workspace: " + workspace.error().message;
+    return inputs;
+  }
+  if (!workspace) return std::unexpected(usage_error(workspace.error().message));
+  for (const auto& warning : workspace->warnings) Log::warn(warning);
+  auto inputs = step::resolve_key_inputs(config, *workspace);
+  if (!inputs) return std::unexpected(usage_error(inputs.error()));
+  for (const auto& warning : inputs->warnings) Log::warn(warning);
+  if (!inputs->cycle.empty()) {
+    std::string cycle;
+    for (const auto& name : inputs->cycle) cycle += (cycle.empty() ? "" : " -> ") + name;
+    Log::warn("dependency cycle: " + cycle + "; each package on it is hashed once");
+  }
+  return std::move(*inputs);
+}
+
 }  // namespace
 
 int main_command(int argc, const char* const* argv) {
@@ -121,18 +145,8 @@ int main_command(int argc, const char* const* argv) {
     return step::run_cached_step(*config, args->command(), {}, {.force = args->force});
   }
 
-  // The workspace is the user's to get right: a broken package.json stops memo here.
-  auto workspace = workspace::discover_workspace(config->repo_root);
-  if (!workspace) return usage_error(workspace.error());
-  for (const auto& warning : workspace->warnings) Log::warn(warning);
-  auto inputs = step::resolve_key_inputs(*config, *workspace);
-  if (!inputs) return usage_error(inputs.error());
-  for (const auto& warning : inputs->warnings) Log::warn(warning);
-  if (!inputs->cycle.empty()) {
-    std::string cycle;
-    for (const auto& name : inputs->cycle) cycle += (cycle.empty() ? "" : " -> ") + name;
-    Log::warn("dependency cycle: " + cycle + "; each package on it is hashed once");
-  }
+  auto inputs = key_inputs(*config);
+  if (!inputs) return inputs.error();
 
   if (args->subcommand == "hash")
     return print_key(*config, args->command(), *inputs, args->manifest);

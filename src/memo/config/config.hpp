@@ -65,6 +65,9 @@ struct Config {
   bool produce_performance_logs = false;
   std::string performance_report_name;
   bool validate_output = false;
+  // The root package.json's own external dependencies (build tools: typescript, swc, …) enter
+  // every package's key, as turbo hashes them into its global hash.
+  bool include_root_dependencies = true;
   bool incremental_caching = false;             // backfill's; accepted and ignored
   std::optional<std::uint64_t> max_cache_size;  // bytes; the store is trimmed past it
   DeclaredInputs inputs;

@@ -272,6 +272,11 @@ const std::vector<SettingSpec>& setting_specs() {
       {"validateOutput", Type::Bool, "VALIDATE_OUTPUT", true, "",
        "after a hit, re-hash the restored outputs and drop the entry on a mismatch",
        set_value<&Config::validate_output>(), show_value<&Config::validate_output>()},
+      {"includeRootDependencies", Type::Bool, "INCLUDE_ROOT_DEPENDENCIES", false, "",
+       "the locked versions of the root package.json's own external dependencies (build "
+       "tools) enter every package's key (default: true)",
+       set_value<&Config::include_root_dependencies>(),
+       show_value<&Config::include_root_dependencies>()},
       {"inputs", Type::Inputs, "", false, "",
        "declared inputs: {\"package\": [globs], \"deps\": [globs for every workspace "
        "dependency], \"root\": [globs from the repo root]}; each replaces the default",

@@ -98,6 +98,12 @@ std::expected<Entries, std::string> read_entries(DIR* dir, const std::string& pr
   return entries;
 }
 
+// An openat() failure that means the folder is no longer one to walk (gone, or now a symlink),
+// rather than that it could not be read.
+bool vanished(int error_number) {
+  return error_number == ENOENT || error_number == ENOTDIR || error_number == ELOOP;
+}
+
 struct Walker {
   const fs::path& root;
   const WalkOptions& options;
@@ -128,8 +134,12 @@ struct Walker {
           options.trace->gitignores.push_back(
               {prefix.empty() ? ".gitignore" : prefix + "/.gitignore", signature_of(info)});
         }
-        if (auto text = util::read_file_at(dir.fd(), ".gitignore")) {
+        auto text = util::read_file_at(dir.fd(), ".gitignore");
+        if (text) {
           gitignore.add_file(prefix, *text);
+        } else if (!vanished(errno) && errno != util::kNotRegularFile) {
+          error = (root / prefix / ".gitignore").string() + ": " + util::errno_message(errno);
+          return false;
         }
       }
     }
@@ -143,9 +153,13 @@ struct Walker {
     for (const auto& name : entries->folders) {
       util::Fd child(
           ::openat(dir.fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!child) {  // vanished, or turned into a symlink since readdir
+      if (!child && vanished(errno)) {  // or turned into a symlink since readdir
         if (options.trace) options.trace->complete = false;
         continue;
+      }
+      if (!child) {  // EMFILE, EACCES, EIO: skipping it would leave its files out
+        error = (root / prefix / name).string() + ": " + util::errno_message(errno);
+        return false;
       }
       std::string relative = prefix.empty() ? name : prefix + "/" + name;
       if (!walk(std::move(child), relative)) return false;

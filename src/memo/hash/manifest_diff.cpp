@@ -17,7 +17,7 @@ int hex_value(char c) {
 // as a whole.
 bool keyed_by_first_field(const std::string& kind) {
   return kind == "file" || kind == "root-file" || kind == "dependency" || kind == "env" ||
-         kind == "lock";
+         kind == "lock" || kind == "root-lock";
 }
 
 std::string join(const std::set<std::string>& values, const char* separator = ", ") {
@@ -159,6 +159,12 @@ std::string describe_change(const ManifestChange& change) {
       return "lockfile " + change.subject + " " + change.before + " removed";
     }
     return "lockfile " + change.subject + " " + change.before + " -> " + change.after;
+  }
+  if (kind == "root-lock") {
+    const std::string what = "root dependency " + change.subject + " ";
+    if (change.change == "added") return what + change.after + " added";
+    if (change.change == "removed") return what + change.before + " removed";
+    return what + change.before + " -> " + change.after;
   }
   if (kind == "format")
     return "memo's entry format changed (" + change.before + " -> " + change.after + ")";

@@ -283,11 +283,13 @@ std::expected<PackageKey, std::string> compute_package_key(
     result.file_count += part->count;
   }
 
-  for (const auto& spec : external.resolved) {
-    // "name@version": a name holds no '@' but the one opening a scope.
+  // "name@version": a name holds no '@' but the one opening a scope.
+  auto add_locked = [&](const char* kind, const std::string& spec) {
     std::size_t at = spec.find('@', 1);
-    manifest.add("lock", {spec.substr(0, at), at == std::string::npos ? "" : spec.substr(at + 1)});
-  }
+    manifest.add(kind, {spec.substr(0, at), at == std::string::npos ? "" : spec.substr(at + 1)});
+  };
+  for (const auto& spec : external.resolved) add_locked("lock", spec);
+  for (const auto& spec : external.root) add_locked("root-lock", spec);
   if (external.lockfile_fallback) {
     manifest.add("lockfile",
                  {external.lockfile_fallback->first, external.lockfile_fallback->second});

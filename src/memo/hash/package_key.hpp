@@ -23,6 +23,8 @@ struct PackageSources {
 // not be read, its path and digest.
 struct ExternalPackages {
   std::vector<std::string> resolved;
+  // Those of the root package.json's own dependencies (includeRootDependencies), for every key.
+  std::vector<std::string> root;
   std::optional<std::pair<std::string, std::string>> lockfile_fallback;
 };
 

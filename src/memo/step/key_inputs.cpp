@@ -6,6 +6,7 @@
 #include "memo/config/loader.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/log.hpp"
 #include "memo/util/parallel.hpp"
 #include "memo/workspace/locate.hpp"
 #include "memo/workspace/lockfile.hpp"
@@ -26,18 +27,38 @@ std::vector<fs::path> nested_in(const workspace::Workspace& workspace, const std
   return nested;
 }
 
+// A range the lockfile does not resolve says nothing of what is installed, and a constant would
+// keep the key when the lockfile moves: the whole lockfile's digest counts then.
+void cover_unresolved(KeyInputs& inputs, const workspace::Lockfile& lockfile) {
+  std::string unresolved;
+  for (const auto* specs : {&inputs.external_packages, &inputs.root_external_packages}) {
+    for (const auto& spec : *specs) {
+      if (spec.ends_with(" (unresolved)")) {
+        unresolved += (unresolved.empty() ? "" : ", ") + spec.substr(0, spec.size() - 13);
+      }
+    }
+  }
+  if (unresolved.empty()) return;
+  util::Log::verbose(lockfile.path() + " does not resolve " + unresolved +
+                     "; the whole lockfile's digest counts for them");
+  inputs.lockfile_fallback = std::pair{lockfile.path(), lockfile.digest()};
+}
+
 // Resolves, through the lockfile, the external packages that `self` and its workspace
 // dependencies use. A lockfile memo cannot read is a warning, and then its whole digest
 // stands in (more misses, never a wrong hit).
 void add_external_packages(KeyInputs& inputs, const workspace::Workspace& workspace,
                            const workspace::WorkspacePackage& self,
-                           const std::vector<const workspace::WorkspacePackage*>& dependencies) {
+                           const std::vector<const workspace::WorkspacePackage*>& dependencies,
+                           const workspace::WorkspacePackage* root) {
   std::vector<const workspace::WorkspacePackage*> packages{&self};
   packages.insert(packages.end(), dependencies.begin(), dependencies.end());
   bool declares_external = false;
   std::set<std::string> workspace_names;
   for (const auto& package : workspace.packages) workspace_names.insert(package.name);
-  for (const auto* package : packages) {
+  std::vector<const workspace::WorkspacePackage*> declaring = packages;
+  if (root) declaring.push_back(root);
+  for (const auto* package : declaring) {
     for (const auto& [name, range] : package->dependencies) {
       declares_external |= !workspace_names.contains(name);
     }
@@ -65,25 +86,31 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
       }
     }
   }
-  std::set<std::string> external;
-  for (const auto* package : packages) {
-    if (lockfile && *lockfile) {
-      for (auto& spec :
-           (*lockfile)->resolve_external(package->folder, package->dependencies, workspace_names)) {
-        external.insert(std::move(spec));
-      }
-    } else {
-      // No lockfile to say which versions: the declared ranges are all there is.
-      for (const auto& [name, range] : package->dependencies) {
-        if (!workspace_names.contains(name)) external.insert(name + "@" + range + " (unresolved)");
+  auto resolve = [&](const std::vector<const workspace::WorkspacePackage*>& of) {
+    std::set<std::string> external;
+    for (const auto* package : of) {
+      if (lockfile && *lockfile) {
+        for (auto& spec : (*lockfile)->resolve_external(package->folder, package->dependencies,
+                                                        workspace_names)) {
+          external.insert(std::move(spec));
+        }
+      } else {
+        // No lockfile to say which versions: the declared ranges are all there is.
+        for (const auto& [name, range] : package->dependencies) {
+          if (!workspace_names.contains(name))
+            external.insert(name + "@" + range + " (unresolved)");
+        }
       }
     }
-  }
+    return std::vector<std::string>(external.begin(), external.end());
+  };
   if (lockfile && !*lockfile) {
     inputs.warnings.push_back("no lockfile in " + workspace.root.string() +
                               "; external dependencies count by their declared ranges only");
   }
-  inputs.external_packages.assign(external.begin(), external.end());
+  inputs.external_packages = resolve(packages);
+  if (root) inputs.root_external_packages = resolve({root});
+  if (lockfile && *lockfile) cover_unresolved(inputs, **lockfile);
 }
 
 }  // namespace
@@ -92,8 +119,9 @@ std::expected<hash::PackageKey, std::string> compute_key(const config::Config& c
                                                          const std::string& command,
                                                          const KeyInputs& inputs) {
   if (inputs.cache_problem) return std::unexpected(*inputs.cache_problem);
-  return hash::compute_package_key(config, command, inputs.nested_packages, inputs.dependencies,
-                                   {inputs.external_packages, inputs.lockfile_fallback});
+  return hash::compute_package_key(
+      config, command, inputs.nested_packages, inputs.dependencies,
+      {inputs.external_packages, inputs.root_external_packages, inputs.lockfile_fallback});
 }
 
 std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& config,
@@ -136,7 +164,10 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
     inputs.dependencies.push_back({dependency->name, root, globs, dependency_config->output_glob,
                                    nested_in(workspace, dependency->folder)});
   }
-  add_external_packages(inputs, workspace, *self, dependencies);
+  // The root's own dependencies (build tools) count for every package, unless turned off.
+  const workspace::WorkspacePackage* root = workspace.find_by_folder(".");
+  if (!config.include_root_dependencies || root == self) root = nullptr;
+  add_external_packages(inputs, workspace, *self, dependencies, root);
   return inputs;
 }
 

@@ -22,6 +22,9 @@ struct KeyInputs {
   // The external packages the package and its workspace dependencies resolve, as locked:
   // sorted "name@version" (or "name@range (unresolved)").
   std::vector<std::string> external_packages;
+  // The same for the root package.json's own dependencies, when includeRootDependencies and
+  // the package is not the root itself.
+  std::vector<std::string> root_external_packages;
   // When the lockfile cannot be read precisely: its path and the digest of all its bytes.
   std::optional<std::pair<std::string, std::string>> lockfile_fallback;
   std::vector<std::string> warnings;  // lockfile problems, said once by the caller

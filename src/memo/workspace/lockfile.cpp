@@ -77,16 +77,19 @@ bool is_berry(std::string_view text) {
   return text.starts_with("__metadata:") || text.find("\n__metadata:") != std::string_view::npos;
 }
 
-// "pnpm", "yarn" or "npm" from package.json's "packageManager": "pnpm@9.1.0". A package.json
-// that is missing or not JSON names none (the workspace reports it); one memo cannot read is a
-// cache problem, since which lockfile counts depends on it.
-std::expected<std::string, LockfileError> package_manager(const fs::path& repo_root) {
+// The root package.json's text, "" when there is none; one memo cannot read is a cache
+// problem, since which lockfile counts and how it resolves depend on it.
+std::expected<std::string, LockfileError> root_manifest(const fs::path& repo_root) {
   auto text = util::read_file(repo_root / "package.json");
-  if (!text) {
-    if (errno == ENOENT) return "";
-    return std::unexpected(LockfileError(text.error(), true));
-  }
-  auto manifest = util::parse_json(*text);
+  if (text) return std::move(*text);
+  if (errno == ENOENT) return "";
+  return std::unexpected(LockfileError(text.error(), true));
+}
+
+// "pnpm", "yarn" or "npm" from package.json's "packageManager": "pnpm@9.1.0". A package.json
+// that is missing or not JSON names none (the workspace reports it).
+std::string package_manager(std::string_view manifest_text) {
+  auto manifest = util::parse_json(manifest_text);
   if (!manifest || !manifest->is_object()) return "";
   auto field = manifest->find("packageManager");
   if (field == manifest->end() || !field->is_string()) return "";
@@ -99,12 +102,15 @@ std::expected<std::string, LockfileError> package_manager(const fs::path& repo_r
 std::expected<Lockfile, LockfileError> Lockfile::make(std::string_view bytes,
                                                       const std::string& relative_path,
                                                       const std::string& kind,
-                                                      const std::string& name) {
+                                                      const std::string& name,
+                                                      std::string_view root_manifest) {
   using namespace lockfile_detail;
   ParseResult graph = std::unexpected(name + ": unknown lockfile kind \"" + kind +
                                       "\" (expected yarn, npm, pnpm or rush)");
   if (kind == "yarn") {
-    graph = is_berry(bytes) ? parse_yarn_berry(bytes, name) : parse_yarn_v1(bytes, name);
+    const Resolutions resolutions = parse_resolutions(root_manifest);
+    graph = is_berry(bytes) ? parse_yarn_berry(bytes, name, resolutions)
+                            : parse_yarn_v1(bytes, name, resolutions);
   } else if (kind == "npm") {
     graph = parse_npm(bytes, name);
   } else if (kind == "pnpm") {
@@ -124,8 +130,9 @@ std::expected<Lockfile, LockfileError> Lockfile::make(std::string_view bytes,
 
 std::expected<Lockfile, LockfileError> Lockfile::parse(std::string_view bytes,
                                                        const std::string& relative_path,
-                                                       const std::string& kind) {
-  return make(bytes, relative_path, kind, relative_path);
+                                                       const std::string& kind,
+                                                       std::string_view root_manifest) {
+  return make(bytes, relative_path, kind, relative_path, root_manifest);
 }
 
 std::expected<Lockfile, LockfileError> Lockfile::load(const fs::path& repo_root,
@@ -133,7 +140,9 @@ std::expected<Lockfile, LockfileError> Lockfile::load(const fs::path& repo_root,
                                                       const std::string& kind) {
   auto bytes = util::read_file(repo_root / relative_path);
   if (!bytes) return std::unexpected(LockfileError(bytes.error(), true));
-  return make(*bytes, relative_path, kind, (repo_root / relative_path).string());
+  auto manifest = root_manifest(repo_root);
+  if (!manifest) return std::unexpected(manifest.error());
+  return make(*bytes, relative_path, kind, (repo_root / relative_path).string(), *manifest);
 }
 
 namespace {
@@ -175,10 +184,11 @@ std::expected<std::optional<Lockfile>, LockfileError> Lockfile::load(const fs::p
   if (found.empty()) return std::optional<Lockfile>();
   auto chosen = found.begin();
   if (found.size() > 1) {
-    auto manager = package_manager(repo_root);
-    if (!manager) return std::unexpected(manager.error());
+    auto manifest = root_manifest(repo_root);
+    if (!manifest) return std::unexpected(manifest.error());
+    const std::string manager = package_manager(*manifest);
     auto named = std::find_if(found.begin(), found.end(),
-                              [&](const auto& candidate) { return candidate.second == *manager; });
+                              [&](const auto& candidate) { return candidate.second == manager; });
     if (named != found.end()) chosen = named;
   }
   auto lockfile = load(repo_root, chosen->first, chosen->second);

@@ -47,10 +47,13 @@ class Lockfile {
   static std::expected<Lockfile, LockfileError> load(const std::filesystem::path& repo_root,
                                                      const std::string& relative_path,
                                                      const std::string& kind);
-  // The same from the file's bytes; errors name `relative_path`.
+  // The same from the file's bytes; errors name `relative_path`. `root_manifest` is the root
+  // package.json's text: yarn resolves through its "resolutions" (npm's and pnpm's lockfiles
+  // already hold what their overrides chose).
   static std::expected<Lockfile, LockfileError> parse(std::string_view bytes,
                                                       const std::string& relative_path,
-                                                      const std::string& kind);
+                                                      const std::string& kind,
+                                                      std::string_view root_manifest = {});
 
   const std::string& path() const { return path_; }      // relative to the repo root
   const std::string& kind() const { return kind_; }      // as load() was given or found it
@@ -73,7 +76,8 @@ class Lockfile {
   static std::expected<Lockfile, LockfileError> make(std::string_view bytes,
                                                      const std::string& relative_path,
                                                      const std::string& kind,
-                                                     const std::string& name);
+                                                     const std::string& name,
+                                                     std::string_view root_manifest);
 
   std::string path_;
   std::string kind_;

@@ -23,35 +23,79 @@ class BerryGraph : public Graph {
  public:
   // The entry a dependency resolves to: descriptors are written "name@npm:^1.0.0", while older
   // lockfiles and package.json leave out the default "npm:" protocol.
+  // A descriptor a patch wraps ("typescript@npm:^5.0.0" under yarn's builtin compat patch)
+  // installs the patched entry: its resolution carries the patch's hash.
   std::optional<std::uint32_t> find(const std::string& name, const std::string& range) const {
-    auto found = by_descriptor.find(name + "@" + range);
-    if (found == by_descriptor.end()) found = by_descriptor.find(name + "@npm:" + range);
-    if (found == by_descriptor.end()) return std::nullopt;
-    return found->second;
+    for (const std::string& descriptor : {name + "@" + range, name + "@npm:" + range}) {
+      if (auto patch = patched.find(descriptor); patch != patched.end()) return patch->second;
+      if (auto found = by_descriptor.find(descriptor); found != by_descriptor.end()) {
+        return found->second;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // What `parent` (a package name) requiring `name@range` gets: through a resolution of the
+  // root package.json first (yarn locks the replacement), else the range itself.
+  std::optional<std::uint32_t> find_for(std::string_view parent, const std::string& name,
+                                        const std::string& range) const {
+    if (const std::string* value = resolve_range(resolutions, parent, name, range)) {
+      if (auto entry = find(name, *value)) return entry;
+    }
+    return find(name, range);
   }
 
   Declared resolve_declared(const std::string& folder, const std::string& name,
                             const std::string& range) const override {
     std::optional<std::uint32_t> entry;
+    auto owner = workspace_names.find(folder);
+    std::string_view parent = owner == workspace_names.end() ? "" : owner->second;
     auto workspace = workspace_dependencies.find(folder);
     if (workspace != workspace_dependencies.end()) {
       for (const auto& [dependency, locked_range] : workspace->second) {
-        if (dependency == name) entry = find(name, locked_range);
+        if (dependency == name) entry = find_for(parent, name, locked_range);
       }
     }
-    if (!entry) entry = find(name, range);
+    if (!entry) entry = find_for(parent, name, range);
     if (!entry) return Declared::unresolved();
     return is_workspace[*entry] ? Declared::skip() : Declared::of(*entry);
   }
 
+  Resolutions resolutions;
   std::unordered_map<std::string, std::uint32_t> by_descriptor;
+  std::unordered_map<std::string, std::uint32_t> patched;         // by the descriptor a patch wraps
   std::vector<bool> is_workspace;                                 // per entry (= node)
+  std::vector<std::string> package_names;                         // per entry
   std::unordered_map<std::string, Pairs> workspace_dependencies;  // by folder
+  std::unordered_map<std::string, std::string> workspace_names;   // by folder
 };
+
+// "typescript@npm:^5.0.0" of "typescript@patch:typescript@npm%3A^5.0.0#optional!builtin<…>";
+// "" when `descriptor` is not a patch.
+std::string patched_descriptor(std::string_view descriptor) {
+  std::string_view package = descriptor_name(descriptor);
+  std::string_view range = descriptor.substr(std::min(package.size() + 1, descriptor.size()));
+  if (!range.starts_with("patch:")) return "";
+  range = range.substr(
+      6, range.find('#') == std::string_view::npos ? std::string_view::npos : range.find('#') - 6);
+  std::string inner;
+  for (std::size_t i = 0; i < range.size(); ++i) {
+    auto code =
+        range[i] == '%' && i + 2 < range.size() ? hex_value(range.substr(i + 1, 2)) : std::nullopt;
+    if (code) {
+      inner += static_cast<char>(*code);
+      i += 2;
+    } else {
+      inner += range[i];
+    }
+  }
+  return inner;
+}
 
 }  // namespace
 
-ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
+ParseResult parse_yarn_berry(std::string_view text, const std::string& name,
+                             const Resolutions& resolutions) {
   auto documents = parse_yaml(text);
   if (!documents) return std::unexpected(prefixed(name, documents.error()));
   if (documents->size() != 1 || !documents->front().is_map()) {
@@ -73,6 +117,7 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
   }
 
   auto graph = std::make_unique<BerryGraph>();
+  graph->resolutions = resolutions;
   std::vector<Pairs> dependencies;
   std::vector<std::vector<std::string>> optional;
   for (std::size_t i = 0; i < root.keys.size(); ++i) {
@@ -98,6 +143,9 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
       while (descriptor.starts_with(' ')) descriptor.remove_prefix(1);
       while (descriptor.ends_with(' ')) descriptor.remove_suffix(1);
       if (!descriptor.empty()) graph->by_descriptor.emplace(std::string(descriptor), index);
+      if (std::string inner = patched_descriptor(descriptor); !inner.empty()) {
+        graph->patched.emplace(std::move(inner), index);
+      }
       descriptors.remove_prefix(std::min(comma + 1, descriptors.size()));
     }
 
@@ -122,9 +170,12 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
     if (reference != "npm:" + version_text) node.label += " (" + std::string(resolution) + ")";
     const bool workspace = reference.starts_with("workspace:");
     if (workspace) {
-      graph->workspace_dependencies[std::string(reference.substr(10))] = entry_dependencies;
+      std::string folder = normalize_folder(reference.substr(10));
+      graph->workspace_dependencies[folder] = entry_dependencies;
+      graph->workspace_names[folder] = std::string(package);
     }
     graph->is_workspace.push_back(workspace);
+    graph->package_names.emplace_back(package);
     graph->nodes.push_back(std::move(node));
     dependencies.push_back(std::move(entry_dependencies));
     optional.push_back(std::move(entry_optional));
@@ -134,7 +185,7 @@ ParseResult parse_yarn_berry(std::string_view text, const std::string& name) {
     if (graph->is_workspace[i]) continue;
     Node& node = graph->nodes[i];
     for (const auto& [dependency, range] : dependencies[i]) {
-      auto target = graph->find(dependency, range);
+      auto target = graph->find_for(graph->package_names[i], dependency, range);
       if (target) {
         if (!graph->is_workspace[*target]) node.dependencies.push_back(*target);
       } else if (std::find(optional[i].begin(), optional[i].end(), dependency) ==

@@ -51,9 +51,29 @@ class Graph {
 
 using ParseResult = std::expected<std::unique_ptr<Graph>, LockfileError>;
 
+// One entry of the root package.json's "resolutions": `name` (and, when given, `range` and the
+// depending package `parent`) resolves through `value` instead.
+struct Resolution {
+  std::string parent;
+  std::string name;
+  std::string range;
+  std::string value;
+};
+using Resolutions = std::vector<Resolution>;
+
+// The "resolutions" of a root package.json's text; none when it has none or is not JSON.
+Resolutions parse_resolutions(std::string_view root_manifest);
+// The range `name@range` required by `parent` resolves through, or nullptr when no resolution
+// applies (the most specific one wins).
+const std::string* resolve_range(const Resolutions& resolutions, std::string_view parent,
+                                 std::string_view name, std::string_view range);
+
 // Each parser gets the whole file and the name to put in front of its error messages.
-ParseResult parse_yarn_v1(std::string_view text, const std::string& name);
-ParseResult parse_yarn_berry(std::string_view text, const std::string& name);
+// Yarn resolves through the root package.json's "resolutions" first.
+ParseResult parse_yarn_v1(std::string_view text, const std::string& name,
+                          const Resolutions& resolutions = {});
+ParseResult parse_yarn_berry(std::string_view text, const std::string& name,
+                             const Resolutions& resolutions = {});
 ParseResult parse_npm(std::string_view text, const std::string& name);
 // `importer_base` is the folder importers are relative to: "" for pnpm, "common/temp" for Rush.
 ParseResult parse_pnpm(std::string_view text, const std::string& name,

@@ -28,12 +28,26 @@ struct Entry {
 
 class YarnV1Graph : public Graph {
  public:
-  Declared resolve_declared(const std::string&, const std::string& name,
-                            const std::string& range) const override {
+  // What `parent` ("" for a workspace package) requiring `name@range` gets: through a
+  // resolution of the root package.json first, else the range itself.
+  std::optional<std::uint32_t> find(std::string_view parent, const std::string& name,
+                                    const std::string& range) const {
+    if (const std::string* value = resolve_range(resolutions, parent, name, range)) {
+      auto found = by_specifier.find(name + "@" + *value);
+      if (found != by_specifier.end()) return found->second;
+    }
     auto found = by_specifier.find(name + "@" + range);
-    return found == by_specifier.end() ? Declared::unresolved() : Declared::of(found->second);
+    if (found == by_specifier.end()) return std::nullopt;
+    return found->second;
   }
 
+  Declared resolve_declared(const std::string&, const std::string& name,
+                            const std::string& range) const override {
+    auto found = find("", name, range);
+    return found ? Declared::of(*found) : Declared::unresolved();
+  }
+
+  Resolutions resolutions;
   std::unordered_map<std::string, std::uint32_t> by_specifier;
 };
 
@@ -103,7 +117,8 @@ std::string package_name(std::string_view specifier) {
 
 }  // namespace
 
-ParseResult parse_yarn_v1(std::string_view bytes, const std::string& name) {
+ParseResult parse_yarn_v1(std::string_view bytes, const std::string& name,
+                          const Resolutions& resolutions) {
   std::string_view text = bytes;
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::vector<Entry> entries;
@@ -205,6 +220,7 @@ ParseResult parse_yarn_v1(std::string_view bytes, const std::string& name) {
   }
 
   auto graph = std::make_unique<YarnV1Graph>();
+  graph->resolutions = resolutions;
   graph->nodes.resize(entries.size());
   for (std::uint32_t i = 0; i < entries.size(); ++i) {
     for (const auto& specifier : entries[i].specifiers) graph->by_specifier.emplace(specifier, i);
@@ -223,9 +239,9 @@ ParseResult parse_yarn_v1(std::string_view bytes, const std::string& name) {
     for (bool optional : {false, true}) {
       for (const auto& [dependency, range] :
            optional ? entry.optional_dependencies : entry.dependencies) {
-        auto found = graph->by_specifier.find(dependency + "@" + range);
-        if (found != graph->by_specifier.end()) {
-          node.dependencies.push_back(found->second);
+        auto found = graph->find(package_name(entry.specifiers.front()), dependency, range);
+        if (found) {
+          node.dependencies.push_back(*found);
         } else if (!optional) {
           node.unresolved.emplace_back(dependency, dependency + "@" + range + " (unresolved)");
         }

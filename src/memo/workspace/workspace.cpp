@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <functional>
 #include <set>
 
@@ -20,12 +21,30 @@ using json = nlohmann::json;
 constexpr const char* kDependencyFields[] = {"dependencies", "devDependencies", "peerDependencies",
                                              "optionalDependencies"};
 
-std::expected<json, std::string> read_json(const fs::path& file, bool allow_comments = false) {
+// A file that is not there is the user's to fix; one that is there but cannot be read (EMFILE,
+// EIO, EACCES) is a cache problem.
+WorkspaceError read_error(const std::string& message) {
+  return WorkspaceError(message, errno != ENOENT && errno != ENOTDIR);
+}
+
+std::expected<json, WorkspaceError> read_json(const fs::path& file, bool allow_comments = false) {
   auto text = util::read_file(file);
-  if (!text) return std::unexpected(text.error());
+  if (!text) return std::unexpected(read_error(text.error()));
   auto parsed = util::parse_json(*text, allow_comments);
   if (!parsed) return std::unexpected(file.string() + ": " + parsed.error());
   return parsed;
+}
+
+// Whether `path` exists; a failure to tell (other than a missing folder on the way) is a cache
+// problem, never "no".
+std::expected<bool, WorkspaceError> path_exists(const fs::path& path) {
+  std::error_code error;
+  fs::file_status status = fs::status(path, error);
+  if (error && error != std::errc::no_such_file_or_directory &&
+      error != std::errc::not_a_directory) {
+    return std::unexpected(WorkspaceError(path.string() + ": " + error.message(), true));
+  }
+  return fs::exists(status);
 }
 
 std::vector<std::string> strings_of(const json& value) {
@@ -38,9 +57,11 @@ std::vector<std::string> strings_of(const json& value) {
 }
 
 // The workspace globs and the file declaring them; empty when the repo declares none.
-std::expected<std::pair<std::vector<std::string>, std::string>, std::string> workspace_globs(
+std::expected<std::pair<std::vector<std::string>, std::string>, WorkspaceError> workspace_globs(
     const fs::path& root) {
-  if (auto text = util::read_file(root / "pnpm-workspace.yaml")) {
+  auto text = util::read_file(root / "pnpm-workspace.yaml");
+  if (!text && errno != ENOENT) return std::unexpected(read_error(text.error()));
+  if (text) {
     try {
       YAML::Node document = YAML::Load(*text);
       std::vector<std::string> globs;
@@ -53,7 +74,9 @@ std::expected<std::pair<std::vector<std::string>, std::string>, std::string> wor
                              error.what() + ")");
     }
   }
-  if (fs::exists(root / "package.json")) {
+  auto has_manifest = path_exists(root / "package.json");
+  if (!has_manifest) return std::unexpected(has_manifest.error());
+  if (*has_manifest) {
     auto manifest = read_json(root / "package.json");
     if (!manifest) return std::unexpected(manifest.error());
     if (manifest->is_object() && manifest->contains("workspaces")) {
@@ -68,7 +91,9 @@ std::expected<std::pair<std::vector<std::string>, std::string>, std::string> wor
                              ": \"workspaces\" must be an array of globs or {\"packages\": [...]}");
     }
   }
-  if (fs::exists(root / "lerna.json")) {
+  auto has_lerna = path_exists(root / "lerna.json");
+  if (!has_lerna) return std::unexpected(has_lerna.error());
+  if (*has_lerna) {
     auto lerna = read_json(root / "lerna.json");
     if (!lerna) return std::unexpected(lerna.error());
     if (!lerna->is_object())
@@ -142,12 +167,14 @@ std::vector<const WorkspacePackage*> Workspace::transitive_dependencies(
   return result;
 }
 
-std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_root) {
+std::expected<Workspace, WorkspaceError> discover_workspace(const fs::path& repo_root) {
   Workspace workspace;
   workspace.root = repo_root;
   std::vector<std::string> folders;
 
-  if (fs::exists(repo_root / "rush.json")) {
+  auto has_rush = path_exists(repo_root / "rush.json");
+  if (!has_rush) return std::unexpected(has_rush.error());
+  if (*has_rush) {
     auto rush = read_json(repo_root / "rush.json", true);
     if (!rush) return std::unexpected(rush.error());
     workspace.declared_by = "rush.json";
@@ -186,7 +213,8 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
       hash::WalkOptions options;
       options.include = &*manifests;
       auto found = hash::walk_files(repo_root, options);
-      if (!found) return std::unexpected(found.error());
+      // A listing that failed part-way (EMFILE, EIO) would be a workspace with packages missing.
+      if (!found) return std::unexpected(WorkspaceError(found.error(), true));
       for (const auto& manifest : *found) {
         if (!manifest.path.ends_with("package.json")) continue;
         std::string folder = manifest.path == "package.json"
@@ -210,8 +238,9 @@ std::expected<Workspace, std::string> discover_workspace(const fs::path& repo_ro
   }
 
   // The root package is part of the workspace too (its scripts and dependencies count).
-  if (std::find(folders.begin(), folders.end(), ".") == folders.end() &&
-      fs::exists(repo_root / "package.json")) {
+  auto has_root = path_exists(repo_root / "package.json");
+  if (!has_root) return std::unexpected(has_root.error());
+  if (std::find(folders.begin(), folders.end(), ".") == folders.end() && *has_root) {
     folders.push_back(".");
   }
   std::sort(folders.begin(), folders.end());

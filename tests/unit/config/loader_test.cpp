@@ -449,6 +449,7 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
     "producePerformanceLogs": true,
     "performanceReportName": "report",
     "validateOutput": true,
+    "includeRootDependencies": false,
     "incrementalCaching": true,
     "inputs": {"package": ["src/**"], "deps": ["package.json"], "root": ["tsconfig.json"]},
     "maxCacheSize": "5GB"
@@ -582,7 +583,7 @@ TEST_F(LoaderTest, EveryMemoVariableMapsToItsSetting) {
         text = "text";
         break;
       case SettingSpec::Type::Bool:
-        text = "true";
+        text = defaults.shown.at(std::string(spec.key)) == true ? "false" : "true";
         break;
       case SettingSpec::Type::StringList:
       case SettingSpec::Type::GlobList:

@@ -1178,11 +1178,14 @@ __metadata:
 )lock";
   Lockfile lockfile = parse_or_die(kText, "yarn.lock", "yarn");
   // The workspace entry's own list decides; "lib" resolves to a workspace and is skipped even
-  // when the caller does not name it, and the missing optional fsevents is no error.
+  // when the caller does not name it, and the missing optional fsevents is no error. yarn
+  // installs resolve through its builtin patch: the patched entry, with its hash, counts.
   EXPECT_EQ(
       lockfile.resolve_external(
           "apps/app", {{"lib", "^1.0.0"}, {"resolve", "^1.22.0"}, {"chokidar", "^3.5.0"}}, {"app"}),
-      (Strings{"chokidar@3.6.0", "resolve@1.22.8"}));
+      (Strings{"chokidar@3.6.0",
+               "resolve@1.22.8 (resolve@patch:resolve@npm%3A1.22.8#optional!builtin<compat/"
+               "resolve>::version=1.22.8&hash=c3c19d)"}));
 }
 
 TEST(LockfileNpm, NestedCopiesLinksAndCycles) {
@@ -1340,6 +1343,28 @@ packages:
   EXPECT_EQ(lockfile->resolve_external("apps/web", {{"@acme/k", "^1.0.0"}, {"util", "workspace:*"}},
                                        {"util"}),
             (Strings{"@acme/k@1.0.0(@acme/m@1.0.0)", "@acme/m@1.0.0"}));
+}
+
+// The root package.json's "resolutions" replace a range before the lockfile is consulted; one
+// scoped to a parent applies under that parent only.
+TEST(LockfileResolutions, YarnResolvesThroughTheRootsResolutions) {
+  constexpr std::string_view kV1 =
+      "# yarn lockfile v1\n\n"
+      "ms@2.1.3:\n  version \"2.1.3\"\n\n"
+      "ms@^2.1.0:\n  version \"2.1.1\"\n\n"
+      "debug@^4.0.0:\n  version \"4.3.4\"\n  dependencies:\n    ms \"^2.1.0\"\n";
+  auto scoped =
+      Lockfile::parse(kV1, "yarn.lock", "yarn", R"({"resolutions": {"debug/ms": "2.1.3"}})");
+  ASSERT_TRUE(scoped) << scoped.error().message;
+  EXPECT_EQ(scoped->resolve_external(".", {{"debug", "^4.0.0"}, {"ms", "^2.1.0"}}, {}),
+            (Strings{"debug@4.3.4", "ms@2.1.1", "ms@2.1.3"}));
+  auto global = Lockfile::parse(kV1, "yarn.lock", "yarn", R"({"resolutions": {"**/ms": "2.1.3"}})");
+  ASSERT_TRUE(global) << global.error().message;
+  EXPECT_EQ(global->resolve_external(".", {{"debug", "^4.0.0"}, {"ms", "^2.1.0"}}, {}),
+            (Strings{"debug@4.3.4", "ms@2.1.3"}));
+  auto none = Lockfile::parse(kV1, "yarn.lock", "yarn", "not json");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->resolve_external(".", {{"ms", "^2.1.0"}}, {}), (Strings{"ms@2.1.1"}));
 }
 
 // --- The YAML reader --------------------------------------------------------------------------

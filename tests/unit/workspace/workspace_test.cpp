@@ -39,7 +39,7 @@ std::string package_json(const std::string& name, const std::string& dependencie
 // Discovers the workspace at `dir` and fails the test when discovery fails.
 Workspace discover_ok(const TempDir& dir) {
   auto workspace = discover_workspace(dir.path());
-  EXPECT_TRUE(workspace.has_value()) << workspace.error();
+  EXPECT_TRUE(workspace.has_value()) << workspace.error().message;
   return workspace ? *workspace : Workspace{};
 }
 
@@ -48,7 +48,7 @@ std::string discover_error(const TempDir& dir) {
   auto workspace = discover_workspace(dir.path());
   EXPECT_FALSE(workspace.has_value())
       << "expected an error, found " << workspace->packages.size() << " packages";
-  return workspace ? std::string() : workspace.error();
+  return workspace ? std::string() : workspace.error().message;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -525,9 +525,9 @@ TEST(WorkspaceErrors, WorkspacesOfAWrongTypeNamesTheFile) {
 
     auto workspace = discover_workspace(dir.path());
     ASSERT_FALSE(workspace.has_value()) << "workspaces: " << workspaces;
-    EXPECT_TRUE(contains(workspace.error(), (dir / "package.json").string())) << workspaces;
-    EXPECT_TRUE(contains(workspace.error(), "workspaces")) << workspaces;
-    EXPECT_EQ(workspace.error().find('\n'), std::string::npos) << workspace.error();
+    EXPECT_TRUE(contains(workspace.error().message, (dir / "package.json").string())) << workspaces;
+    EXPECT_TRUE(contains(workspace.error().message, "workspaces")) << workspaces;
+    EXPECT_EQ(workspace.error().message.find('\n'), std::string::npos) << workspace.error().message;
   }
 }
 
@@ -540,9 +540,9 @@ TEST(WorkspaceErrors, PnpmWorkspaceYamlThatIsNotYamlNamesTheFile) {
 
     auto workspace = discover_workspace(dir.path());
     ASSERT_FALSE(workspace.has_value()) << yaml;
-    EXPECT_TRUE(contains(workspace.error(), (dir / "pnpm-workspace.yaml").string()));
-    EXPECT_TRUE(contains(workspace.error(), "YAML"));
-    EXPECT_EQ(workspace.error().find('\n'), std::string::npos) << workspace.error();
+    EXPECT_TRUE(contains(workspace.error().message, (dir / "pnpm-workspace.yaml").string()));
+    EXPECT_TRUE(contains(workspace.error().message, "YAML"));
+    EXPECT_EQ(workspace.error().message.find('\n'), std::string::npos) << workspace.error().message;
   }
 }
 
@@ -560,11 +560,11 @@ TEST(WorkspaceErrors, NameThatIsNotAStringIsAnErrorNotAnException) {
   dir.write("package.json", R"({"name": "root", "workspaces": ["packages/*"]})");
   dir.write("packages/a/package.json", R"({"name": 42})");
 
-  std::expected<Workspace, std::string> workspace;
+  std::expected<Workspace, WorkspaceError> workspace = Workspace{};
   ASSERT_NO_THROW(workspace = discover_workspace(dir.path()));
   ASSERT_FALSE(workspace.has_value());
-  EXPECT_TRUE(contains(workspace.error(), (dir / "packages/a/package.json").string()));
-  EXPECT_TRUE(contains(workspace.error(), "name"));
+  EXPECT_TRUE(contains(workspace.error().message, (dir / "packages/a/package.json").string()));
+  EXPECT_TRUE(contains(workspace.error().message, "name"));
 }
 
 // ---------------------------------------------------------------------------------------------
