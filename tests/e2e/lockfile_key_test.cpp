@@ -230,5 +230,207 @@ TEST_F(LockfileKeyTest, DeeplyNestedLockfileIsAWarningAndRunsUncached) {
   EXPECT_NE(hash.err.find("nested deeper than 64 levels"), std::string::npos) << hash.err;
 }
 
+// npm 11.19.1 and pnpm 9.15.9 lockfiles of packages/a -> is-odd ^3.0.0 -> is-number ^6.0.0, with
+// the root's overrides pinning is-number to 6.0.0, then to 7.0.0 (outside is-odd's range).
+constexpr std::string_view kNpmOverridden6 = R"lock({
+  "name": "root",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "root",
+      "workspaces": [
+        "packages/*"
+      ]
+    },
+    "node_modules/@demo/a": {
+      "resolved": "packages/a",
+      "link": true
+    },
+    "node_modules/is-number": {
+      "version": "6.0.0",
+      "integrity": "sha512-Wu1VHeILBK8KAWJUAiSZQX94GmOE45Rg6/538fKwiloUu21KncEkYGPqob2oSZ5mUT73vLGrHQjKw3KMPwfDzg==",
+      "license": "MIT",
+      "engines": {
+        "node": ">=0.10.0"
+      }
+    },
+    "node_modules/is-odd": {
+      "version": "3.0.1",
+      "integrity": "sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA==",
+      "license": "MIT",
+      "dependencies": {
+        "is-number": "^6.0.0"
+      },
+      "engines": {
+        "node": ">=4"
+      }
+    },
+    "packages/a": {
+      "name": "@demo/a",
+      "version": "1.0.0",
+      "dependencies": {
+        "is-odd": "^3.0.0"
+      }
+    }
+  }
+}
+)lock";
+constexpr std::string_view kNpmOverridden7 = R"lock({
+  "name": "root",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "root",
+      "workspaces": [
+        "packages/*"
+      ]
+    },
+    "node_modules/@demo/a": {
+      "resolved": "packages/a",
+      "link": true
+    },
+    "node_modules/is-number": {
+      "version": "7.0.0",
+      "integrity": "sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==",
+      "license": "MIT",
+      "engines": {
+        "node": ">=0.12.0"
+      }
+    },
+    "node_modules/is-odd": {
+      "version": "3.0.1",
+      "integrity": "sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA==",
+      "license": "MIT",
+      "dependencies": {
+        "is-number": "^6.0.0"
+      },
+      "engines": {
+        "node": ">=4"
+      }
+    },
+    "packages/a": {
+      "name": "@demo/a",
+      "version": "1.0.0",
+      "dependencies": {
+        "is-odd": "^3.0.0"
+      }
+    }
+  }
+}
+)lock";
+constexpr std::string_view kPnpmOverridden6 = R"lock(lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+overrides:
+  is-number: 6.0.0
+
+importers:
+
+  .: {}
+
+  packages/a:
+    dependencies:
+      is-odd:
+        specifier: ^3.0.0
+        version: 3.0.1
+
+packages:
+
+  is-number@6.0.0:
+    resolution: {integrity: sha512-Wu1VHeILBK8KAWJUAiSZQX94GmOE45Rg6/538fKwiloUu21KncEkYGPqob2oSZ5mUT73vLGrHQjKw3KMPwfDzg==}
+    engines: {node: '>=0.10.0'}
+
+  is-odd@3.0.1:
+    resolution: {integrity: sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA==}
+    engines: {node: '>=4'}
+
+snapshots:
+
+  is-number@6.0.0: {}
+
+  is-odd@3.0.1:
+    dependencies:
+      is-number: 6.0.0
+)lock";
+constexpr std::string_view kPnpmOverridden7 = R"lock(lockfileVersion: '9.0'
+
+settings:
+  autoInstallPeers: true
+  excludeLinksFromLockfile: false
+
+overrides:
+  is-number: 7.0.0
+
+importers:
+
+  .: {}
+
+  packages/a:
+    dependencies:
+      is-odd:
+        specifier: ^3.0.0
+        version: 3.0.1
+
+packages:
+
+  is-number@7.0.0:
+    resolution: {integrity: sha512-41Cifkg6e8TylSpdtTpeLVMqvSBEVzTttHvERD741+pnZ8ANv0004MRL43QKPDlK9cGvNp6NZWZUBlbGXYxxng==}
+    engines: {node: '>=0.12.0'}
+
+  is-odd@3.0.1:
+    resolution: {integrity: sha512-CQpnWPrDwmP1+SMHXZhtLtJv90yiyVfluGsX5iNCVkrhQtU3TQHsUWPG9wkdk9Lgd5yNpAg9jQEo90CBaXgWMA==}
+    engines: {node: '>=4'}
+
+snapshots:
+
+  is-number@7.0.0: {}
+
+  is-odd@3.0.1:
+    dependencies:
+      is-number: 7.0.0
+)lock";
+
+class OverridesTest : public MonorepoTest {
+ protected:
+  void SetUp() override {
+    MonorepoTest::SetUp();
+    write("packages/a/package.json",
+          R"({"name": "@demo/a", "version": "1.0.0", "dependencies": {"is-odd": "^3.0.0"}})");
+  }
+  // The key follows the version the override chose, as the lockfile records it.
+  void expect_key_follows_the_override(const std::string& lockfile, std::string_view before,
+                                       std::string_view after) const {
+    write(lockfile, std::string(before));
+    auto first = memo({"hash", "--manifest", "--", "build"});
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_NE(first.out.find("lock \"is-number\" \"6.0.0\""), std::string::npos) << first.out;
+    EXPECT_EQ(first.out.find("unresolved"), std::string::npos) << first.out;
+    const std::string first_key = key_of("build");
+    write(lockfile, std::string(after));
+    auto second = memo({"hash", "--manifest", "--", "build"});
+    EXPECT_NE(second.out.find("lock \"is-number\" \"7.0.0\""), std::string::npos)
+        << second.out;
+    EXPECT_NE(key_of("build"), first_key);
+  }
+};
+
+TEST_F(OverridesTest, NpmOverridesCountByWhatTheLockfileChose) {
+  write("package.json", R"({"name": "root", "private": true, "workspaces": ["packages/*"],
+                            "overrides": {"is-number": "7.0.0"}})");
+  expect_key_follows_the_override("package-lock.json", kNpmOverridden6, kNpmOverridden7);
+}
+
+TEST_F(OverridesTest, PnpmOverridesCountByWhatTheLockfileChose) {
+  write("package.json", R"({"name": "root", "private": true,
+                            "pnpm": {"overrides": {"is-number": "7.0.0"}}})");
+  write("pnpm-workspace.yaml", "packages:\n  - \"packages/*\"\n");
+  expect_key_follows_the_override("pnpm-lock.yaml", kPnpmOverridden6, kPnpmOverridden7);
+}
+
 }  // namespace
 }  // namespace memo::testing
