@@ -49,7 +49,10 @@ class BerryGraph : public Graph {
                             const std::string& range) const override {
     std::optional<std::uint32_t> entry;
     auto owner = workspace_names.find(folder);
-    std::string_view parent = owner == workspace_names.end() ? "" : owner->second;
+    // (Both sides string_views: with "" on one side, the other would be copied into a
+    // temporary string the view outlives.)
+    std::string_view parent =
+        owner == workspace_names.end() ? std::string_view() : std::string_view(owner->second);
     auto workspace = workspace_dependencies.find(folder);
     if (workspace != workspace_dependencies.end()) {
       for (const auto& [dependency, locked_range] : workspace->second) {
