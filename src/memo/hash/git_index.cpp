@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_set>
@@ -139,8 +140,9 @@ std::optional<GitIndex> GitIndex::parse(std::string_view bytes, const struct tim
   GitIndex index;
   index.index_mtime_ = index_mtime;
   if (prefixes.empty()) {
-    index.entries_.reserve(count);
-    index.path_spans_.reserve(count);
+    // No more than the bytes can hold (an entry takes 62 or more): a damaged count asks for TBs.
+    index.entries_.reserve(std::min<std::size_t>(count, size / 62));
+    index.path_spans_.reserve(std::min<std::size_t>(count, size / 62));
   }
   // Each folder above a path is looked up, rather than each prefix tried: paths are shallow,
   // prefixes can be many.

@@ -239,7 +239,9 @@ class FastReader {
       std::string_view rest = trim_left(line.text.substr(1));
       ++at_;
       if (rest.empty() || rest[0] == '#') {
-        node.values.push_back(block(indent));
+        // An empty item ("-"): a "- x" at the same indent is the next item, not its value.
+        node.values.push_back(at_end() || lines_[at_].indent <= indent ? YamlNode{}
+                                                                       : block(indent));
         continue;
       }
       if (is_sequence_item(rest)) throw Unsupported{};  // "- - x"
