@@ -99,7 +99,11 @@ YamlNode plain_node(std::string_view text) {
 }
 
 bool starts_with_indicator(std::string_view text) {
-  // Characters YAML gives a meaning at the start of a plain scalar that the subset leaves out.
+  // Characters YAML gives a meaning at the start of a plain scalar that the subset leaves out
+  // ('?' and ':' only before a blank: "- ? " is a mapping with a complex key, "?x" is text).
+  if (text.size() > 0 && (text[0] == '?' || text[0] == ':') &&
+      (text.size() == 1 || is_blank(text[1])))
+    return true;
   return !text.empty() && std::string_view("[]{}&*!|>%@`,").find(text[0]) != std::string_view::npos;
 }
 
