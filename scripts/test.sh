@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs every test through CTest: once on the release
-# build (build/), once on a build with AddressSanitizer and UndefinedBehaviorSanitizer
-# (build-asan/). MEMO_SKIP_ASAN=1 skips the second pass.
+# Everything CI checks, in this order (about 15 minutes on 2 cores, see docs/testing.md):
+#   1. the formatting of every .cpp/.hpp (scripts/check-format.sh; seconds)
+#   2. the release build (build/) and every test through CTest, with the stress tests
+#   3. a build with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/) and every
+#      test again (the stress tests are left to the release pass: they want speed)
+#   4. every libFuzzer target for MEMO_FUZZ_SECONDS (30 here) each (scripts/fuzz.sh)
+# Switches: MEMO_SKIP_FORMAT=1, MEMO_SKIP_STRESS=1, MEMO_SKIP_ASAN=1, MEMO_SKIP_FUZZ=1 skip a
+# part; MEMO_FUZZ_SECONDS sets the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "${MEMO_SKIP_FORMAT:-0}" != 1 ]; then
+  ./scripts/check-format.sh
+fi
+
 ./scripts/build.sh
-(cd build && ctest --output-on-failure --timeout 300 -j "$(nproc)")
+stress=1
+[ "${MEMO_SKIP_STRESS:-0}" = 1 ] && stress=0
+(cd build && MEMO_STRESS="$stress" ctest --output-on-failure --timeout 300 -j "$(nproc)")
 
 if [ "${MEMO_SKIP_ASAN:-0}" != 1 ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMEMO_SANITIZE=ON >/dev/null
   cmake --build build-asan
-  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
+  (cd build-asan && MEMO_STRESS=0 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
     ctest --output-on-failure --timeout 300 -j "$(nproc)")
+fi
+
+if [ "${MEMO_SKIP_FUZZ:-0}" != 1 ]; then
+  MEMO_FUZZ_SECONDS="${MEMO_FUZZ_SECONDS:-30}" MEMO_FUZZ_JOBS="$(nproc)" ./scripts/fuzz.sh
 fi

@@ -6,6 +6,7 @@
 
 #include "memo/store/eviction.hpp"
 #include "memo/store/store_stats.hpp"
+#include "memo/util/json.hpp"
 #include "memo/util/log.hpp"
 #include "memo/util/printable.hpp"
 #include "memo/util/units.hpp"
@@ -37,7 +38,7 @@ int cache_stats(const config::Config& config, bool as_json) {
     out["hits"] = counters.hits;
     out["misses"] = counters.misses;
     out["savedMs"] = counters.saved_ms;
-    std::cout << out.dump(2) << "\n";
+    std::cout << util::json_text(out, 2) << "\n";
     return 0;
   }
   std::cout << "store        " << util::printable(root.string()) << "\n"
@@ -86,7 +87,7 @@ int cache_prune(const config::Config& config, const std::optional<std::string>& 
                        {"bytesBefore", report->bytes_before},
                        {"bytesAfter", report->bytes_after},
                        {"left", contents_json(report->left)}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << util::json_text(out, 2) << "\n";
     return 0;
   }
   std::cout << "removed " << report->entries_removed << " entries and " << report->blobs_removed

@@ -8,6 +8,7 @@
 #include "memo/hash/package_key.hpp"
 #include "memo/store/local_skip_store.hpp"
 #include "memo/store/local_store.hpp"
+#include "memo/util/json.hpp"
 #include "memo/util/log.hpp"
 #include "memo/util/printable.hpp"
 
@@ -73,7 +74,7 @@ int explain(const config::Config& config, const std::string& command, const step
       }
       out["changes"].push_back(item);
     }
-    std::cout << out.dump(2) << "\n";
+    std::cout << util::json_text(out, 2) << "\n";
     return 0;
   }
 

@@ -14,6 +14,7 @@
 #include "memo/hash/package_key.hpp"
 #include "memo/step/cached_step.hpp"
 #include "memo/step/key_inputs.hpp"
+#include "memo/util/json.hpp"
 #include "memo/util/log.hpp"
 #include "memo/workspace/workspace.hpp"
 
@@ -39,13 +40,13 @@ int print_config(const config::Config& config, bool as_json) {
       out[key] = {{"value", value}, {"origin", config.origins.at(key).describe()}};
     }
     out["repoRoot"] = {{"value", config.repo_root.string()}, {"origin", "discovered"}};
-    std::cout << out.dump(2) << "\n";
+    std::cout << util::json_text(out, 2) << "\n";
     return 0;
   }
   std::cout << "repoRoot = " << config.repo_root.string() << "  (discovered)\n";
   for (const auto& [key, value] : config.shown) {
-    std::cout << key << " = " << value.dump() << "  (" << config.origins.at(key).describe()
-              << ")\n";
+    std::cout << key << " = " << util::json_text(value) << "  ("
+              << config.origins.at(key).describe() << ")\n";
   }
   return 0;
 }

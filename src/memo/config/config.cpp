@@ -83,18 +83,20 @@ bool looks_secret(std::string_view name) {
 
 constexpr std::string_view kRedacted = "<redacted>";
 
-// "scheme://user:password@host" keeps the user, not the password.
+// "scheme://user:password@host" keeps the user, not the password; every URL of the text
+// ("https://mirror-a https://user:token@mirror-b"), not only the first.
 void redact_url_password(std::string& value) {
-  std::size_t scheme = value.find("://");
-  if (scheme == std::string::npos) return;
-  std::size_t start = scheme + 3;
-  std::size_t end = value.find_first_of("/?#", start);
-  if (end == std::string::npos) end = value.size();
-  std::size_t at = value.rfind('@', end);
-  if (at == std::string::npos || at < start) return;
-  std::size_t colon = value.find(':', start);
-  if (colon == std::string::npos || colon > at) return;
-  value.replace(colon + 1, at - colon - 1, kRedacted);
+  for (std::size_t scheme = value.find("://"); scheme != std::string::npos;
+       scheme = value.find("://", scheme + 3)) {
+    std::size_t start = scheme + 3;
+    std::size_t end = value.find_first_of("/?# \t\r\n", start);
+    if (end == std::string::npos) end = value.size();
+    std::size_t at = value.rfind('@', end);
+    if (at == std::string::npos || at < start) continue;
+    std::size_t colon = value.find(':', start);
+    if (colon == std::string::npos || colon > at) continue;
+    value.replace(colon + 1, at - colon - 1, kRedacted);
+  }
 }
 
 // Every "name=value" whose name looks secret, in query strings ("?sv=1&sig=…") and in

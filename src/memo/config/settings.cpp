@@ -1,6 +1,7 @@
 #include "memo/config/settings.hpp"
 
 #include "memo/hash/glob.hpp"
+#include "memo/util/json.hpp"
 #include "memo/util/units.hpp"
 
 namespace memo::config {
@@ -164,7 +165,7 @@ json show_provider(const Config& config) {
 std::expected<void, std::string> apply_mode(Config& config, const json& value,
                                             const std::filesystem::path&) {
   auto mode = parse_mode(value.get<std::string>());
-  if (!mode) return std::unexpected(expectation(Type::Mode) + ", got " + value.dump());
+  if (!mode) return std::unexpected(expectation(Type::Mode) + ", got " + util::json_text(value));
   config.mode = *mode;
   return {};
 }
@@ -172,7 +173,8 @@ std::expected<void, std::string> apply_mode(Config& config, const json& value,
 std::expected<void, std::string> apply_log_level(Config& config, const json& value,
                                                  const std::filesystem::path&) {
   auto level = util::parse_log_level(value.get<std::string>());
-  if (!level) return std::unexpected(expectation(Type::LogLevel) + ", got " + value.dump());
+  if (!level)
+    return std::unexpected(expectation(Type::LogLevel) + ", got " + util::json_text(value));
   config.log_level = *level;
   return {};
 }
@@ -304,7 +306,7 @@ std::expected<void, std::string> apply_setting(Config& config, const SettingSpec
                                                const std::filesystem::path& base) {
   if (!valid_shape(spec.type, value)) {
     // A provider's options may hold secrets: they are not echoed.
-    std::string got = spec.type == Type::Provider ? "" : ", got " + value.dump();
+    std::string got = spec.type == Type::Provider ? "" : ", got " + util::json_text(value);
     return std::unexpected(expectation(spec.type) + got);
   }
   if (spec.type == Type::GlobList) {

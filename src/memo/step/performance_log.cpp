@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "memo/util/files.hpp"
+#include "memo/util/json.hpp"
 #include "memo/util/log.hpp"
 
 namespace memo::step {
@@ -52,7 +53,7 @@ void write_performance_log(const std::filesystem::path& log_folder,
                       {"totalTime", report.total_ms}};
   auto path = log_folder / ("perf-" + file_name_part(report.name) + "-" + stamp + "-" +
                             std::to_string(millis % 1000) + ".json");
-  if (auto written = util::write_file_atomically(path, json.dump(2) + "\n"); !written) {
+  if (auto written = util::write_file_atomically(path, util::json_text(json, 2) + "\n"); !written) {
     util::Log::warn("could not write the performance log: " + written.error());
   }
 }

@@ -37,7 +37,17 @@ std::expected<nlohmann::json, std::string> parse_json(std::string_view text, boo
     std::size_t at = detail.find(" at line ");
     return std::unexpected("not valid JSON" +
                            (at == std::string::npos ? "" : " (" + detail.substr(at + 1) + ")"));
+  } catch (const nlohmann::json::exception& error) {
+    // A number too big for a double ("1e999") is out_of_range.406, not a parse_error.
+    std::string detail = error.what();
+    std::size_t at = detail.find("] ");
+    return std::unexpected("not valid JSON" +
+                           (at == std::string::npos ? "" : " (" + detail.substr(at + 2) + ")"));
   }
+}
+
+std::string json_text(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace memo::util

@@ -22,4 +22,9 @@ std::size_t json_nesting_depth(std::string_view text, std::size_t limit = kMaxJs
 std::expected<nlohmann::json, std::string> parse_json(std::string_view text,
                                                       bool allow_comments = false);
 
+// `value` as JSON text, as value.dump(indent) would print it, except that bytes that are not
+// UTF-8 (a string from an environment variable, a .env file or the command line may hold
+// any) print as U+FFFD instead of throwing.
+std::string json_text(const nlohmann::json& value, int indent = -1);
+
 }  // namespace memo::util

@@ -120,7 +120,11 @@ YamlNode plain_node(std::string_view text) {
 }
 
 bool starts_with_indicator(std::string_view text) {
-  // Characters YAML gives a meaning at the start of a plain scalar that the subset leaves out.
+  // Characters YAML gives a meaning at the start of a plain scalar that the subset leaves out
+  // ('?' and ':' only before a blank: "- ? " is a mapping with a complex key, "?x" is text).
+  if (text.size() > 0 && (text[0] == '?' || text[0] == ':') &&
+      (text.size() == 1 || is_blank(text[1])))
+    return true;
   return !text.empty() && std::string_view("[]{}&*!|>%@`,").find(text[0]) != std::string_view::npos;
 }
 
@@ -262,7 +266,9 @@ class FastReader {
       std::string_view rest = trim_left(line.text.substr(1));
       ++at_;
       if (rest.empty() || rest[0] == '#') {
-        node.values.push_back(block(indent));
+        // An empty item ("-"): a "- x" at the same indent is the next item, not its value.
+        node.values.push_back(at_end() || lines_[at_].indent <= indent ? YamlNode{}
+                                                                       : block(indent));
         continue;
       }
       if (is_sequence_item(rest)) throw Unsupported{};  // "- - x"

@@ -152,6 +152,19 @@ TEST(LoaderRedactTest, RecursesIntoObjectsAndArrays) {
   }
 }
 
+// Found by the config fuzzer: only the first URL of a text lost its password.
+TEST(LoaderRedactTest, EveryUrlOfATextLosesItsPassword) {
+  EXPECT_EQ(redact_secret_parts("https://a:s1@h1/x https://c:s2@h2/y"),
+            "https://a:<redacted>@h1/x https://c:<redacted>@h2/y");
+  EXPECT_EQ(redact_secret_parts("mirrors=https://h0/x,https://c:s2@h2/y"),
+            "mirrors=https://h0/x,https://c:<redacted>@h2/y");
+  EXPECT_EQ(redact_secret_parts("https://h0 https://c:s2@h2"),
+            "https://h0 https://c:<redacted>@h2");
+  const std::string once = redact_secret_parts("AccountKey=k;x https://u:p@h https://v:q@i");
+  EXPECT_TRUE(Lacks(once, "q@")) << once;
+  EXPECT_EQ(redact_secret_parts(once), once) << "redacting twice changes nothing";
+}
+
 TEST(LoaderRedactTest, NonObjectsPassThrough) {
   EXPECT_EQ(redact_secrets(json("text")), json("text"));
   EXPECT_EQ(redact_secrets(json(3)), json(3));
@@ -1162,6 +1175,26 @@ TEST_F(LoaderTest, ExplicitLogFolderIsIndependentOfTheCacheFolder) {
   Config config = load_ok();
   EXPECT_EQ(config.internal_cache_folder, fs::path("/abs/cache"));
   EXPECT_EQ(config.log_folder, root() / "perf");
+}
+
+// Found by the .env fuzzer: a value that is not UTF-8 made the error message (or `memo config`)
+// throw from nlohmann's dump(), and memo died of it; a number too big for a double did too.
+TEST_F(LoaderTest, BytesThatAreNotUtf8OrNumbersTooBigAreErrorsNotCrashes) {
+  env_["BACKFILL_MODE"] = "READ\xff";
+  EXPECT_TRUE(Contains(load_error(), "BACKFILL_MODE"));
+  env_.clear();
+  env_["MEMO_LOG_LEVEL"] = "\xfe";
+  EXPECT_TRUE(Contains(load_error(), "MEMO_LOG_LEVEL"));
+  env_.clear();
+  env_["MEMO_OUTPUT_GLOB"] = "1e999";
+  EXPECT_TRUE(Contains(load_error(), "MEMO_OUTPUT_GLOB"));
+  env_.clear();
+  env_["BACKFILL_CACHE_PROVIDER_OPTIONS"] = R"({"maxSize": 1e999})";
+  EXPECT_TRUE(Contains(load_error(), "not valid JSON"));
+  env_.clear();
+  env_["MEMO_CACHE_KEY"] = "v\xff";
+  Config config = load_ok();
+  EXPECT_EQ(config.cache_key, "v\xff");
 }
 
 }  // namespace

@@ -33,6 +33,25 @@ TEST(Json, NestingDeeperThanTheLimitIsRefused) {
   EXPECT_TRUE(bad.error().starts_with("not valid JSON (at line 1, column 7")) << bad.error();
 }
 
+// Found by the config fuzzer: nlohmann reports a number too big for a double as out_of_range,
+// which parse_json let through to terminate memo.
+TEST(Json, NumbersTooBigAreNotValidJsonRatherThanAnException) {
+  for (const char* text : {"1e999", "[1, -1e999]", "{\"maxSize\": 999e1554}"}) {
+    auto parsed = parse_json(text);
+    ASSERT_FALSE(parsed) << text;
+    EXPECT_TRUE(parsed.error().starts_with("not valid JSON")) << parsed.error();
+  }
+}
+
+// Text from an environment variable or a .env file may hold any bytes: json_text prints them
+// where dump() would throw.
+TEST(Json, TextThatIsNotUtf8PrintsWithoutThrowing) {
+  const nlohmann::json value = std::string("caf\xe9 \xff");
+  EXPECT_THROW((void)value.dump(), nlohmann::json::exception);
+  EXPECT_EQ(json_text(value), "\"caf\xef\xbf\xbd \xef\xbf\xbd\"");
+  EXPECT_EQ(json_text(nlohmann::json{{"a", 1}}, 2), "{\n  \"a\": 1\n}");
+}
+
 TEST(Units, SizesInBothFamilies) {
   EXPECT_EQ(parse_size("5GB"), 5000000000u);
   EXPECT_EQ(parse_size("500mb"), 500000000u);
