@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing memo needs from Debian's packages, only when missing.
-# Safe to run again and again. --fuzz adds clang with libFuzzer (scripts/fuzz.sh) and
-# clang-format (scripts/check-format.sh).
+# Safe to run again and again. --fuzz adds clang with libFuzzer (scripts/fuzz.sh).
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config git libssl-dev nlohmann-json3-dev libyaml-cpp-dev libgtest-dev)
+packages=(g++ cmake ninja-build pkg-config git libssl-dev nlohmann-json3-dev libyaml-cpp-dev libgtest-dev
+  clang-format)
 if [ "${1:-}" = --fuzz ]; then
   # bookworm's clang-19 compiles the C++23 std::expected memo uses (clang 14 cannot);
   # libclang-rt-19-dev holds libFuzzer and the sanitizers' runtimes.
-  packages+=(clang-19 libclang-rt-19-dev clang-format)
+  packages+=(clang-19 libclang-rt-19-dev)
 fi
 missing=()
 for package in "${packages[@]}"; do

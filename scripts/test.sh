@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+./scripts/install-deps.sh
 if [ "${MEMO_SKIP_FORMAT:-0}" != 1 ]; then
   ./scripts/check-format.sh
 fi
