@@ -50,7 +50,7 @@ std::string serialize_entry(const Entry& entry) {
   hash::append_manifest_line(body, "name", {entry.name});
   hash::append_manifest_line(body, "command", {entry.command});
   hash::append_manifest_line(body, "created", {entry.created});
-  char milliseconds[32];
+  char milliseconds[400];  // "%.3f" of the largest double: 309 digits and the decimals
   std::snprintf(milliseconds, sizeof milliseconds, "%.3f", entry.command_ms);
   hash::append_manifest_line(body, "command-ms", {milliseconds});
   for (const auto& output : entry.outputs) {

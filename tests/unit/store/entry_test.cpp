@@ -83,6 +83,16 @@ TEST(EntryTest, RoundTripKeepsNonAsciiText) {
   expect_same(*parsed, entry);
 }
 
+// Found by the entry fuzz target: command-ms was printed into 32 characters, so a time of
+// 1e82 ms (a damaged or hostile entry) printed as another number.
+TEST(EntryTest, RoundTripOfAHugeCommandTime) {
+  Entry entry = sample_entry();
+  entry.command_ms = 1.7e82;
+  auto parsed = parse_entry(serialize_entry(entry));
+  ASSERT_TRUE(parsed) << parsed.error();
+  EXPECT_EQ(parsed->command_ms, entry.command_ms);
+}
+
 TEST(EntryTest, SerializationIsDeterministic) {
   EXPECT_EQ(serialize_entry(sample_entry()), serialize_entry(sample_entry()));
 }
