@@ -60,7 +60,8 @@ StoreResult<void> LocalSkipStore::record(const std::string& package, const std::
     if (::lstat((package_root / output.path).c_str(), &info) != 0) continue;
     record["outputs"].push_back({{"path", output.path}, {"size", info.st_size}});
   }
-  if (auto written = util::write_file_atomically(record_path(package), util::json_text(record)); !written) {
+  if (auto written = util::write_file_atomically(record_path(package), util::json_text(record));
+      !written) {
     return std::unexpected(store_error_from_errno(errno, written.error()));
   }
   return {};
