@@ -141,5 +141,13 @@ TEST_F(CacheCommandTest, BadLimitsStopBeforeAnything) {
   EXPECT_TRUE(has_entry(kSmallBuild));
 }
 
+// A CI job that prunes before its first build has no store yet: nothing to do, not a failure.
+TEST_F(CacheCommandTest, PruneBeforeAnyStoreExistsRemovesNothingAndSucceeds) {
+  auto prune = memo({"cache", "prune", "--max-age", "1d"});
+  EXPECT_EQ(prune.exit_code, 0) << prune.err;
+  EXPECT_EQ(prune.err.find("warning"), std::string::npos) << prune.err;
+  EXPECT_NE(prune.out.find("removed 0 entries"), std::string::npos) << prune.out;
+}
+
 }  // namespace
 }  // namespace memo::testing

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 #include <vector>
@@ -228,8 +229,11 @@ StoreContents measure_store(const fs::path& store_root) {
 std::expected<PruneReport, std::string> prune_store(const fs::path& store_root,
                                                     const PruneLimits& limits) {
   std::error_code error;
+  if (struct stat info {}; ::lstat(store_root.c_str(), &info) != 0 && errno == ENOENT) {
+    return PruneReport{};  // no store yet: nothing to prune
+  }
   if (!fs::is_directory(store_root, error)) {
-    return std::unexpected(store_root.string() + ": no store there");
+    return std::unexpected(store_root.string() + ": not a folder");
   }
   const std::int64_t now = now_ns();
   const Scan scan = scan_store(store_root, now);
