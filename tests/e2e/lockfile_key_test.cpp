@@ -413,8 +413,7 @@ class OverridesTest : public MonorepoTest {
     const std::string first_key = key_of("build");
     write(lockfile, std::string(after));
     auto second = memo({"hash", "--manifest", "--", "build"});
-    EXPECT_NE(second.out.find("lock \"is-number\" \"7.0.0\""), std::string::npos)
-        << second.out;
+    EXPECT_NE(second.out.find("lock \"is-number\" \"7.0.0\""), std::string::npos) << second.out;
     EXPECT_NE(key_of("build"), first_key);
   }
 };

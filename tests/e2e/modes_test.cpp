@@ -8,9 +8,7 @@ namespace fs = std::filesystem;
 
 class ModesTest : public MonorepoTest {
  protected:
-  MemoRun build(const std::string& mode) const {
-    return memo({"--mode", mode, "--", kBuild});
-  }
+  MemoRun build(const std::string& mode) const { return memo({"--mode", mode, "--", kBuild}); }
 };
 
 TEST_F(ModesTest, ReadOnlyFetchesButNeverStores) {
@@ -50,7 +48,8 @@ TEST_F(ModesTest, ModeFromEnvironmentWithMemoTwinWinning) {
   ASSERT_EQ(memo({"--", kBuild}, {{"BACKFILL_MODE", "PASS"}}).exit_code, 0);
   EXPECT_EQ(runs(), 2);
   EXPECT_FALSE(exists("node_modules/.cache/memo/entries"));
-  ASSERT_EQ(memo({"--", kBuild}, {{"BACKFILL_MODE", "PASS"}, {"MEMO_MODE", "READ_WRITE"}}).exit_code, 0);
+  ASSERT_EQ(
+      memo({"--", kBuild}, {{"BACKFILL_MODE", "PASS"}, {"MEMO_MODE", "READ_WRITE"}}).exit_code, 0);
   EXPECT_TRUE(exists("node_modules/.cache/memo/entries"));
 }
 

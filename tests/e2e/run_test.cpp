@@ -124,13 +124,26 @@ TEST_F(MonorepoTest, NoCommandIsAUsageError) {
 TEST_F(MonorepoTest, HelpDocumentsEveryFlagAndEnvVar) {
   auto help = memo({"--help"});
   ASSERT_EQ(help.exit_code, 0);
-  for (const char* word :
-       {"--log-level", "--mode", "--output-glob", "--cache-provider", "--config", "--cwd",
-        "BACKFILL_CACHE_PROVIDER", "BACKFILL_CACHE_PROVIDER_OPTIONS", "BACKFILL_MODE",
-        "BACKFILL_OUTPUT_GLOB", "BACKFILL_LOG_LEVEL", "BACKFILL_LOG_FOLDER",
-        "BACKFILL_INTERNAL_CACHE_FOLDER", "BACKFILL_CLEAR_OUTPUT",
-        "BACKFILL_PRODUCE_PERFORMANCE_LOGS", "BACKFILL_PERFORMANCE_REPORT_NAME",
-        "BACKFILL_VALIDATE_OUTPUT", "BACKFILL_NAME", "BACKFILL_PACKAGE_ROOT", "MEMO_MODE"}) {
+  for (const char* word : {"--log-level",
+                           "--mode",
+                           "--output-glob",
+                           "--cache-provider",
+                           "--config",
+                           "--cwd",
+                           "BACKFILL_CACHE_PROVIDER",
+                           "BACKFILL_CACHE_PROVIDER_OPTIONS",
+                           "BACKFILL_MODE",
+                           "BACKFILL_OUTPUT_GLOB",
+                           "BACKFILL_LOG_LEVEL",
+                           "BACKFILL_LOG_FOLDER",
+                           "BACKFILL_INTERNAL_CACHE_FOLDER",
+                           "BACKFILL_CLEAR_OUTPUT",
+                           "BACKFILL_PRODUCE_PERFORMANCE_LOGS",
+                           "BACKFILL_PERFORMANCE_REPORT_NAME",
+                           "BACKFILL_VALIDATE_OUTPUT",
+                           "BACKFILL_NAME",
+                           "BACKFILL_PACKAGE_ROOT",
+                           "MEMO_MODE"}) {
     EXPECT_NE(help.out.find(word), std::string::npos) << word;
   }
   auto hash_help = memo({"hash", "--help"});

@@ -25,7 +25,9 @@ std::filesystem::path TempDir::write(std::string_view relative, std::string_view
   return full;
 }
 
-std::string TempDir::read(std::string_view relative) const { return read_file(path_ / relative); }
+std::string TempDir::read(std::string_view relative) const {
+  return read_file(path_ / relative);
+}
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -229,7 +229,7 @@ StoreContents measure_store(const fs::path& store_root) {
 std::expected<PruneReport, std::string> prune_store(const fs::path& store_root,
                                                     const PruneLimits& limits) {
   std::error_code error;
-  if (struct stat info {}; ::lstat(store_root.c_str(), &info) != 0 && errno == ENOENT) {
+  if (struct stat info{}; ::lstat(store_root.c_str(), &info) != 0 && errno == ENOENT) {
     return PruneReport{};  // no store yet: nothing to prune
   }
   if (!fs::is_directory(store_root, error)) {

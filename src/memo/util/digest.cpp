@@ -36,9 +36,13 @@ Hasher::Hasher(Algorithm algorithm) : context_(EVP_MD_CTX_new()) {
   }
 }
 
-Hasher::~Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
+Hasher::~Hasher() {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_));
+}
 
-void Hasher::update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
+void Hasher::update(std::string_view bytes) {
+  update(bytes.data(), bytes.size());
+}
 
 void Hasher::update(const void* data, std::size_t size) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data, size);

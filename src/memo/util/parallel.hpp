@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <system_error>
 #include <cstddef>
+#include <system_error>
 #include <thread>
 #include <vector>
 

@@ -41,9 +41,8 @@ TEST(ManifestDiff, FilesAddedRemovedChangedAndModes) {
   after.add("file", {"src/c.ts", "100644", "4444"});
   after.add("file", {"bin/cli.js", "100755", "3333"});
   EXPECT_EQ(described(before, after),
-            (std::vector<std::string>{"mode     bin/cli.js (100644 -> 100755)",
-                                      "changed  src/a.ts", "removed  src/b.ts",
-                                      "added    src/c.ts"}));
+            (std::vector<std::string>{"mode     bin/cli.js (100644 -> 100755)", "changed  src/a.ts",
+                                      "removed  src/b.ts", "added    src/c.ts"}));
 }
 
 TEST(ManifestDiff, EnvChangesNameTheVariableOnly) {
@@ -61,10 +60,9 @@ TEST(ManifestDiff, LockedVersionsShowOldAndNew) {
   before.add("lock", {"ms", "2.1.3"});
   after.add("lock", {"is-odd", "3.0.1"});
   after.add("lock", {"left-pad", "1.3.0"});
-  EXPECT_EQ(described(before, after),
-            (std::vector<std::string>{"lockfile is-odd 3.0.0 -> 3.0.1",
-                                      "lockfile left-pad 1.3.0 added",
-                                      "lockfile ms 2.1.3 removed"}));
+  EXPECT_EQ(described(before, after), (std::vector<std::string>{"lockfile is-odd 3.0.0 -> 3.0.1",
+                                                                "lockfile left-pad 1.3.0 added",
+                                                                "lockfile ms 2.1.3 removed"}));
 }
 
 TEST(ManifestDiff, WholeLineSettingsAndDependencies) {
@@ -76,10 +74,10 @@ TEST(ManifestDiff, WholeLineSettingsAndDependencies) {
   after.add("output-glob", {"dist/**"});
   after.add("dependency", {"@demo/b", "packages/b"});
   auto lines = described(before, after);
-  EXPECT_EQ(lines, (std::vector<std::string>{
-                       "command changed: \"tsc -b\" -> \"tsc -b --verbose\"",
-                       "dependency @demo/b added (packages/b)",
-                       "outputGlob changed: \"lib/**\" -> \"dist/**, lib/**\""}));
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{"command changed: \"tsc -b\" -> \"tsc -b --verbose\"",
+                                      "dependency @demo/b added (packages/b)",
+                                      "outputGlob changed: \"lib/**\" -> \"dist/**, lib/**\""}));
 }
 
 TEST(ManifestDiff, FormatVersionChange) {
