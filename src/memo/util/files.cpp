@@ -10,6 +10,16 @@
 
 namespace memo::util {
 
+std::expected<fs::file_status, std::string> status_unless_missing(const fs::path& path) {
+  std::error_code error;
+  fs::file_status status = fs::status(path, error);
+  if (error && error != std::errc::no_such_file_or_directory &&
+      error != std::errc::not_a_directory) {
+    return std::unexpected(path.string() + ": " + error.message());
+  }
+  return status;
+}
+
 std::string errno_message(int error_number) {
   if (error_number == kNotRegularFile) return "not a regular file";
   return std::strerror(error_number);

@@ -31,6 +31,10 @@ std::expected<std::string, std::string> read_file_at(int dir_fd, const char* pat
 
 std::string errno_message(int error_number);
 
+// The status of `path` (followed), a not_found status when it or a folder on the way is
+// missing; any other failure to tell is an error naming the path.
+std::expected<fs::file_status, std::string> status_unless_missing(const fs::path& path);
+
 // Writes `content` to `path` atomically: a temp file in the same folder, then rename. A reader
 // sees the old file or the new one, never half of one. Parent folders are created.
 std::expected<void, std::string> write_file_atomically(const fs::path& path,

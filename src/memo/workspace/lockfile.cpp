@@ -149,13 +149,9 @@ namespace {
 
 // Whether `file` is a regular file; a failure other than its absence is a cache problem.
 std::expected<bool, LockfileError> is_file(const fs::path& file) {
-  std::error_code error;
-  fs::file_status status = fs::status(file, error);
-  if (error && error != std::errc::no_such_file_or_directory &&
-      error != std::errc::not_a_directory) {
-    return std::unexpected(LockfileError(file.string() + ": " + error.message(), true));
-  }
-  return fs::is_regular_file(status);
+  auto status = util::status_unless_missing(file);
+  if (!status) return std::unexpected(LockfileError(status.error(), true));
+  return fs::is_regular_file(*status);
 }
 
 }  // namespace

@@ -38,13 +38,9 @@ std::expected<json, WorkspaceError> read_json(const fs::path& file, bool allow_c
 // Whether `path` exists; a failure to tell (other than a missing folder on the way) is a cache
 // problem, never "no".
 std::expected<bool, WorkspaceError> path_exists(const fs::path& path) {
-  std::error_code error;
-  fs::file_status status = fs::status(path, error);
-  if (error && error != std::errc::no_such_file_or_directory &&
-      error != std::errc::not_a_directory) {
-    return std::unexpected(WorkspaceError(path.string() + ": " + error.message(), true));
-  }
-  return fs::exists(status);
+  auto status = util::status_unless_missing(path);
+  if (!status) return std::unexpected(WorkspaceError(status.error(), true));
+  return fs::exists(*status);
 }
 
 std::vector<std::string> strings_of(const json& value) {
