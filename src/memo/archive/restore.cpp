@@ -188,8 +188,11 @@ class Restore {
       written = {};
       return std::unexpected(package_problem(outputs_[i].path, error));
     }
+    // What was made, for undo(): a file by its descriptor, a link (which has none) by name.
     struct stat info {};
-    if (::fstatat(dir_fd, written.name.c_str(), &info, AT_SYMLINK_NOFOLLOW) == 0) {
+    const bool is_link = outputs_[i].type == OutputFile::Type::Symlink;
+    if ((is_link ? ::fstatat(dir_fd, written.name.c_str(), &info, AT_SYMLINK_NOFOLLOW)
+                 : ::fstat(fd.get(), &info)) == 0) {
       written.device = info.st_dev;
       written.inode = info.st_ino;
     }
