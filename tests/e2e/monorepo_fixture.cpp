@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "memo/hash/manifest.hpp"
+#include "memo/store/entry.hpp"
 #include "memo/util/digest.hpp"
 
 namespace memo::testing {
@@ -34,7 +35,7 @@ void MonorepoTest::plant_entry(const std::string& key, const std::string& output
   std::string body = "key \"" + key + "\"\npackage \"packages/a\"\nname \"@demo/a\"\n" +
                      "command \"x\"\ncreated \"\"\ncommand-ms \"" + command_ms + "\"\n" +
                      output_lines + "manifest 0\n";
-  write_file(entry_file(key), "memo-entry " + std::to_string(hash::kEntryFormatVersion) + " " +
+  write_file(entry_file(key), "memo-entry " + std::to_string(store::kEntryFormatVersion) + " " +
                                   util::sha256_hex(body) + "\n" + body);
 }
 

@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(input);
   // The header's checksum would stop almost every mutation: the input is also taken as the
   // body under a header with the right checksum.
-  std::string text = "memo-entry " + std::to_string(memo::hash::kEntryFormatVersion) + " " +
+  std::string text = "memo-entry " + std::to_string(memo::store::kEntryFormatVersion) + " " +
                      memo::util::sha256_hex(input) + "\n" + std::string(input);
   check(text);
   return 0;

@@ -89,7 +89,7 @@ std::string KeyManifest::text() const {
     }
     bounds = std::move(merged);
   }
-  std::string text = "memo-key-manifest " + std::to_string(kEntryFormatVersion) + "\n";
+  std::string text = "memo-key-manifest " + std::to_string(kKeyFormatVersion) + "\n";
   text.reserve(text.size() + size);
   for (auto line : lines) {
     text += line;

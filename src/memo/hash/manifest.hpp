@@ -7,8 +7,9 @@
 
 namespace memo::hash {
 
-// Bumped whenever what goes into a key or an entry changes shape, so old entries never match.
-inline constexpr int kEntryFormatVersion = 2;
+// Bumped whenever what goes into a key changes shape, so keys of an older memo never match.
+// (The stored entry has a version of its own, store::kEntryFormatVersion.)
+inline constexpr int kKeyFormatVersion = 2;
 
 // The canonical list of everything a key covers: one line per input, "<kind> <field>…" with
 // every field quoted with quote_field (so no two different inputs can print alike), sorted, under a

@@ -96,8 +96,8 @@ std::expected<std::size_t, std::string> add_files(KeyManifest& manifest, std::st
 fs::path record_path(const fs::path& records_folder, const config::Config& config,
                      const PackageSources& package, const WalkOptions& walk) {
   std::string settings = std::string("memo ") + MEMO_VERSION + " " +
-                         std::to_string(kEntryFormatVersion) + "\nrepo " +
-                         config.repo_root.string() + "\npackage " + package.root.string() + "\n";
+                         std::to_string(kKeyFormatVersion) + "\nrepo " + config.repo_root.string() +
+                         "\npackage " + package.root.string() + "\n";
   for (const auto& glob : package.hash_globs) settings += "hash " + glob + "\n";
   for (const auto& glob : package.output_glob) settings += "output " + glob + "\n";
   for (const auto& folder : walk.skip_folders) settings += "skip " + folder.string() + "\n";

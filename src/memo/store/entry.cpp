@@ -64,7 +64,7 @@ std::string serialize_entry(const Entry& entry) {
   // The manifest last and verbatim, after its length: nothing to escape, nothing to parse.
   body += "manifest " + std::to_string(entry.manifest.size()) + "\n";
   body += entry.manifest;
-  return std::string(kMagic) + " " + std::to_string(hash::kEntryFormatVersion) + " " +
+  return std::string(kMagic) + " " + std::to_string(kEntryFormatVersion) + " " +
          util::sha256_hex(body) + "\n" + body;
 }
 
@@ -77,7 +77,7 @@ std::expected<std::string_view, std::string> checked_body(std::string_view text)
   std::string_view header = text.substr(0, newline);
   std::string_view body = text.substr(newline + 1);
   std::string expected_prefix =
-      std::string(kMagic) + " " + std::to_string(hash::kEntryFormatVersion) + " ";
+      std::string(kMagic) + " " + std::to_string(kEntryFormatVersion) + " ";
   if (!header.starts_with(expected_prefix)) {
     return std::unexpected("not a memo entry of this format");
   }
@@ -177,9 +177,9 @@ std::expected<Entry, std::string> parse_entry(std::string_view text) {
     } else if (std::find(std::begin(kFieldKinds), std::end(kFieldKinds), kind) !=
                std::end(kFieldKinds)) {
       if (!fields.take(words)) return std::unexpected("malformed entry: " + kind);
-    } else {
-      return std::unexpected("unknown entry line \"" + kind + "\"");
-    }
+    } else if (kind.size() == 1) {
+      return std::unexpected("unknown kind of output \"" + kind + "\"");
+    }  // else a field of a later memo: skipped
   }
 }
 

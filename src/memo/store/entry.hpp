@@ -23,6 +23,9 @@ struct Entry {
   std::vector<archive::OutputFile> outputs;
 };
 
+// Bumped when an entry written now must not be read by an older memo (see below).
+inline constexpr int kEntryFormatVersion = 2;
+
 // The stored form: a header line "memo-entry <format> <sha256 of the body>", then the body:
 // one line per field and per output, each field quoted as in key manifests
 //   key "<key>"   package "<folder>"   name "<name>"   command "<command>"
@@ -32,6 +35,11 @@ struct Entry {
 // and last "manifest <bytes>" followed by the manifest, verbatim. Thousands of outputs parse
 // in a fraction of what JSON would cost on every hit. The checksum catches a truncated or
 // altered entry before anything is restored from it.
+//
+// A field line this reader does not know is skipped: a later memo adds a field without a new
+// format (and, the key's format being apart, without new keys). A one-letter kind is an output
+// record: an unknown one is refused, since restoring without it would be restoring less. So a
+// change that an older reader must not ignore takes a new kEntryFormatVersion.
 std::string serialize_entry(const Entry& entry);
 std::expected<Entry, std::string> parse_entry(std::string_view text);
 

@@ -99,17 +99,17 @@ TEST(KeyManifestTest, NewlineInAFieldCannotForgeALine) {
 
 TEST(KeyManifestTest, HeaderNamesTheFormatVersion) {
   KeyManifest manifest;
-  EXPECT_EQ(manifest.text(), "memo-key-manifest " + std::to_string(kEntryFormatVersion) + "\n");
+  EXPECT_EQ(manifest.text(), "memo-key-manifest " + std::to_string(kKeyFormatVersion) + "\n");
   manifest.add("command", {"tsc -b"});
-  EXPECT_TRUE(manifest.text().starts_with("memo-key-manifest " +
-                                          std::to_string(kEntryFormatVersion) + "\n"));
+  EXPECT_TRUE(
+      manifest.text().starts_with("memo-key-manifest " + std::to_string(kKeyFormatVersion) + "\n"));
 }
 
 TEST(KeyManifestTest, LinesAreKindThenQuotedFields) {
   KeyManifest manifest;
   manifest.add("file", {"src/a.ts", "100644", "abc"});
   manifest.add("cache-key", {""});
-  EXPECT_EQ(manifest.text(), "memo-key-manifest " + std::to_string(kEntryFormatVersion) +
+  EXPECT_EQ(manifest.text(), "memo-key-manifest " + std::to_string(kKeyFormatVersion) +
                                  "\n"
                                  "cache-key \"\"\n"
                                  "file \"src/a.ts\" \"100644\" \"abc\"\n");

@@ -87,8 +87,8 @@ TEST_F(PackageKeyTest, KeyIsSha256OfTheManifest) {
   PackageKey result = compute();
   EXPECT_EQ(result.key.size(), 64u);
   EXPECT_EQ(result.key, util::sha256_hex(result.manifest));
-  EXPECT_TRUE(result.manifest.starts_with("memo-key-manifest " +
-                                          std::to_string(kEntryFormatVersion) + "\n"));
+  EXPECT_TRUE(
+      result.manifest.starts_with("memo-key-manifest " + std::to_string(kKeyFormatVersion) + "\n"));
 }
 
 TEST_F(PackageKeyTest, KeyIsStable) {
