@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "memo/util/ascii.hpp"
+
 namespace memo::config {
 
 std::optional<Mode> parse_mode(std::string_view text) {
@@ -60,16 +62,9 @@ std::string Origin::culprit(std::string_view key) const {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // A name whose value is a secret: a password, a token, a signature, a key.
 bool looks_secret(std::string_view name) {
-  const std::string key = lower(name);
+  const std::string key = util::ascii_lowercase(name);
   for (std::string_view word :
        {"secret", "token", "password", "passwd", "credential", "connectionstring", "signature",
         "accesskey", "accountkey", "apikey", "privatekey", "sharedaccess", "auth"}) {

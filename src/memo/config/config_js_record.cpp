@@ -16,6 +16,7 @@
 #include "memo/config/env_placeholders.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/dir.hpp"
+#include "memo/util/environment.hpp"
 #include "memo/util/files.hpp"
 
 extern char** environ;
@@ -60,14 +61,8 @@ std::string salted_list_digest(std::string_view salt, std::vector<std::string> p
   return hasher.hex_digest();
 }
 
-std::optional<std::string> env_value(const std::string& name) {
-  const char* value = std::getenv(name.c_str());
-  if (!value) return std::nullopt;
-  return std::string(value);
-}
-
 std::string env_digest(std::string_view salt, const std::string& name) {
-  auto value = env_value(name);
+  auto value = util::env_value(name);
   return value ? salted_digest(salt, *value) : "unset";
 }
 
@@ -205,7 +200,7 @@ std::expected<std::vector<EnvValue>, std::string> values_to_hide(const Evaluatio
   }
   std::vector<EnvValue> values;
   for (const auto& name : names) {
-    auto value = env_value(name);
+    auto value = util::env_value(name);
     if (!value || value->empty()) continue;
     EnvValue variable{name, *value};
     // Node reads a value that is not UTF-8 as something else, which would then be in clear.
@@ -445,7 +440,7 @@ std::optional<json> reuse_record(std::string_view text, const fs::path& working_
   const json& read = record.at("env");
   EnvValueOf value_of = [&](const std::string& name) -> std::optional<std::string> {
     if (!listed && !read.contains(name)) return std::nullopt;
-    return env_value(name);
+    return util::env_value(name);
   };
   if (!working_directory_unchanged(record, working_directory, value_of) ||
       !probes_unchanged(record, *salt, value_of) || !record.contains("config")) {

@@ -1,9 +1,8 @@
 #include "memo/config/loader.hpp"
 
-#include <cstdlib>
-
 #include "memo/config/config_js.hpp"
 #include "memo/config/dotenv.hpp"
+#include "memo/util/environment.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/json.hpp"
 #include "memo/workspace/locate.hpp"
@@ -185,11 +184,7 @@ std::optional<NamedValue> first_variable(const EnvLookup& env, std::string_view 
 }  // namespace
 
 EnvLookup process_environment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (!value) return std::nullopt;
-    return std::string(value);
-  };
+  return [](const std::string& name) { return util::env_value(name); };
 }
 
 namespace {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "memo/util/ascii.hpp"
 #include "memo/util/files.hpp"
 
 namespace memo::hash {
@@ -13,12 +14,6 @@ namespace {
 
 // git stops at this depth too.
 constexpr int kMaxIncludeDepth = 10;
-
-std::string lowercase(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
 
 bool is_name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
@@ -69,7 +64,7 @@ class ConfigParser {
       name.push_back(text_[pos_++]);
     }
     if (name.empty()) return false;
-    name = lowercase(name);
+    name = util::ascii_lowercase(name);
     skip_blanks();
     if (pos_ < text_.size() && text_[pos_] == '"') {
       ++pos_;
@@ -103,7 +98,7 @@ class ConfigParser {
     } else {
       skip_line();
     }
-    entries_.push_back({section_ + "." + lowercase(name), std::move(value), source_});
+    entries_.push_back({section_ + "." + util::ascii_lowercase(name), std::move(value), source_});
   }
 
   // The value up to the end of its line: quotes kept together, comments dropped, escapes and
@@ -182,7 +177,7 @@ std::vector<GitConfigEntry> read_git_config(const fs::path& file,
 }
 
 bool git_config_false(std::string_view value) {
-  const std::string lower = lowercase(value);
+  const std::string lower = util::ascii_lowercase(value);
   if (lower == "false" || lower == "no" || lower == "off") return true;
   return !lower.empty() && std::all_of(lower.begin(), lower.end(), [](char c) { return c == '0'; });
 }

@@ -3,9 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 
+#include "memo/util/ascii.hpp"
+#include "memo/util/environment.hpp"
 #include "memo/util/files.hpp"
 
 namespace memo::hash {
@@ -14,28 +15,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::optional<std::string> env_value(const char* name) {
-  const char* value = std::getenv(name);
-  if (!value) return std::nullopt;
-  return std::string(value);
-}
-
 // git_env_bool: unset or "" is false.
 bool env_true(const char* name) {
-  auto value = env_value(name);
+  auto value = util::env_value(name);
   return value && !value->empty() && !git_config_false(*value);
-}
-
-std::string lowercase(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 // The folders git may have been built to read "etc/gitconfig" and "etc/gitattributes" from:
 // "/etc" (a /usr install), the usual prefixes, and the prefix of the git found on PATH.
 std::vector<fs::path> system_etc_folders() {
   std::vector<fs::path> folders{"/etc", "/usr/etc", "/usr/local/etc", "/opt/homebrew/etc"};
-  const std::string path = env_value("PATH").value_or("");
+  const std::string path = util::env_value("PATH").value_or("");
   for (std::size_t start = 0; start <= path.size();) {
     std::size_t stop = path.find(':', start);
     if (stop == std::string::npos) stop = path.size();
@@ -51,19 +41,21 @@ std::vector<fs::path> system_etc_folders() {
 
 std::vector<GitConfigEntry> command_line_settings() {
   std::vector<GitConfigEntry> settings;
-  const long count = std::strtol(env_value("GIT_CONFIG_COUNT").value_or("0").c_str(), nullptr, 10);
+  const long count =
+      std::strtol(util::env_value("GIT_CONFIG_COUNT").value_or("0").c_str(), nullptr, 10);
   for (long i = 0; i < count && i < 10'000; ++i) {
     const std::string n = std::to_string(i);
-    auto key = env_value(("GIT_CONFIG_KEY_" + n).c_str());
-    auto value = env_value(("GIT_CONFIG_VALUE_" + n).c_str());
+    auto key = util::env_value(("GIT_CONFIG_KEY_" + n).c_str());
+    auto value = util::env_value(("GIT_CONFIG_VALUE_" + n).c_str());
     if (!key) continue;
     // "section.sub.name": section and name are case-insensitive, the subsection is not.
     std::string normalized = *key;
     const std::size_t first = normalized.find('.');
     const std::size_t last = normalized.rfind('.');
     if (first != std::string::npos) {
-      normalized = lowercase(normalized.substr(0, first)) + normalized.substr(first, last - first) +
-                   lowercase(normalized.substr(last));
+      normalized = util::ascii_lowercase(normalized.substr(0, first)) +
+                   normalized.substr(first, last - first) +
+                   util::ascii_lowercase(normalized.substr(last));
     }
     settings.push_back({normalized, value.value_or(""), "GIT_CONFIG_KEY_" + n});
   }
@@ -95,7 +87,7 @@ fs::path setting_path(const std::string& value, const GitRepoDirs& repo,
 }
 
 std::optional<std::string> setting_reason(const GitConfigEntry& entry) {
-  const std::string value = lowercase(entry.value);
+  const std::string value = util::ascii_lowercase(entry.value);
   if (entry.key == "core.autocrlf" && !git_config_false(value)) {
     return "core.autocrlf=" + entry.value + " in " + entry.source;
   }
@@ -122,22 +114,22 @@ std::vector<fs::path> attributes_files(const GitRepoDirs& repo, const GitEnviron
 
 GitEnvironment GitEnvironment::from_process() {
   GitEnvironment env;
-  if (auto home = env_value("HOME"); home && !home->empty()) env.home = fs::path(*home);
+  if (auto home = util::env_value("HOME"); home && !home->empty()) env.home = fs::path(*home);
   std::optional<fs::path> xdg;
-  if (auto value = env_value("XDG_CONFIG_HOME"); value && !value->empty()) {
+  if (auto value = util::env_value("XDG_CONFIG_HOME"); value && !value->empty()) {
     xdg = fs::path(*value);
   } else if (env.home) {
     xdg = *env.home / ".config";
   }
   const std::vector<fs::path> etc = system_etc_folders();
   if (!env_true("GIT_CONFIG_NOSYSTEM")) {
-    if (auto system = env_value("GIT_CONFIG_SYSTEM")) {
+    if (auto system = util::env_value("GIT_CONFIG_SYSTEM")) {
       env.system_configs.emplace_back(*system);
     } else {
       for (const fs::path& folder : etc) env.system_configs.push_back(folder / "gitconfig");
     }
   }
-  if (auto global = env_value("GIT_CONFIG_GLOBAL")) {
+  if (auto global = util::env_value("GIT_CONFIG_GLOBAL")) {
     env.global_configs.emplace_back(*global);
   } else {
     if (xdg) env.global_configs.push_back(*xdg / "git" / "config");
@@ -148,9 +140,10 @@ GitEnvironment GitEnvironment::from_process() {
     for (const fs::path& folder : etc) env.system_attributes.push_back(folder / "gitattributes");
   }
   env.command_line = command_line_settings();
-  if (auto parameters = env_value("GIT_CONFIG_PARAMETERS"); parameters && !parameters->empty()) {
+  if (auto parameters = util::env_value("GIT_CONFIG_PARAMETERS");
+      parameters && !parameters->empty()) {
     env.unreadable = "GIT_CONFIG_PARAMETERS is set";
-  } else if (auto source = env_value("GIT_ATTR_SOURCE"); source && !source->empty()) {
+  } else if (auto source = util::env_value("GIT_ATTR_SOURCE"); source && !source->empty()) {
     env.unreadable = "GIT_ATTR_SOURCE is set";
   }
   return env;

@@ -1,10 +1,11 @@
 #include "memo/util/units.hpp"
 
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <optional>
+
+#include "memo/util/ascii.hpp"
 
 namespace memo::util {
 
@@ -20,12 +21,6 @@ std::pair<std::optional<double>, std::string_view> leading_number(std::string_vi
   return {value, text.substr(static_cast<std::size_t>(end - text.data()))};
 }
 
-std::string lower(std::string_view text) {
-  std::string out;
-  for (char c : text) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
@@ -33,7 +28,7 @@ std::expected<std::uint64_t, std::string> parse_size(std::string_view text) {
       "expected a size such as 5GB, 500MB or 1GiB, got \"" + std::string(text) + "\"";
   auto [number, unit_text] = leading_number(text);
   if (!number) return std::unexpected(expected);
-  const std::string unit = lower(unit_text);
+  const std::string unit = ascii_lowercase(unit_text);
   static const std::pair<const char*, double> kUnits[] = {{"", 1},
                                                           {"b", 1},
                                                           {"k", 1e3},
