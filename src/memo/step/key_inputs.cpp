@@ -1,11 +1,8 @@
 #include "memo/step/key_inputs.hpp"
 
-#include <cerrno>
 #include <set>
 
 #include "memo/config/loader.hpp"
-#include "memo/util/digest.hpp"
-#include "memo/util/files.hpp"
 #include "memo/util/log.hpp"
 #include "memo/util/parallel.hpp"
 #include "memo/workspace/locate.hpp"
@@ -66,25 +63,14 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
   if (!declares_external) return;
 
   auto lockfile = workspace::Lockfile::load(workspace.root);
-  if (!lockfile && lockfile.error().cache_problem) {
+  if (!lockfile && !lockfile.error().stand_in) {
     inputs.cache_problem = lockfile.error().message;
     return;
   }
   if (!lockfile) {
     inputs.warnings.push_back(lockfile.error().message +
                               "; using the whole lockfile's digest for external dependencies");
-    for (const char* name : {"pnpm-lock.yaml", "yarn.lock", "package-lock.json",
-                             "npm-shrinkwrap.json", "common/config/rush/pnpm-lock.yaml"}) {
-      auto bytes = util::read_file(workspace.root / name);
-      if (bytes) {
-        inputs.lockfile_fallback = std::pair{std::string(name), util::sha256_hex(*bytes)};
-        break;
-      }
-      if (errno != ENOENT) {
-        inputs.cache_problem = bytes.error();
-        return;
-      }
-    }
+    inputs.lockfile_fallback = *lockfile.error().stand_in;
   }
   auto resolve = [&](const std::vector<const workspace::WorkspacePackage*>& of) {
     std::set<std::string> external;

@@ -119,7 +119,11 @@ std::expected<Lockfile, LockfileError> Lockfile::make(std::string_view bytes,
     // Rush runs pnpm in common/temp: its importers are relative to that folder.
     graph = parse_pnpm(bytes, name, "common/temp");
   }
-  if (!graph) return std::unexpected(graph.error());
+  if (!graph) {
+    LockfileError error = graph.error();
+    if (!error.cache_problem) error.stand_in = std::pair{relative_path, util::sha256_hex(bytes)};
+    return std::unexpected(std::move(error));
+  }
   Lockfile lockfile;
   lockfile.path_ = relative_path;
   lockfile.kind_ = kind;

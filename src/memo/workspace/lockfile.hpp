@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace memo::workspace {
@@ -25,6 +26,9 @@ struct LockfileError {
       : message(std::move(text)), cache_problem(problem) {}
   std::string message;
   bool cache_problem = false;
+  // A lockfile read but not understood: its path from the repo root and the digest of its
+  // bytes, which then stand in for the versions it holds.
+  std::optional<std::pair<std::string, std::string>> stand_in;
 };
 
 // Deeper than this, a lockfile is refused: lockfiles nest a handful of levels, and reading a
