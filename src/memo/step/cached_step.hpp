@@ -17,8 +17,8 @@ namespace memo::step {
 // Returns the command's exit code (0 on a hit). A cache problem is one warning and the command
 // runs uncached; it never changes the build's result.
 struct StepOptions {
-  bool force =
-      false;  // run the command whatever the cache holds (and store unless the mode forbids)
+  // Run the command whatever the cache holds (and store unless the mode forbids).
+  bool force = false;
 };
 
 int run_cached_step(const config::Config& config, const std::string& command,
