@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config git libssl-dev nlohmann-json3-dev libyaml-cpp-dev libgtest-dev
-  clang-format)
+  clang-format libcurl4-openssl-dev libzstd-dev zlib1g-dev)
 if [ "${1:-}" = --fuzz ]; then
   # bookworm's clang-19 compiles the C++23 std::expected memo uses (clang 14 cannot);
   # libclang-rt-19-dev holds libFuzzer and the sanitizers' runtimes.

@@ -19,7 +19,8 @@ struct MemoRun {
 };
 
 // Runs build/memo with `args` in `cwd`. The child gets this process's environment without any
-// BACKFILL_* or MEMO_* variable (so the tests are hermetic), plus `env`.
+// BACKFILL_*, MEMO_*, LAGE_*, TURBO_*, AWS_* or AZURE_* variable (so the tests are hermetic),
+// plus `env`.
 MemoRun run_memo(const std::vector<std::string>& args, const std::filesystem::path& cwd,
                  const std::map<std::string, std::string>& env = {});
 
