@@ -41,8 +41,7 @@ std::filesystem::path test_servers_dir() {
   return std::filesystem::path(home ? home : "/tmp") / ".cache" / "memo-test-servers";
 }
 
-ServerProcess::ServerProcess(const std::vector<std::string>& argv,
-                             const std::filesystem::path& log,
+ServerProcess::ServerProcess(const std::vector<std::string>& argv, const std::filesystem::path& log,
                              const std::map<std::string, std::string>& env,
                              const std::filesystem::path& cwd) {
   posix_spawn_file_actions_t actions;
@@ -76,7 +75,9 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv,
   }
 }
 
-ServerProcess::~ServerProcess() { stop(); }
+ServerProcess::~ServerProcess() {
+  stop();
+}
 
 bool ServerProcess::running() {
   if (pid_ <= 0) return false;

@@ -47,8 +47,8 @@ TEST(HttpClient, AGetStreamsTheBodyIntoTheSinkAndA404KeepsItsBody) {
   std::string content(300000, 'x');
   dir.write("served/file.bin", content);
   int port = free_port();
-  ServerProcess server({"python3", "-m", "http.server", std::to_string(port), "--bind",
-                        "127.0.0.1", "--directory", (dir / "served").string()},
+  ServerProcess server({"python3", "-m", "http.server", std::to_string(port), "--bind", "127.0.0.1",
+                        "--directory", (dir / "served").string()},
                        dir / "server.log");
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   ASSERT_TRUE(server.wait_until_answers(base + "/", std::chrono::seconds(10)));

@@ -55,6 +55,14 @@ struct ArtifactLayout {
   std::string package_json;  // written first as <prefix>package.json when not empty
 };
 
+// What names an artifact: its key, and the package and command it was made for, for layouts
+// that file entries by them (s3's keyTemplate "caches/<workspace>/<command>/<key>").
+struct ArtifactId {
+  std::string key;      // 64 hex digits
+  std::string package;  // the package's name ("@scope/app"), or its folder when it has none
+  std::string command;  // the command as given ("tsc -b")
+};
+
 // A remote store: moves artifacts by key, nothing else. Fallbacks, modes, retries, the outage
 // breaker and verification are the cache's (store/cache.hpp), once for every backend.
 class Backend {
@@ -64,14 +72,18 @@ class Backend {
   virtual std::string name() const = 0;
   // Where entries go, for messages: a URL and container or bucket, never a secret.
   virtual std::string where() const = 0;
-  virtual ArtifactLayout layout(const std::string& /*key*/) const { return {}; }
+  virtual ArtifactLayout layout(const ArtifactId& /*id*/) const { return {}; }
 
-  // Streams the artifact stored under `key` into `sink`; false when there is none.
-  virtual RemoteResult<bool> get(const std::string& key, ArtifactSink& sink) = 0;
-  // Whether an artifact is stored under `key`.
-  virtual RemoteResult<bool> has(const std::string& key) = 0;
-  // Stores the artifact `source` gives under `key`, replacing any.
-  virtual RemoteResult<void> put(const std::string& key, ArtifactSource& source) = 0;
+  // Every method may be called from several threads at once (uploads run beside lookups).
+
+  // Streams the artifact stored for `id` into `sink`; false when there is none (404).
+  virtual RemoteResult<bool> get(const ArtifactId& id, ArtifactSink& sink) = 0;
+  // Whether an artifact is stored for `id`.
+  virtual RemoteResult<bool> has(const ArtifactId& id) = 0;
+  // Stores the artifact `source` gives for `id`, replacing any. The size is not known ahead:
+  // a backend sends a small artifact in one request and a big one in parts (blocks, multipart)
+  // with bounded buffers, never the whole artifact in memory.
+  virtual RemoteResult<void> put(const ArtifactId& id, ArtifactSource& source) = 0;
 };
 
 }  // namespace memo::store::remote

@@ -21,7 +21,7 @@ std::expected<CurlLibrary, std::string> load() {
         "remote caches need libcurl, which is not installed (apt-get install libcurl4)");
   }
   CurlLibrary curl{};
-  auto (*global_init)(long) -> CURLcode = nullptr;
+  auto(*global_init)(long)->CURLcode = nullptr;
   bool all = resolve(library, "curl_global_init", global_init) &&
              resolve(library, "curl_easy_init", curl.easy_init) &&
              resolve(library, "curl_easy_cleanup", curl.easy_cleanup) &&
@@ -33,7 +33,8 @@ std::expected<CurlLibrary, std::string> load() {
              resolve(library, "curl_slist_free_all", curl.slist_free_all) &&
              resolve(library, "curl_easy_escape", curl.easy_escape) &&
              resolve(library, "curl_free", curl.free);
-  if (!all) return std::unexpected("the libcurl on this machine is too old for memo (7.75 or newer)");
+  if (!all)
+    return std::unexpected("the libcurl on this machine is too old for memo (7.75 or newer)");
   if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
     return std::unexpected("libcurl could not initialise");
   }

@@ -21,7 +21,9 @@ struct Transfer {
   std::string source_error;
 };
 
-bool is_success(long status) { return status >= 200 && status < 300; }
+bool is_success(long status) {
+  return status >= 200 && status < 300;
+}
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto& transfer = *static_cast<Transfer*>(user);
@@ -135,7 +137,8 @@ RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTi
   if (!loaded) return std::unexpected(RemoteError{RemoteError::Kind::Unreachable, loaded.error()});
   const CurlLibrary& curl = **loaded;
   std::unique_ptr<CURL, EasyDeleter> handle(curl.easy_init(), EasyDeleter{&curl});
-  if (!handle) return std::unexpected(RemoteError{RemoteError::Kind::Unreachable, what + ": no handle"});
+  if (!handle)
+    return std::unexpected(RemoteError{RemoteError::Kind::Unreachable, what + ": no handle"});
   CURL* h = handle.get();
 
   curl_slist* list = nullptr;
@@ -168,8 +171,7 @@ RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTi
     curl.easy_setopt(h, CURLOPT_READFUNCTION, on_upload);
     curl.easy_setopt(h, CURLOPT_READDATA, &transfer);
     if (request.source_size) {
-      curl.easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(*request.source_size));
+      curl.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(*request.source_size));
     }
     if (request.method != "PUT") curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else if (request.method != "GET") {
@@ -185,7 +187,8 @@ RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTi
   curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   transfer.response.status = status;
   if (transfer.sink_refused) {
-    return std::unexpected(RemoteError{RemoteError::Kind::Aborted, what + ": download stopped", status});
+    return std::unexpected(
+        RemoteError{RemoteError::Kind::Aborted, what + ": download stopped", status});
   }
   if (!transfer.source_error.empty()) {
     return std::unexpected(
@@ -232,13 +235,13 @@ RemoteError status_error(const HttpResponse& response, const std::string& what) 
   RemoteError error;
   error.http_status = response.status;
   error.kind = response.status == 401 || response.status == 403 ? RemoteError::Kind::Denied
-                                                                  : RemoteError::Kind::Server;
+                                                                : RemoteError::Kind::Server;
   std::string said = response.body.substr(0, 200);
   for (char& c : said) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  error.message = what + " answered " + std::to_string(response.status) +
-                  (said.empty() ? "" : ": " + said);
+  error.message =
+      what + " answered " + std::to_string(response.status) + (said.empty() ? "" : ": " + said);
   return error;
 }
 
