@@ -318,4 +318,61 @@ StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& pac
   return result;
 }
 
+LocalStore::IncomingBlob::IncomingBlob(std::string digest, std::uint64_t size, fs::path destination,
+                                       std::optional<util::AtomicFile> file)
+    : digest_(std::move(digest)),
+      size_(size),
+      destination_(std::move(destination)),
+      file_(std::move(file)),
+      hasher_(std::make_unique<util::Hasher>(util::Hasher::Algorithm::Sha256)) {}
+
+StoreResult<void> LocalStore::IncomingBlob::write(std::string_view bytes) {
+  seen_ += bytes.size();
+  if (seen_ > size_) return std::unexpected(StoreError{StoreError::Kind::Corrupt, "blob too long"});
+  hasher_->update(bytes);
+  if (file_) {
+    if (auto written = file_->write(bytes.data(), bytes.size()); !written) {
+      return std::unexpected(io_error(errno, written.error()));
+    }
+  }
+  return {};
+}
+
+StoreResult<std::uint64_t> LocalStore::IncomingBlob::commit() {
+  if (seen_ != size_ || hasher_->hex_digest() != digest_) {
+    if (file_) file_->discard();
+    return std::unexpected(
+        StoreError{StoreError::Kind::Corrupt,
+                   "the bytes of blob " + digest_.substr(0, 12) + " are not what the entry says"});
+  }
+  if (!file_) return 0;
+  if (auto committed = file_->commit_as(destination_); !committed) {
+    return std::unexpected(io_error(errno, committed.error()));
+  }
+  return size_;
+}
+
+StoreResult<LocalStore::IncomingBlob> LocalStore::incoming_blob(const archive::OutputFile& output) {
+  fs::path destination = blob_path(output.digest);
+  if (blob_in_place(destination, output.size)) {
+    return IncomingBlob(output.digest, output.size, destination, std::nullopt);
+  }
+  if (auto made = util::create_directories(destination.parent_path()); !made) {
+    return std::unexpected(io_error(errno, made.error()));
+  }
+  // In the blob's own shard folder, as stream_blob does: the rename stays in one folder.
+  auto file = util::AtomicFile::create(destination.parent_path() / "incoming",
+                                       static_cast<int>(blob_mode(output.mode)));
+  if (!file) return std::unexpected(io_error(errno, file.error()));
+  return IncomingBlob(output.digest, output.size, destination, std::move(*file));
+}
+
+StoreResult<std::uint64_t> LocalStore::put_entry_record(const Entry& entry) {
+  const std::string text = serialize_entry(entry);
+  if (auto written = util::write_file_atomically(entry_path(entry.key), text); !written) {
+    return std::unexpected(io_error(errno, written.error()));
+  }
+  return text.size();
+}
+
 }  // namespace memo::store

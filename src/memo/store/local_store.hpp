@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -10,6 +11,8 @@
 #include "memo/hash/file_walk.hpp"
 #include "memo/store/entry.hpp"
 #include "memo/store/store_error.hpp"
+#include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
 
 namespace memo::store {
 
@@ -44,6 +47,31 @@ class LocalStore {
                           const std::vector<hash::WalkedFile>& outputs);
 
   StoreResult<void> remove(const std::string& key);
+
+  // A blob arriving as a stream (from a remote artifact): written beside its place, hashed on
+  // the way, and renamed into place by commit() only when its bytes are what `digest` says.
+  // When that blob is in the store already, the bytes are only hashed.
+  class IncomingBlob {
+   public:
+    StoreResult<void> write(std::string_view bytes);
+    // A Corrupt error when the bytes were not the digest's or not `size` long.
+    StoreResult<std::uint64_t> commit();  // the bytes newly written to the store
+
+   private:
+    friend class LocalStore;
+    IncomingBlob(std::string digest, std::uint64_t size, fs::path destination,
+                 std::optional<util::AtomicFile> file);
+    std::string digest_;
+    std::uint64_t size_;
+    std::uint64_t seen_ = 0;
+    fs::path destination_;
+    std::optional<util::AtomicFile> file_;  // none when the blob is in place already
+    std::unique_ptr<util::Hasher> hasher_;
+  };
+  StoreResult<IncomingBlob> incoming_blob(const archive::OutputFile& output);
+
+  // Writes the entry itself, once every blob it names is in the store (imported ones).
+  StoreResult<std::uint64_t> put_entry_record(const Entry& entry);
 
   // The blob's bytes, opened without following a link or blocking on a FIFO.
   std::expected<util::Fd, archive::BlobOpenError> open_blob(const std::string& digest) const;

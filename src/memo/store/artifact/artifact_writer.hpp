@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "memo/store/artifact/compression.hpp"
+#include "memo/store/artifact/tar.hpp"
+#include "memo/store/entry.hpp"
+#include "memo/store/local_store.hpp"
+#include "memo/store/remote/backend.hpp"
+#include "memo/util/digest.hpp"
+#include "memo/util/fd.hpp"
+
+namespace memo::store::artifact {
+
+// The name of the entry record inside an artifact, its first member (after an npm tarball's
+// package.json).
+inline constexpr const char* kEntryMember = ".memo/entry";
+
+// Bumped when an artifact written now must not be read by an older memo. The entry record
+// inside has its own version (kEntryFormatVersion), and keys theirs (kKeyFormatVersion).
+inline constexpr int kArtifactFormatVersion = 1;
+
+// An entry of the local store as one artifact, produced as it is read: a tar stream of the
+// entry record, then each output (files with their bytes, symlinks), compressed as the
+// layout says. Blobs are read as the upload goes, checked against their digests on the way:
+// a blob damaged in the local store stops the upload instead of sharing the damage.
+class ArtifactWriter : public remote::ArtifactSource {
+ public:
+  ArtifactWriter(Entry entry, const LocalStore& store, remote::ArtifactLayout layout);
+
+  std::expected<std::size_t, std::string> read(std::span<char> buffer) override;
+
+ private:
+  std::expected<void, std::string> produce();
+  std::expected<void, std::string> next_member();
+  std::expected<void, std::string> add_member(const TarMember& member, std::string_view content);
+  std::expected<void, std::string> continue_file();
+
+  Entry entry_;
+  const LocalStore& store_;
+  remote::ArtifactLayout layout_;
+  std::unique_ptr<Compressor> compressor_;
+  std::string pending_;  // compressed bytes not handed out yet
+  std::size_t pending_offset_ = 0;
+  std::size_t next_output_ = 0;
+  bool header_written_ = false;
+  bool finished_ = false;
+  // The file being read: its blob, the bytes left and the digest of what was read.
+  std::optional<util::Fd> file_;
+  const archive::OutputFile* file_output_ = nullptr;
+  std::uint64_t file_left_ = 0;
+  std::unique_ptr<util::Hasher> file_hasher_;
+};
+
+}  // namespace memo::store::artifact

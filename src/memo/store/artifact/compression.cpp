@@ -1,0 +1,182 @@
+#include "memo/store/artifact/compression.hpp"
+
+#include <zlib.h>
+#include <zstd.h>
+
+namespace memo::store::artifact {
+
+namespace {
+
+// zstd's default level: about as fast as the disk on one core, and ~3x smaller for JavaScript.
+constexpr int kZstdLevel = 3;
+constexpr std::size_t kChunk = 128 * 1024;
+
+class ZstdCompressor : public Compressor {
+ public:
+  ZstdCompressor() : stream_(ZSTD_createCStream()) {
+    ZSTD_CCtx_setParameter(stream_, ZSTD_c_compressionLevel, kZstdLevel);
+    ZSTD_CCtx_setParameter(stream_, ZSTD_c_checksumFlag, 1);
+  }
+  ~ZstdCompressor() override { ZSTD_freeCStream(stream_); }
+
+  std::expected<void, std::string> add(std::string_view bytes, std::string& out) override {
+    ZSTD_inBuffer input{bytes.data(), bytes.size(), 0};
+    while (input.pos < input.size) {
+      if (auto pushed = push(input, ZSTD_e_continue, out); !pushed) {
+        return std::unexpected(pushed.error());
+      }
+    }
+    return {};
+  }
+
+  std::expected<void, std::string> finish(std::string& out) override {
+    ZSTD_inBuffer input{nullptr, 0, 0};
+    while (true) {
+      auto left = push(input, ZSTD_e_end, out);
+      if (!left) return std::unexpected(left.error());
+      if (*left == 0) return {};
+    }
+  }
+
+ private:
+  std::expected<std::size_t, std::string> push(ZSTD_inBuffer& input, ZSTD_EndDirective mode,
+                                               std::string& out) {
+    const std::size_t start = out.size();
+    out.resize(start + kChunk);
+    ZSTD_outBuffer output{out.data() + start, kChunk, 0};
+    std::size_t left = ZSTD_compressStream2(stream_, &output, &input, mode);
+    out.resize(start + output.pos);
+    if (ZSTD_isError(left)) return std::unexpected(std::string("zstd: ") + ZSTD_getErrorName(left));
+    return left;
+  }
+
+  ZSTD_CStream* stream_;
+};
+
+class ZstdDecompressor : public Decompressor {
+ public:
+  ZstdDecompressor() : stream_(ZSTD_createDStream()) {
+    // A frame may not ask for more than 128 MiB of window: a hostile one cannot exhaust memory.
+    ZSTD_DCtx_setParameter(stream_, ZSTD_d_windowLogMax, 27);
+  }
+  ~ZstdDecompressor() override { ZSTD_freeDStream(stream_); }
+
+  std::expected<void, std::string> add(std::string_view bytes, const Emit& emit) override {
+    ZSTD_inBuffer input{bytes.data(), bytes.size(), 0};
+    while (input.pos < input.size || more_output_) {
+      if (frame_done_) return std::unexpected("bytes after the end of the zstd frame");
+      ZSTD_outBuffer output{buffer_, kChunk, 0};
+      std::size_t hint = ZSTD_decompressStream(stream_, &output, &input);
+      if (ZSTD_isError(hint)) {
+        return std::unexpected(std::string("bad zstd data: ") + ZSTD_getErrorName(hint));
+      }
+      more_output_ = output.pos == kChunk;
+      if (output.pos > 0) {
+        if (auto taken = emit({buffer_, output.pos}); !taken) return taken;
+      }
+      if (hint == 0) {
+        frame_done_ = true;
+        if (input.pos < input.size) return std::unexpected("bytes after the end of the zstd frame");
+        break;
+      }
+    }
+    return {};
+  }
+
+  bool finished() const override { return frame_done_; }
+
+ private:
+  ZSTD_DStream* stream_;
+  char buffer_[kChunk];
+  bool more_output_ = false;
+  bool frame_done_ = false;
+};
+
+class GzipCompressor : public Compressor {
+ public:
+  GzipCompressor() {
+    // windowBits 15 + 16: a gzip wrapper, as npm tarballs have.
+    deflateInit2(&stream_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  }
+  ~GzipCompressor() override { deflateEnd(&stream_); }
+
+  std::expected<void, std::string> add(std::string_view bytes, std::string& out) override {
+    return run(bytes, Z_NO_FLUSH, out);
+  }
+  std::expected<void, std::string> finish(std::string& out) override {
+    return run({}, Z_FINISH, out);
+  }
+
+ private:
+  std::expected<void, std::string> run(std::string_view bytes, int flush, std::string& out) {
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    stream_.avail_in = static_cast<uInt>(bytes.size());
+    while (true) {
+      const std::size_t start = out.size();
+      out.resize(start + kChunk);
+      stream_.next_out = reinterpret_cast<Bytef*>(out.data() + start);
+      stream_.avail_out = kChunk;
+      int result = deflate(&stream_, flush);
+      out.resize(start + kChunk - stream_.avail_out);
+      if (result == Z_STREAM_ERROR) return std::unexpected("gzip: deflate failed");
+      if (flush == Z_FINISH ? result == Z_STREAM_END : stream_.avail_in == 0 && stream_.avail_out != 0)
+        return {};
+    }
+  }
+
+  z_stream stream_{};
+};
+
+class GzipDecompressor : public Decompressor {
+ public:
+  GzipDecompressor() { inflateInit2(&stream_, 15 + 16); }
+  ~GzipDecompressor() override { inflateEnd(&stream_); }
+
+  std::expected<void, std::string> add(std::string_view bytes, const Emit& emit) override {
+    stream_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    stream_.avail_in = static_cast<uInt>(bytes.size());
+    while (stream_.avail_in > 0 || more_output_) {
+      if (done_) return std::unexpected("bytes after the end of the gzip stream");
+      stream_.next_out = reinterpret_cast<Bytef*>(buffer_);
+      stream_.avail_out = kChunk;
+      int result = inflate(&stream_, Z_NO_FLUSH);
+      if (result != Z_OK && result != Z_STREAM_END && result != Z_BUF_ERROR) {
+        return std::unexpected("bad gzip data");
+      }
+      const std::size_t produced = kChunk - stream_.avail_out;
+      more_output_ = stream_.avail_out == 0;
+      if (produced > 0) {
+        if (auto taken = emit({buffer_, produced}); !taken) return taken;
+      }
+      if (result == Z_STREAM_END) {
+        done_ = true;
+        if (stream_.avail_in > 0) return std::unexpected("bytes after the end of the gzip stream");
+        break;
+      }
+      if (result == Z_BUF_ERROR && !more_output_) break;
+    }
+    return {};
+  }
+
+  bool finished() const override { return done_; }
+
+ private:
+  z_stream stream_{};
+  char buffer_[kChunk];
+  bool more_output_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Compressor> make_compressor(Compression compression) {
+  if (compression == Compression::Gzip) return std::make_unique<GzipCompressor>();
+  return std::make_unique<ZstdCompressor>();
+}
+
+std::unique_ptr<Decompressor> make_decompressor(Compression compression) {
+  if (compression == Compression::Gzip) return std::make_unique<GzipDecompressor>();
+  return std::make_unique<ZstdDecompressor>();
+}
+
+}  // namespace memo::store::artifact

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "memo/store/remote/backend.hpp"
+
+namespace memo::store::artifact {
+
+using Compression = remote::ArtifactLayout::Compression;
+
+// Compresses a stream piece by piece: what comes out of each call is appended to `out`.
+class Compressor {
+ public:
+  virtual ~Compressor() = default;
+  virtual std::expected<void, std::string> add(std::string_view bytes, std::string& out) = 0;
+  // Ends the stream: the last bytes, and the frame's end.
+  virtual std::expected<void, std::string> finish(std::string& out) = 0;
+};
+
+// Decompresses a stream piece by piece, handing out what comes in pieces of at most 128 KiB
+// (a small input may stand for gigabytes); refuses anything after the end of the stream.
+class Decompressor {
+ public:
+  // Takes a piece of output; an error stops the decompression with it.
+  using Emit = std::function<std::expected<void, std::string>(std::string_view)>;
+  virtual ~Decompressor() = default;
+  virtual std::expected<void, std::string> add(std::string_view bytes, const Emit& emit) = 0;
+  // Whether the compressed stream came to its proper end (a truncated one did not).
+  virtual bool finished() const = 0;
+};
+
+std::unique_ptr<Compressor> make_compressor(Compression compression);
+std::unique_ptr<Decompressor> make_decompressor(Compression compression);
+
+}  // namespace memo::store::artifact

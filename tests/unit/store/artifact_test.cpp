@@ -1,0 +1,220 @@
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "memo/store/artifact/artifact_importer.hpp"
+#include "memo/store/artifact/artifact_writer.hpp"
+#include "memo/store/local_store.hpp"
+#include "memo/util/digest.hpp"
+#include <cstdlib>
+#include "support/temp_dir.hpp"
+
+namespace memo::store::artifact {
+namespace {
+
+namespace fs = std::filesystem;
+using memo::testing::TempDir;
+using remote::ArtifactLayout;
+
+using memo::testing::read_file;
+using memo::testing::write_file;
+
+int run_shell(const std::string& script, const fs::path& cwd) {
+  return std::system(("cd '" + cwd.string() + "' && { " + script + "; }").c_str());
+}
+
+std::string random_bytes(std::size_t size, unsigned seed) {
+  std::mt19937 generator(seed);
+  std::string bytes(size, '\0');
+  for (auto& c : bytes) c = static_cast<char>(generator());
+  return bytes;
+}
+
+// Everything an ArtifactWriter gives, read in pieces of `piece` bytes.
+std::string read_all(ArtifactWriter& writer, std::size_t piece = 7000) {
+  std::string bytes;
+  std::vector<char> buffer(piece);
+  while (true) {
+    auto n = writer.read(buffer);
+    EXPECT_TRUE(n) << (n ? "" : n.error());
+    if (!n || *n == 0) return bytes;
+    bytes.append(buffer.data(), *n);
+  }
+}
+
+// Feeds `bytes` to an importer in pieces, as a download would.
+std::expected<Entry, std::string> import(LocalStore& store, const std::string& key,
+                                         std::string_view bytes, ArtifactLayout layout = {},
+                                         std::optional<std::uint64_t> max_size = std::nullopt) {
+  ArtifactImporter importer(store, key, std::move(layout), max_size);
+  if (!importer.expect(bytes.size())) return std::unexpected(*importer.refusal());
+  for (std::size_t at = 0; at < bytes.size(); at += 16384) {
+    if (!importer.write(bytes.substr(at, 16384))) return std::unexpected(*importer.refusal());
+  }
+  return importer.finish();
+}
+
+class ArtifactTest : public ::testing::Test {
+ protected:
+  ArtifactTest() : source_(tmp_ / "source-store"), target_(tmp_ / "target-store") {
+    tmp_.write("pkg/lib/index.js", "export const a = 1;\n");
+    tmp_.write("pkg/lib/big.bin", random_bytes(3'000'000, 1));
+    tmp_.write("pkg/lib/empty.txt", "");
+    tmp_.write("pkg/lib/deep/" + std::string(120, 'n') + ".js", "long name\n");
+    fs::create_symlink("index.js", tmp_ / "pkg/lib/alias.js");
+    std::vector<hash::WalkedFile> outputs{{"lib/index.js", false},
+                                          {"lib/big.bin", false},
+                                          {"lib/empty.txt", false},
+                                          {"lib/deep/" + std::string(120, 'n') + ".js", false},
+                                          {"lib/alias.js", true}};
+    Entry entry;
+    entry.key = util::sha256_hex("a key");
+    entry.package = "packages/app";
+    entry.name = "app";
+    entry.command = "tsc -b";
+    entry.manifest = "memo-key-manifest 1\n";
+    entry.created = "2026-12-02T00:00:00Z";
+    auto stored = source_.put(entry, tmp_ / "pkg", outputs);
+    EXPECT_TRUE(stored) << (stored ? "" : stored.error().message);
+    entry_ = stored->entry;
+  }
+
+  std::string artifact(ArtifactLayout layout = {}) {
+    ArtifactWriter writer(entry_, source_, std::move(layout));
+    return read_all(writer);
+  }
+
+  TempDir tmp_;
+  LocalStore source_;
+  LocalStore target_;
+  Entry entry_;
+};
+
+TEST_F(ArtifactTest, AnEntryTravelsWholeFromOneStoreToAnother) {
+  std::string bytes = artifact();
+  EXPECT_LT(bytes.size(), 3'100'000u);
+  auto imported = import(target_, entry_.key, bytes);
+  ASSERT_TRUE(imported) << imported.error();
+  EXPECT_EQ(imported->outputs, entry_.outputs);
+  auto stored = target_.get(entry_.key);
+  ASSERT_TRUE(stored && *stored);
+  EXPECT_EQ((*stored)->outputs, entry_.outputs);
+  for (const auto& output : entry_.outputs) {
+    if (output.type == archive::OutputFile::Type::Symlink) continue;
+    EXPECT_TRUE(target_.open_blob(output.digest)) << output.path;
+  }
+}
+
+TEST_F(ArtifactTest, TarAndZstdListTheArtifact) {
+  write_file(tmp_ / "artifact.tar.zst", artifact());
+  TempDir listing;
+  int status = run_shell(
+      "zstd -q -d -c artifact.tar.zst | tar -t > " + (listing / "list").string(), tmp_.path());
+  ASSERT_EQ(status, 0);
+  std::string list = read_file(listing / "list");
+  EXPECT_EQ(list.find(".memo/entry\n"), 0u) << list;
+  EXPECT_NE(list.find("lib/big.bin\n"), std::string::npos) << list;
+  EXPECT_NE(list.find("lib/deep/" + std::string(120, 'n') + ".js\n"), std::string::npos) << list;
+}
+
+TEST_F(ArtifactTest, AnNpmTarballHasItsPackageJsonFirstAndIsReadBack) {
+  ArtifactLayout npm{ArtifactLayout::Compression::Gzip, "package/", "{\"name\":\"cache\"}"};
+  std::string bytes = artifact(npm);
+  write_file(tmp_ / "artifact.tgz", bytes);
+  TempDir listing;
+  ASSERT_EQ(run_shell("tar -tzf artifact.tgz > " + (listing / "list").string(),
+                                     tmp_.path()),
+            0);
+  EXPECT_EQ(listing.read("list").find("package/package.json\npackage/.memo/entry\n"), 0u);
+  auto imported = import(target_, entry_.key, bytes, npm);
+  ASSERT_TRUE(imported) << imported.error();
+  EXPECT_EQ(imported->outputs, entry_.outputs);
+}
+
+TEST_F(ArtifactTest, AnyChangedByteIsRefusedAndNothingIsStored) {
+  const std::string bytes = artifact();
+  for (std::size_t at : {std::size_t{10}, bytes.size() / 3, bytes.size() / 2, bytes.size() - 10}) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x20);
+    LocalStore store(tmp_ / ("damaged-" + std::to_string(at)));
+    EXPECT_FALSE(import(store, entry_.key, damaged)) << "byte " << at;
+    auto stored = store.get(entry_.key);
+    ASSERT_TRUE(stored);
+    EXPECT_FALSE(*stored) << "byte " << at;
+  }
+}
+
+TEST_F(ArtifactTest, ATruncatedArtifactIsRefused) {
+  const std::string bytes = artifact();
+  for (std::size_t size : {std::size_t{0}, std::size_t{100}, bytes.size() / 2, bytes.size() - 1}) {
+    auto imported = import(target_, entry_.key, std::string_view(bytes).substr(0, size));
+    ASSERT_FALSE(imported) << size;
+    EXPECT_FALSE(*target_.get(entry_.key));
+  }
+}
+
+TEST_F(ArtifactTest, AnArtifactOfAnotherKeyIsRefused) {
+  auto imported = import(target_, util::sha256_hex("another key"), artifact());
+  ASSERT_FALSE(imported);
+  EXPECT_NE(imported.error().find("another key"), std::string::npos) << imported.error();
+}
+
+TEST_F(ArtifactTest, AnArtifactOverMaxSizeIsRefusedBeforeItsBytes) {
+  ArtifactImporter importer(target_, entry_.key, {}, 1000);
+  EXPECT_FALSE(importer.expect(5000));
+  EXPECT_TRUE(importer.too_large());
+  ArtifactImporter unannounced(target_, entry_.key, {}, 1000);
+  ASSERT_TRUE(unannounced.expect(std::nullopt));
+  EXPECT_FALSE(unannounced.write(artifact()));
+  EXPECT_TRUE(unannounced.too_large());
+}
+
+// An archive made by tar itself: names that leave the package, devices and extra members.
+TEST_F(ArtifactTest, ForeignMembersAreRefused) {
+  write_file(tmp_ / "hostile/.memo/entry", serialize_entry(entry_));
+  write_file(tmp_ / "hostile/evil.txt", "x");
+  std::string scripts[] = {
+      "tar -cf - -C hostile .memo/entry --transform 's,evil,../evil,' evil.txt",
+      "tar -cf - -C hostile .memo/entry -P /etc/hostname",
+      "tar -cf - -C hostile .memo/entry evil.txt",
+      "mkfifo hostile/fifo; tar -cf - -C hostile .memo/entry fifo",
+      "tar -cf - -C hostile evil.txt .memo/entry",
+  };
+  for (const auto& script : scripts) {
+    ASSERT_EQ(run_shell("rm -f hostile.tar.zst; (" + script +
+                                           ") 2>/dev/null | zstd -q -c > hostile.tar.zst",
+                                       tmp_.path()),
+              0)
+        << script;
+    auto imported = import(target_, entry_.key, read_file(tmp_ / "hostile.tar.zst"));
+    EXPECT_FALSE(imported) << script;
+    EXPECT_FALSE(*target_.get(entry_.key)) << script;
+  }
+}
+
+TEST_F(ArtifactTest, ADamagedLocalBlobStopsTheUpload) {
+  const auto& big = entry_.outputs[1];
+  ASSERT_EQ(big.path, "lib/big.bin");
+  fs::path blob = tmp_ / "source-store/blobs" / big.digest.substr(0, 2) / big.digest.substr(2);
+  fs::permissions(blob, fs::perms::owner_all);
+  std::string bytes = read_file(blob);
+  bytes[5] ^= 1;
+  write_file(blob, bytes);
+  ArtifactWriter writer(entry_, source_, {});
+  std::vector<char> buffer(1 << 16);
+  std::string error;
+  while (true) {
+    auto n = writer.read(buffer);
+    if (!n) {
+      error = n.error();
+      break;
+    }
+    if (*n == 0) break;
+  }
+  EXPECT_NE(error.find("lib/big.bin"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace memo::store::artifact
