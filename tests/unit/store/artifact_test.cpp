@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <cstdlib>
 #include "memo/store/artifact/artifact_importer.hpp"
 #include "memo/store/artifact/artifact_writer.hpp"
 #include "memo/store/local_store.hpp"
 #include "memo/util/digest.hpp"
-#include <cstdlib>
 #include "support/temp_dir.hpp"
 
 namespace memo::store::artifact {
@@ -110,8 +110,8 @@ TEST_F(ArtifactTest, AnEntryTravelsWholeFromOneStoreToAnother) {
 TEST_F(ArtifactTest, TarAndZstdListTheArtifact) {
   write_file(tmp_ / "artifact.tar.zst", artifact());
   TempDir listing;
-  int status = run_shell(
-      "zstd -q -d -c artifact.tar.zst | tar -t > " + (listing / "list").string(), tmp_.path());
+  int status = run_shell("zstd -q -d -c artifact.tar.zst | tar -t > " + (listing / "list").string(),
+                         tmp_.path());
   ASSERT_EQ(status, 0);
   std::string list = read_file(listing / "list");
   EXPECT_EQ(list.find(".memo/entry\n"), 0u) << list;
@@ -124,9 +124,7 @@ TEST_F(ArtifactTest, AnNpmTarballHasItsPackageJsonFirstAndIsReadBack) {
   std::string bytes = artifact(npm);
   write_file(tmp_ / "artifact.tgz", bytes);
   TempDir listing;
-  ASSERT_EQ(run_shell("tar -tzf artifact.tgz > " + (listing / "list").string(),
-                                     tmp_.path()),
-            0);
+  ASSERT_EQ(run_shell("tar -tzf artifact.tgz > " + (listing / "list").string(), tmp_.path()), 0);
   EXPECT_EQ(listing.read("list").find("package/package.json\npackage/.memo/entry\n"), 0u);
   auto imported = import(target_, entry_.key, bytes, npm);
   ASSERT_TRUE(imported) << imported.error();
@@ -184,8 +182,8 @@ TEST_F(ArtifactTest, ForeignMembersAreRefused) {
   };
   for (const auto& script : scripts) {
     ASSERT_EQ(run_shell("rm -f hostile.tar.zst; (" + script +
-                                           ") 2>/dev/null | zstd -q -c > hostile.tar.zst",
-                                       tmp_.path()),
+                            ") 2>/dev/null | zstd -q -c > hostile.tar.zst",
+                        tmp_.path()),
               0)
         << script;
     auto imported = import(target_, entry_.key, read_file(tmp_ / "hostile.tar.zst"));

@@ -50,8 +50,8 @@ class ArtifactImporter : public remote::ArtifactSink, private TarHandler {
   std::unique_ptr<Decompressor> decompressor_;
   TarReader tar_;
   Expecting expecting_;
-  bool skipping_ = false;   // the member is npm's package.json: read past it
-  std::string record_;      // the entry record's text as it arrives
+  bool skipping_ = false;  // the member is npm's package.json: read past it
+  std::string record_;     // the entry record's text as it arrives
   bool in_record_ = false;
   std::optional<Entry> entry_;
   std::size_t next_output_ = 0;

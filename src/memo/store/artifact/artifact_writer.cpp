@@ -54,7 +54,7 @@ std::expected<void, std::string> ArtifactWriter::produce() {
 }
 
 std::expected<void, std::string> ArtifactWriter::add_member(const TarMember& member,
-                                                           std::string_view content) {
+                                                            std::string_view content) {
   if (auto added = compressor_->add(tar_header(member), pending_); !added) return added;
   if (auto added = compressor_->add(content, pending_); !added) return added;
   return compressor_->add(tar_padding(content.size()), pending_);

@@ -119,7 +119,8 @@ class GzipCompressor : public Compressor {
       int result = deflate(&stream_, flush);
       out.resize(start + kChunk - stream_.avail_out);
       if (result == Z_STREAM_ERROR) return std::unexpected("gzip: deflate failed");
-      if (flush == Z_FINISH ? result == Z_STREAM_END : stream_.avail_in == 0 && stream_.avail_out != 0)
+      if (flush == Z_FINISH ? result == Z_STREAM_END
+                            : stream_.avail_in == 0 && stream_.avail_out != 0)
         return {};
     }
   }

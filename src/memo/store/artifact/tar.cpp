@@ -33,7 +33,10 @@ std::string ustar_block(std::string_view name, char type, unsigned mode, std::ui
   put_octal(b + 136, 12, 0);
   b[156] = type;
   put_text(b + 157, 100, link);
-  std::memcpy(b + 257, "ustar\0" "00", 8);
+  std::memcpy(b + 257,
+              "ustar\0"
+              "00",
+              8);
   std::memset(b + 148, ' ', 8);
   unsigned sum = 0;
   for (unsigned char c : block) sum += c;
@@ -49,7 +52,9 @@ std::string pax_record(std::string_view key, std::string_view value) {
   return std::to_string(length) + " " + std::string(key) + "=" + std::string(value) + "\n";
 }
 
-std::uint64_t padding_of(std::uint64_t size) { return (kBlock - size % kBlock) % kBlock; }
+std::uint64_t padding_of(std::uint64_t size) {
+  return (kBlock - size % kBlock) % kBlock;
+}
 
 std::expected<std::uint64_t, std::string> parse_octal(std::string_view field) {
   std::uint64_t value = 0;
@@ -158,7 +163,8 @@ std::expected<void, std::string> TarReader::on_header() {
   std::string block = std::move(block_);
   block_.clear();
   if (block.find_first_not_of('\0') == std::string::npos) {
-    if (!pax_path_.empty() || !pax_size_.empty()) return std::unexpected("pax header before the end");
+    if (!pax_path_.empty() || !pax_size_.empty())
+      return std::unexpected("pax header before the end");
     if (++zero_blocks_ == 2) state_ = State::Done;
     return {};
   }
@@ -191,7 +197,8 @@ std::expected<void, std::string> TarReader::on_header() {
   if (!pax_size_.empty()) {
     member.size = 0;
     for (char c : pax_size_) {
-      if (c < '0' || c > '9' || member.size > UINT64_MAX / 10) return std::unexpected("bad pax size");
+      if (c < '0' || c > '9' || member.size > UINT64_MAX / 10)
+        return std::unexpected("bad pax size");
       member.size = member.size * 10 + static_cast<std::uint64_t>(c - '0');
     }
   }

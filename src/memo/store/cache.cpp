@@ -1,0 +1,254 @@
+#include "memo/store/cache.hpp"
+
+#include "memo/store/artifact/artifact_importer.hpp"
+#include "memo/store/artifact/artifact_writer.hpp"
+#include "memo/store/store_lock.hpp"
+#include "memo/util/log.hpp"
+#include "memo/util/stopwatch.hpp"
+
+namespace memo::store {
+
+namespace {
+
+using remote::RemoteError;
+using util::Log;
+
+std::string short_key(const std::string& key) { return key.substr(0, 12); }
+
+std::uint64_t output_bytes(const Entry& entry) {
+  std::uint64_t total = 0;
+  for (const auto& output : entry.outputs) total += output.size;
+  return total;
+}
+
+// A source that stops when the cache gives up waiting for it.
+class StoppableSource : public remote::ArtifactSource {
+ public:
+  StoppableSource(remote::ArtifactSource& inner, const bool& stop, std::mutex& mutex)
+      : inner_(inner), stop_(stop), mutex_(mutex) {}
+  std::expected<std::size_t, std::string> read(std::span<char> buffer) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (stop_) return std::unexpected(std::string("given up: memo is exiting"));
+    }
+    auto n = inner_.read(buffer);
+    if (n) sent_ += *n;
+    return n;
+  }
+  std::uint64_t sent() const { return sent_; }
+
+ private:
+  remote::ArtifactSource& inner_;
+  const bool& stop_;
+  std::mutex& mutex_;
+  std::uint64_t sent_ = 0;
+};
+
+}  // namespace
+
+Cache::Cache(LocalStore& local, std::unique_ptr<remote::Backend> remote, CachePolicy policy)
+    : local_(local), remote_(std::move(remote)), policy_(policy) {}
+
+Cache::~Cache() {
+  finish_uploads();
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+}
+
+std::string Cache::remote_name() const {
+  return remote_ ? remote_->name() + " (" + remote_->where() + ")" : "";
+}
+
+bool Cache::remote_usable(bool writing) {
+  std::lock_guard lock(mutex_);
+  if (!remote_ || broken_) return false;
+  return writing ? policy_.write_remote && !writing_denied_
+                 : policy_.read_remote && !reading_denied_;
+}
+
+void Cache::remote_failed(const RemoteError& error, bool writing) {
+  std::lock_guard lock(mutex_);
+  const std::string where = "remote cache " + remote_->name();
+  switch (error.kind) {
+    case RemoteError::Kind::Unreachable:
+      ++unreachable_;
+      // A host that lets a connection time out would make every request wait as long.
+      if (error.connect_timed_out || unreachable_ >= policy_.unreachable_limit) broken_ = true;
+      if (!said_unreachable_) {
+        said_unreachable_ = true;
+        Log::warn(where + " unreachable (" + error.message + "); " +
+                  (broken_ ? "skipped for the rest of this run" : "going on without it"));
+      } else if (broken_) {
+        Log::verbose(where + " still unreachable: skipped for the rest of this run");
+      }
+      return;
+    case RemoteError::Kind::Denied:
+      if (writing) {
+        writing_denied_ = true;
+        if (!said_denied_write_) {
+          said_denied_write_ = true;
+          Log::warn(where + " refused an upload: " + error.message + "; nothing more is written");
+        }
+      } else {
+        reading_denied_ = true;
+        if (!said_denied_read_) {
+          said_denied_read_ = true;
+          Log::warn(where + " refused a read: " + error.message + "; it is not read again");
+        }
+      }
+      return;
+    case RemoteError::Kind::Stalled:
+    case RemoteError::Kind::Server:
+    case RemoteError::Kind::Aborted:
+      if (!said_server_) {
+        said_server_ = true;
+        Log::warn(where + ": " + error.message);
+      } else {
+        Log::verbose(where + ": " + error.message);
+      }
+      return;
+  }
+}
+
+StoreResult<std::optional<Cache::Found>> Cache::find(const remote::ArtifactId& id) {
+  auto found = local_.get(id.key);
+  if (!found) return std::unexpected(found.error());
+  if (*found) return std::optional<Found>(Found{std::move(**found), HitSource::Local});
+  if (!remote_usable(false)) return std::optional<Found>();
+  return fetch_remote(id);
+}
+
+std::expected<std::optional<Cache::Found>, RemoteError> Cache::download_once(
+    const remote::ArtifactId& id) {
+  util::Stopwatch downloading;
+  // Shared with restores and stores: eviction must not take a blob before its entry is in.
+  auto lock = StoreLock::shared(local_.root());
+  artifact::ArtifactImporter importer(local_, id.key, remote_->layout(id), policy_.max_size);
+  auto got = remote_->get(id, importer);
+  if (importer.too_large()) {
+    Log::verbose("remote entry " + short_key(id.key) + " is over maxSize: not downloaded");
+    return std::optional<Found>();
+  }
+  if (importer.refusal()) {
+    Log::warn("remote entry " + short_key(id.key) + " refused (" + *importer.refusal() +
+              "); running the command");
+    return std::optional<Found>();
+  }
+  if (!got) return std::unexpected(got.error());
+  if (!*got) return std::optional<Found>();
+  auto entry = importer.finish();
+  if (!entry) {
+    Log::warn("remote entry " + short_key(id.key) + " refused (" + entry.error() +
+              "); running the command");
+    return std::optional<Found>();
+  }
+  return std::optional<Found>(
+      Found{std::move(*entry), HitSource::Remote, importer.received(), downloading.elapsed_ms()});
+}
+
+std::optional<Cache::Found> Cache::fetch_remote(const remote::ArtifactId& id) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto found = download_once(id);
+    if (found) return std::move(*found);
+    const RemoteError& error = found.error();
+    // One more try for a read that broke off or met a server error: both are often passing.
+    bool passing = error.kind == RemoteError::Kind::Stalled ||
+                   (error.kind == RemoteError::Kind::Server && error.http_status >= 500);
+    if (attempt == 0 && passing) {
+      Log::verbose("remote read failed (" + error.message + "); trying once more");
+      continue;
+    }
+    remote_failed(error, false);
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> Cache::remote_has(const remote::ArtifactId& id) {
+  if (!remote_usable(false)) return std::nullopt;
+  auto has = remote_->has(id);
+  if (!has) {
+    remote_failed(has.error(), false);
+    return std::nullopt;
+  }
+  return *has;
+}
+
+void Cache::upload(const remote::ArtifactId& id, const Entry& entry) {
+  if (!remote_usable(true)) return;
+  if (policy_.max_size && output_bytes(entry) > *policy_.max_size) {
+    Log::verbose("entry " + short_key(id.key) + " is over maxSize: not uploaded");
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  queue_.push_back(Upload{id, entry});
+  if (!uploader_.joinable()) {
+    try {
+      uploader_ = std::jthread([this] { run_uploads(); });
+    } catch (const std::system_error&) {
+      queue_.clear();
+      Log::warn("cannot start the upload thread; the remote is not written");
+      return;
+    }
+  }
+  changed_.notify_all();
+}
+
+void Cache::run_uploads() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    Upload next = std::move(queue_.front());
+    lock.unlock();
+    send(next);
+    lock.lock();
+    queue_.pop_front();
+    ++uploads_done_;
+    changed_.notify_all();
+  }
+}
+
+void Cache::send(const Upload& upload) {
+  if (!remote_usable(true)) return;
+  util::Stopwatch sending;
+  artifact::ArtifactWriter writer(upload.entry, local_, remote_->layout(upload.id));
+  StoppableSource source(writer, giving_up_, mutex_);
+  auto sent = remote_->put(upload.id, source);
+  if (!sent) {
+    remote_failed(sent.error(), true);
+    return;
+  }
+  std::lock_guard lock(mutex_);
+  upload_ms_ += sending.elapsed_ms();
+  uploaded_bytes_ += source.sent();
+}
+
+void Cache::finish_uploads() {
+  std::unique_lock lock(mutex_);
+  if (!uploader_.joinable()) return;
+  util::Stopwatch waiting;
+  bool done = changed_.wait_for(lock, policy_.upload_wait, [this] { return queue_.empty(); });
+  if (!done) {
+    Log::warn("uploads to the remote cache still running after " +
+              std::to_string(policy_.upload_wait.count() / 1000) + " s; given up");
+  }
+  giving_up_ = !done;
+  stopping_ = true;
+  changed_.notify_all();
+  lock.unlock();
+  uploader_.join();
+  lock.lock();
+  stopping_ = false;  // a later upload starts the thread again
+  if (uploads_done_ > 0 && done) {
+    Log::verbose("uploaded " + std::to_string(uploads_done_) + " entr" +
+                 (uploads_done_ == 1 ? "y" : "ies") + " (" + std::to_string(uploaded_bytes_) +
+                 " bytes) in " + std::to_string(static_cast<long>(upload_ms_)) + " ms; waited " +
+                 std::to_string(static_cast<long>(waiting.elapsed_ms())) + " ms");
+  }
+}
+
+}  // namespace memo::store
