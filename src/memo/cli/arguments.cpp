@@ -35,6 +35,7 @@ constexpr Switch kSwitches[] = {
     {"--version", &Arguments::version},
     {"--json", &Arguments::json},
     {"--force", &Arguments::force},
+    {"--no-remote", &Arguments::no_remote},
     {"--manifest", &Arguments::manifest},
 };
 

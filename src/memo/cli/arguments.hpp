@@ -19,8 +19,9 @@ struct Arguments {
   bool help = false;
   bool version = false;
   bool json = false;
-  bool manifest = false;  // memo hash --manifest: the inputs instead of the key
-  bool force = false;     // --force: run whatever the cache holds
+  bool manifest = false;   // memo hash --manifest: the inputs instead of the key
+  bool force = false;      // --force: run whatever the cache holds
+  bool no_remote = false;  // --no-remote: leave the remote cache alone for this run
   std::string cwd;
   config::Flags flags;
   std::vector<std::string> command_words;  // after "--"

@@ -14,6 +14,10 @@ std::string settings_text() {
   for (const auto& spec : config::setting_specs()) {
     std::string line = "  " + std::string(spec.key);
     std::string vars;
+    if (!spec.other_env.empty()) {
+      for (char c : spec.other_env) vars += c == ' ' ? std::string(", ") : std::string(1, c);
+      vars += ", ";
+    }
     if (!spec.env_suffix.empty()) {
       if (spec.backfill_reads_env) vars += "BACKFILL_" + std::string(spec.env_suffix) + ", ";
       vars += "MEMO_" + std::string(spec.env_suffix);
@@ -97,6 +101,7 @@ std::string help_text(const std::string& subcommand) {
              "nothing runs). A cache problem is a warning and the command runs uncached.\n\n") +
          kCommonFlags +
          "  --force                run the command whatever the cache holds (and store it)\n"
+         "  --no-remote            neither read nor write the remote cache in this run\n"
          "  --version              print memo's version\n\n" +
          settings_text();
 }

@@ -12,6 +12,7 @@
 #include "memo/cli/help.hpp"
 #include "memo/config/loader.hpp"
 #include "memo/hash/package_key.hpp"
+#include "memo/step/cache_setup.hpp"
 #include "memo/step/cached_step.hpp"
 #include "memo/step/key_inputs.hpp"
 #include "memo/util/json.hpp"
@@ -141,9 +142,16 @@ int main_command(int argc, const char* const* argv) {
     return cache_prune(*config, args->max_size, args->max_age, args->json);
   }
 
+  auto opened = step::OpenedCache::open(*config, args->no_remote);
+  if (!opened) {
+    return usage_error(opened.error() + " (cacheStorageConfig from " +
+                       config->origins.at("cacheStorageConfig").describe() + ")");
+  }
+  store::Cache& cache = (*opened)->cache();
+
   // PASS only runs the command: no key, so no workspace to read.
   if (args->subcommand.empty() && config->mode == config::Mode::Pass) {
-    return step::run_cached_step(*config, args->command(), {}, {.force = args->force});
+    return step::run_cached_step(*config, args->command(), {}, cache, {.force = args->force});
   }
 
   auto inputs = key_inputs(*config);
@@ -152,7 +160,10 @@ int main_command(int argc, const char* const* argv) {
   if (args->subcommand == "hash")
     return print_key(*config, args->command(), *inputs, args->manifest);
   if (args->subcommand == "explain") return explain(*config, args->command(), *inputs, args->json);
-  return step::run_cached_step(*config, args->command(), *inputs, {.force = args->force});
+  int exit_code =
+      step::run_cached_step(*config, args->command(), *inputs, cache, {.force = args->force});
+  cache.finish_uploads();
+  return exit_code;
 }
 
 }  // namespace memo::cli

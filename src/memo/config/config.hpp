@@ -72,6 +72,16 @@ struct Config {
   std::optional<std::uint64_t> max_cache_size;  // bytes; the store is trimmed past it
   DeclaredInputs inputs;
 
+  // The remote cache (provider azure-blob, s3, npm or http): written only when CI says so;
+  // skipLocalCache reads and fills the remote alone; skipRemoteCache keeps one package's
+  // entries off the remote.
+  bool write_remote_cache = false;
+  bool skip_local_cache = false;
+  bool skip_remote_cache = false;
+  std::uint64_t remote_connect_timeout_ms = 1500;
+  std::uint64_t remote_stall_timeout_s = 15;
+  std::uint64_t remote_upload_timeout_s = 60;
+
   // Every setting's effective value as JSON (secrets redacted) and its origin, by config key.
   std::map<std::string, nlohmann::json> shown;
   std::map<std::string, Origin> origins;

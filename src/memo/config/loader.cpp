@@ -41,6 +41,16 @@ std::expected<json, std::string> parse_text(const SettingSpec& spec, const std::
       }
       return *parsed;
     }
+    case Type::Number: {
+      std::uint64_t number = 0;
+      bool digits = !text.empty() && text.size() <= 12;
+      for (char c : text) {
+        digits = digits && c >= '0' && c <= '9';
+        if (digits) number = number * 10 + static_cast<std::uint64_t>(c - '0');
+      }
+      if (!digits) return std::unexpected("expected a whole number, got \"" + text + "\"");
+      return json(number);
+    }
     default:
       return json(text);
   }
@@ -142,6 +152,11 @@ std::expected<void, std::string> apply_variables(RawValues& raw, const EnvLookup
   for (const auto& spec : setting_specs()) {
     if (spec.env_suffix.empty() || spec.key == "packageRoot") continue;
     std::vector<std::string> names;
+    for (std::string_view other = spec.other_env; !other.empty();) {
+      std::size_t space = other.find(' ');
+      names.emplace_back(other.substr(0, space));
+      other = space == std::string_view::npos ? "" : other.substr(space + 1);
+    }
     if (spec.backfill_reads_env) names.push_back("BACKFILL_" + std::string(spec.env_suffix));
     names.push_back("MEMO_" + std::string(spec.env_suffix));
     for (const auto& name : names) {

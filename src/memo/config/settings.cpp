@@ -11,8 +11,8 @@ namespace {
 using Type = SettingSpec::Type;
 using json = nlohmann::json;
 
-const std::vector<std::string_view> kSupportedProviders{"local", "local-skip"};
-const std::vector<std::string_view> kLaterProviders{"azure-blob", "npm", "s3", "http"};
+const std::vector<std::string_view> kSupportedProviders{"local", "local-skip", "azure-blob",
+                                                        "s3",    "npm",        "http"};
 
 std::string join(const std::vector<std::string_view>& words) {
   std::string out;
@@ -41,11 +41,13 @@ std::string expectation(Type type) {
     case Type::LogLevel:
       return "expected one of error, warn, info, verbose, silly, mute";
     case Type::Provider:
-      return "expected {\"provider\": \"local\" or \"local-skip\"}";
+      return "expected {\"provider\": one of " + join(kSupportedProviders) + "}";
     case Type::Inputs:
       return "expected {\"package\": [globs], \"deps\": [globs], \"root\": [globs]}";
     case Type::Size:
       return "expected a size such as \"5GB\"";
+    case Type::Number:
+      return "expected a whole number";
   }
   return "";
 }
@@ -68,6 +70,9 @@ bool valid_shape(Type type, const json& value) {
       return value.is_string();
     case Type::Bool:
       return value.is_boolean();
+    case Type::Number:
+      return value.is_number_unsigned() ||
+             (value.is_number_integer() && value.get<long long>() >= 0);
     case Type::StringList:
     case Type::GlobList:
       return is_string_array(value);
@@ -146,13 +151,6 @@ std::expected<void, std::string> apply_provider(Config& config, const json& valu
                                   ? value["options"]
                                   : json::object();
     return {};
-  }
-  for (auto name : kLaterProviders) {
-    if (name == provider) {
-      return std::unexpected("cache provider \"" + provider +
-                             "\" is not available in this version of memo; use one of " +
-                             join(kSupportedProviders));
-    }
   }
   return std::unexpected("unknown cache provider \"" + provider + "\"; expected one of " +
                          join(kSupportedProviders));
@@ -290,6 +288,29 @@ const std::vector<SettingSpec>& setting_specs() {
        "trim the local store (least recently used first) once it grows past this size, e.g. "
        "\"10GB\"; default: no limit (memo cache prune trims by hand)",
        apply_max_cache_size, show_max_cache_size},
+      {"writeRemoteCache", Type::Bool, "WRITE_REMOTE_CACHE", false, "",
+       "write new entries to the remote cache too (CI sets it; lage's LAGE_WRITE_REMOTE_CACHE "
+       "and LAGE_WRITE_CACHE are read as well); default: the remote is only read",
+       set_value<&Config::write_remote_cache>(), show_value<&Config::write_remote_cache>(),
+       "LAGE_WRITE_REMOTE_CACHE LAGE_WRITE_CACHE"},
+      {"skipLocalCache", Type::Bool, "SKIP_LOCAL_CACHE", false, "",
+       "use the remote cache alone: nothing is kept in the local store",
+       set_value<&Config::skip_local_cache>(), show_value<&Config::skip_local_cache>()},
+      {"skipRemoteCache", Type::Bool, "SKIP_REMOTE_CACHE", false, "",
+       "keep this package's entries off the remote cache (neither read nor written)",
+       set_value<&Config::skip_remote_cache>(), show_value<&Config::skip_remote_cache>()},
+      {"remoteConnectTimeout", Type::Number, "REMOTE_CONNECT_TIMEOUT", false, "",
+       "milliseconds a connection to the remote cache may take before it counts as down "
+       "(default: 1500)",
+       set_value<&Config::remote_connect_timeout_ms>(),
+       show_value<&Config::remote_connect_timeout_ms>()},
+      {"remoteStallTimeout", Type::Number, "REMOTE_STALL_TIMEOUT", false, "",
+       "seconds a transfer may stand still before it is given up (default: 15)",
+       set_value<&Config::remote_stall_timeout_s>(), show_value<&Config::remote_stall_timeout_s>()},
+      {"remoteUploadTimeout", Type::Number, "REMOTE_UPLOAD_TIMEOUT", false, "",
+       "seconds memo waits at exit for its uploads to finish (default: 60)",
+       set_value<&Config::remote_upload_timeout_s>(),
+       show_value<&Config::remote_upload_timeout_s>()},
   };
   return specs;
 }

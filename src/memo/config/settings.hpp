@@ -15,7 +15,8 @@ namespace memo::config {
 // One row per setting: its key in backfill.config.js / memo.json, its env suffix (read as
 // BACKFILL_<suffix> when backfill reads it, and always as MEMO_<suffix>, which wins), the flag
 // that sets it per run, the help text `memo --help` prints, and how a value of the right
-// shape goes into a Config and is shown again by `memo config`. The loader and the help only
+// shape goes into a Config and is shown again by `memo config`; other_env lists other tools'
+// names for the variable. The loader and the help only
 // walk this table: a new setting is one row.
 struct SettingSpec {
   enum class Type {
@@ -28,7 +29,8 @@ struct SettingSpec {
     Path,
     Provider,
     Inputs,
-    Size
+    Size,
+    Number
   };
   using Apply = std::expected<void, std::string> (*)(Config& config, const nlohmann::json& value,
                                                      const std::filesystem::path& base);
@@ -42,6 +44,9 @@ struct SettingSpec {
   std::string_view help;
   Apply apply;  // null: not set by any layer (packageRoot is found before them)
   Show show;
+  // Other tools' names for the same variable, read before BACKFILL_/MEMO_ (which win),
+  // separated by spaces: "LAGE_WRITE_REMOTE_CACHE LAGE_WRITE_CACHE".
+  std::string_view other_env = {};
 };
 
 const std::vector<SettingSpec>& setting_specs();

@@ -72,12 +72,13 @@ std::vector<std::string> folders_of(const std::vector<archive::OutputFile>& outp
 class Step {
  public:
   Step(const config::Config& config, const std::string& command, const KeyInputs& inputs,
-       const StepOptions& options)
+       store::Cache& cache, const StepOptions& options)
       : config_(config),
         command_(command),
         inputs_(inputs),
         options_(options),
-        store_(config.internal_cache_folder),
+        cache_(cache),
+        store_(cache.local()),
         skip_store_(config.internal_cache_folder),
         state_(config.internal_cache_folder),
         stats_(config.internal_cache_folder) {
@@ -220,6 +221,7 @@ class Step {
     bool hit = config_.provider == "local-skip" ? try_skip_hit() : try_local_hit();
     report_.fetch_ms = fetching.elapsed_ms();
     report_.hit = hit;
+    if (hit) report_.hit_source = source_ == store::HitSource::Remote ? "remote" : "local";
     return hit;
   }
 
@@ -270,7 +272,7 @@ class Step {
   // The entry under today's key when there is a usable one. A damaged or hostile entry is
   // dropped; a store that cannot be read is said once and not written to either.
   std::optional<store::Entry> load_entry() {
-    auto found = store_.get(key_);
+    auto found = cache_.find(artifact_id());
     if (!found) {
       Log::warn("cache entry unreadable (" + found.error().message + "); running the command");
       if (found.error().kind == store::StoreError::Kind::Corrupt) {
@@ -281,12 +283,25 @@ class Step {
       return std::nullopt;
     }
     if (!*found) return std::nullopt;
-    if (auto refused = archive::find_unrestorable_output((*found)->outputs, outputs_)) {
+    store::Entry& entry = (*found)->entry;
+    if (auto refused = archive::find_unrestorable_output(entry.outputs, outputs_)) {
       Log::warn("cache entry " + short_key() + " refused: " + *refused + "; running the command");
       drop_entry();
       return std::nullopt;
     }
-    return std::move(**found);
+    source_ = (*found)->source;
+    if (source_ == store::HitSource::Remote) {
+      report_.download_ms = (*found)->download_ms;
+      Log::verbose("downloaded entry " + short_key() + " from " + cache_.remote_name() + " (" +
+                   std::to_string((*found)->downloaded) + " bytes) in " +
+                   seconds((*found)->download_ms));
+    }
+    return std::move(entry);
+  }
+
+  // What the remote knows this step's entry by.
+  store::remote::ArtifactId artifact_id() const {
+    return {key_, config_.name.empty() ? package_path() : config_.name, command_};
   }
 
   // Only the outputs that changed since memo left them, when it knows which; for another key,
@@ -355,7 +370,7 @@ class Step {
                 kNoOutputsHint);
     }
     if (restored == 0 && !entry.outputs.empty()) {
-      Log::info(label() + "hit " + short_key() +
+      Log::info(label() + "hit " + short_key() + from_where() +
                 ", outputs already as this entry has them, nothing to restore" + saved);
       return;
     }
@@ -363,8 +378,15 @@ class Step {
     if (restored < entry.outputs.size()) {
       how_many += " of " + std::to_string(entry.outputs.size()) + " (the others were intact)";
     }
-    Log::info(label() + "hit " + short_key() + ", restored " + how_many + " in " +
+    Log::info(label() + "hit " + short_key() + from_where() + ", restored " + how_many + " in " +
               seconds(restore_ms) + saved);
+  }
+
+  // " from the remote cache (s3)" for a remote hit.
+  std::string from_where() const {
+    return source_ == store::HitSource::Remote
+               ? " from the remote cache (" + cache_.remote_name() + ")"
+               : "";
   }
 
   void remember_outputs(const std::vector<archive::OutputFile>& outputs, double command_ms) {
@@ -452,6 +474,7 @@ class Step {
     }
     remember_outputs(stored->entry.outputs, report_.build_ms);
     new_bytes_ = stored->new_bytes;
+    cache_.upload(artifact_id(), stored->entry);
     if (auto latest = store_.record_latest(package_path(), command_, key_); !latest) {
       Log::verbose("could not record the latest key: " + latest.error().message);
     }
@@ -462,7 +485,8 @@ class Step {
   const std::string& command_;
   const KeyInputs& inputs_;
   const StepOptions& options_;
-  store::LocalStore store_;
+  store::Cache& cache_;
+  store::LocalStore& store_;  // the cache's local layer: every restore reads from it
   store::LocalSkipStore skip_store_;
   store::OutputState state_;
   store::StoreStats stats_;
@@ -470,6 +494,7 @@ class Step {
   std::string key_;
   std::string manifest_;
   PerformanceReport report_;
+  store::HitSource source_ = store::HitSource::Local;
   bool store_unusable_ = false;
   bool cleared_ = false;
   std::size_t restored_files_ = 0;
@@ -481,8 +506,8 @@ class Step {
 }  // namespace
 
 int run_cached_step(const config::Config& config, const std::string& command,
-                    const KeyInputs& inputs, const StepOptions& options) {
-  return Step(config, command, inputs, options).run();
+                    const KeyInputs& inputs, store::Cache& cache, const StepOptions& options) {
+  return Step(config, command, inputs, cache, options).run();
 }
 
 }  // namespace memo::step

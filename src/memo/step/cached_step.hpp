@@ -4,10 +4,12 @@
 
 #include "memo/config/config.hpp"
 #include "memo/step/key_inputs.hpp"
+#include "memo/store/cache.hpp"
 
 namespace memo::step {
 
-// Runs one build step through the cache, as the config's mode and provider say:
+// Runs one build step through `cache` (the local store, then the remote), as the config's
+// mode and provider say:
 //   READ_WRITE  key -> fetch -> hit: restore | miss: run, store when it exits 0
 //   READ_ONLY   key -> fetch -> hit: restore | miss: run, never store
 //   WRITE_ONLY  key -> run, store when it exits 0 (never fetch)
@@ -21,7 +23,9 @@ struct StepOptions {
   bool force = false;
 };
 
+// Uploads of what the step stored are queued on the cache: the caller waits for them
+// (Cache::finish_uploads) once the step's result is out.
 int run_cached_step(const config::Config& config, const std::string& command,
-                    const KeyInputs& inputs, const StepOptions& options = {});
+                    const KeyInputs& inputs, store::Cache& cache, const StepOptions& options = {});
 
 }  // namespace memo::step

@@ -51,6 +51,8 @@ void write_performance_log(const std::filesystem::path& log_folder,
                       {"buildTime", report.build_ms},
                       {"putTime", report.put_ms},
                       {"totalTime", report.total_ms}};
+  if (report.hit) json["hitSource"] = report.hit_source;
+  if (report.hit_source == "remote") json["downloadTime"] = report.download_ms;
   auto path = log_folder / ("perf-" + file_name_part(report.name) + "-" + stamp + "-" +
                             std::to_string(millis % 1000) + ".json");
   if (auto written = util::write_file_atomically(path, util::json_text(json, 2) + "\n"); !written) {

@@ -13,7 +13,9 @@ struct PerformanceReport {
   std::string provider;
   std::string mode;
   bool hit = false;
+  std::string hit_source;  // "local" or "remote" on a hit
   double hash_ms = 0;
+  double download_ms = 0;  // of a remote hit's artifact
   double fetch_ms = 0;
   double build_ms = 0;
   double put_ms = 0;

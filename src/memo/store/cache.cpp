@@ -13,7 +13,9 @@ namespace {
 using remote::RemoteError;
 using util::Log;
 
-std::string short_key(const std::string& key) { return key.substr(0, 12); }
+std::string short_key(const std::string& key) {
+  return key.substr(0, 12);
+}
 
 std::uint64_t output_bytes(const Entry& entry) {
   std::uint64_t total = 0;

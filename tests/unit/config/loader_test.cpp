@@ -465,7 +465,13 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
     "includeRootDependencies": false,
     "incrementalCaching": true,
     "inputs": {"package": ["src/**"], "deps": ["package.json"], "root": ["tsconfig.json"]},
-    "maxCacheSize": "5GB"
+    "maxCacheSize": "5GB",
+    "writeRemoteCache": true,
+    "skipLocalCache": true,
+    "skipRemoteCache": true,
+    "remoteConnectTimeout": 250,
+    "remoteStallTimeout": 7,
+    "remoteUploadTimeout": 9
   })");
   Config config = load_ok();
   EXPECT_EQ(config.provider, "local-skip");
@@ -488,6 +494,12 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
   EXPECT_EQ(config.inputs.deps, std::vector<std::string>{"package.json"});
   EXPECT_EQ(config.inputs.root, std::vector<std::string>{"tsconfig.json"});
   EXPECT_EQ(config.max_cache_size, 5000000000u);
+  EXPECT_TRUE(config.write_remote_cache);
+  EXPECT_TRUE(config.skip_local_cache);
+  EXPECT_TRUE(config.skip_remote_cache);
+  EXPECT_EQ(config.remote_connect_timeout_ms, 250u);
+  EXPECT_EQ(config.remote_stall_timeout_s, 7u);
+  EXPECT_EQ(config.remote_upload_timeout_s, 9u);
   for (const auto& spec : setting_specs()) {
     if (spec.key == "packageRoot") continue;
     EXPECT_EQ(config.origins[std::string(spec.key)].kind, Origin::Kind::File) << spec.key;
@@ -616,6 +628,9 @@ TEST_F(LoaderTest, EveryMemoVariableMapsToItsSetting) {
         break;
       case SettingSpec::Type::Size:
         text = "5GB";
+        break;
+      case SettingSpec::Type::Number:
+        text = "4321";
         break;
       case SettingSpec::Type::Inputs:
         break;  // no variable
@@ -801,31 +816,54 @@ TEST_F(LoaderTest, UnknownProviderFlagNamesTheFlag) {
   EXPECT_TRUE(Contains(error, "floppy"));
 }
 
-TEST_F(LoaderTest, AzureBlobIsNotYetAvailable) {
+TEST_F(LoaderTest, AzureBlobIsAProvider) {
   env_["BACKFILL_CACHE_PROVIDER"] = "azure-blob";
-  std::string error = load_error();
-  EXPECT_TRUE(error.starts_with("BACKFILL_CACHE_PROVIDER: ")) << error;
-  EXPECT_TRUE(Contains(error, "\"azure-blob\" is not available in this version"));
-  EXPECT_TRUE(Contains(error, "local, local-skip"));
+  Config config = load_ok();
+  EXPECT_EQ(config.provider, "azure-blob");
+  EXPECT_EQ(config.origins["cacheStorageConfig"].name, "BACKFILL_CACHE_PROVIDER");
 }
 
-TEST_F(LoaderTest, AzureBlobWithOptionsNamesTheProviderVariableAndHidesTheSecret) {
+TEST_F(LoaderTest, AzureBlobWithOptionsFromTheEnvironmentHidesTheSecret) {
   // The usual backfill setup: the provider and its connection string both in the environment.
   env_ = {{"BACKFILL_CACHE_PROVIDER", "azure-blob"},
           {"BACKFILL_CACHE_PROVIDER_OPTIONS",
            R"({"connectionString": "AccountKey=SENTINEL-SECRET-42", "container": "c"})"}};
-  std::string error = load_error();
-  EXPECT_TRUE(error.starts_with("BACKFILL_CACHE_PROVIDER: ")) << error;
-  EXPECT_TRUE(Contains(error, "azure-blob"));
-  EXPECT_TRUE(Lacks(error, "SENTINEL-SECRET-42"));
+  Config config = load_ok();
+  EXPECT_EQ(config.provider, "azure-blob");
+  EXPECT_EQ(config.provider_options["container"], "c");
+  EXPECT_TRUE(Contains(config.provider_options.dump(), "SENTINEL-SECRET-42"));
+  EXPECT_TRUE(Lacks(config.shown["cacheStorageConfig"].dump(), "SENTINEL-SECRET-42"));
 }
 
-TEST_F(LoaderTest, AzureBlobInAFileWithOptionsFromTheEnvironmentNamesTheFile) {
-  fs::path file = write("memo.json", R"({"cacheStorageConfig": {"provider": "azure-blob"}})");
+TEST_F(LoaderTest, AzureBlobInAFileWithOptionsFromTheEnvironment) {
+  write("memo.json", R"({"cacheStorageConfig": {"provider": "azure-blob"}})");
   env_["BACKFILL_CACHE_PROVIDER_OPTIONS"] = R"({"connectionString": "SENTINEL-SECRET-42"})";
+  Config config = load_ok();
+  EXPECT_EQ(config.provider, "azure-blob");
+  EXPECT_TRUE(Contains(config.provider_options.dump(), "SENTINEL-SECRET-42"));
+  EXPECT_TRUE(Lacks(config.shown["cacheStorageConfig"].dump(), "SENTINEL-SECRET-42"));
+}
+
+TEST_F(LoaderTest, LagesWriteCacheVariablesTurnOnWritingTheRemote) {
+  EXPECT_FALSE(load_ok().write_remote_cache);
+  for (const char* name :
+       {"LAGE_WRITE_REMOTE_CACHE", "LAGE_WRITE_CACHE", "MEMO_WRITE_REMOTE_CACHE"}) {
+    SCOPED_TRACE(name);
+    env_ = {{name, "true"}};
+    Config config = load_ok();
+    EXPECT_TRUE(config.write_remote_cache);
+    EXPECT_EQ(config.origins["writeRemoteCache"].name, name);
+  }
+  // MEMO_ wins over lage's name.
+  env_ = {{"LAGE_WRITE_CACHE", "true"}, {"MEMO_WRITE_REMOTE_CACHE", "false"}};
+  EXPECT_FALSE(load_ok().write_remote_cache);
+}
+
+TEST_F(LoaderTest, ATimeoutIsAWholeNumber) {
+  env_ = {{"MEMO_REMOTE_CONNECT_TIMEOUT", "2s"}};
   std::string error = load_error();
-  EXPECT_TRUE(error.starts_with(file.string() + ": \"cacheStorageConfig\"")) << error;
-  EXPECT_TRUE(Lacks(error, "SENTINEL-SECRET-42"));
+  EXPECT_TRUE(error.starts_with("MEMO_REMOTE_CONNECT_TIMEOUT: ")) << error;
+  EXPECT_TRUE(Contains(error, "whole number")) << error;
 }
 
 TEST_F(LoaderTest, BadProviderOptionsJsonIsAnErrorThatDoesNotEchoIt) {

@@ -15,7 +15,8 @@ class FakeBackend : public remote::Backend {
   std::string name() const override { return "fake"; }
   std::string where() const override { return "memory"; }
 
-  remote::RemoteResult<bool> get(const remote::ArtifactId& id, remote::ArtifactSink& sink) override {
+  remote::RemoteResult<bool> get(const remote::ArtifactId& id,
+                                 remote::ArtifactSink& sink) override {
     std::lock_guard lock(mutex_);
     ++gets;
     if (auto failure = next_failure()) return std::unexpected(*failure);
@@ -44,7 +45,8 @@ class FakeBackend : public remote::Backend {
     char buffer[5000];
     while (true) {
       auto n = source.read(buffer);
-      if (!n) return std::unexpected(remote::RemoteError{remote::RemoteError::Kind::Aborted, n.error()});
+      if (!n)
+        return std::unexpected(remote::RemoteError{remote::RemoteError::Kind::Aborted, n.error()});
       if (*n == 0) break;
       bytes.append(buffer, *n);
     }
