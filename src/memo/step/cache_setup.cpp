@@ -15,7 +15,8 @@ namespace {
 using config::Mode;
 
 // maxSize, in bytes (backfill's) or as a size such as "50MB".
-std::expected<std::optional<std::uint64_t>, std::string> max_size_of(const nlohmann::json& options) {
+std::expected<std::optional<std::uint64_t>, std::string> max_size_of(
+    const nlohmann::json& options) {
   if (!options.contains("maxSize") || options["maxSize"].is_null()) return std::nullopt;
   const auto& value = options["maxSize"];
   if (value.is_number_unsigned()) return value.get<std::uint64_t>();
@@ -54,11 +55,11 @@ std::expected<std::unique_ptr<OpenedCache>, std::string> OpenedCache::open(
   std::unique_ptr<store::remote::Backend> backend;
   store::CachePolicy policy = policy_for(config, no_remote);
   if (store::remote::is_remote_provider(config.provider)) {
-    store::remote::BackendSettings settings{
-        config.provider, config.provider_options,
-        {static_cast<long>(config.remote_connect_timeout_ms),
-         static_cast<long>(config.remote_stall_timeout_s)},
-        config.repo_root};
+    store::remote::BackendSettings settings{config.provider,
+                                            config.provider_options,
+                                            {static_cast<long>(config.remote_connect_timeout_ms),
+                                             static_cast<long>(config.remote_stall_timeout_s)},
+                                            config.repo_root};
     auto made = store::remote::make_backend(settings);
     if (!made) return std::unexpected(made.error());
     auto max_size = max_size_of(config.provider_options);

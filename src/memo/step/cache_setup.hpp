@@ -24,8 +24,8 @@ class OpenedCache {
 
   // The error is the user's to fix (a missing or malformed provider option) and stops memo
   // before anything runs.
-  static std::expected<std::unique_ptr<OpenedCache>, std::string> open(
-      const config::Config& config, bool no_remote);
+  static std::expected<std::unique_ptr<OpenedCache>, std::string> open(const config::Config& config,
+                                                                       bool no_remote);
 
  private:
   OpenedCache() = default;
