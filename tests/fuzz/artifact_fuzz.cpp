@@ -51,8 +51,8 @@ void import(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view input = memo::fuzz::as_text(data, size);
   import(input);
-  auto compressor = memo::store::artifact::make_compressor(
-      memo::store::artifact::Compression::Zstd);
+  auto compressor =
+      memo::store::artifact::make_compressor(memo::store::artifact::Compression::Zstd);
   std::string compressed;
   if (compressor->add(input, compressed) && compressor->finish(compressed)) import(compressed);
   return 0;

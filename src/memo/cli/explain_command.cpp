@@ -43,10 +43,19 @@ std::optional<Previous> previous_manifest(const config::Config& config, const st
   return Previous{*key, (*entry)->manifest, (*entry)->created};
 }
 
+// What the remote says of today's key, in a line; empty without a remote.
+std::string remote_line(store::Cache& cache, const std::optional<bool>& has) {
+  if (!cache.has_remote()) return "";
+  std::string remote = "The remote cache (" + util::printable(cache.remote_name()) + ")";
+  if (!has) return remote + " could not be asked (see the warning above).\n";
+  return *has ? remote + " has this key: a run without the local entry is a remote hit.\n"
+              : remote + " does not have this key.\n";
+}
+
 }  // namespace
 
 int explain(const config::Config& config, const std::string& command, const step::KeyInputs& inputs,
-            bool as_json) {
+            store::Cache& cache, bool as_json) {
   auto current = step::compute_key(config, command, inputs);
   if (!current) {
     util::Log::error("cannot compute the key: " + current.error());
@@ -57,6 +66,8 @@ int explain(const config::Config& config, const std::string& command, const step
   auto previous = previous_manifest(config, package, command, current->key);
   std::vector<hash::ManifestChange> changes;
   if (previous) changes = hash::diff_manifests(previous->manifest, current->manifest);
+  const std::optional<bool> remote_has =
+      cache.remote_has({current->key, config.name.empty() ? package : config.name, command});
 
   if (as_json) {
     nlohmann::json out{{"package", package},
@@ -64,6 +75,9 @@ int explain(const config::Config& config, const std::string& command, const step
                        {"key", current->key},
                        {"previousKey", previous ? nlohmann::json(previous->key) : nullptr},
                        {"changes", nlohmann::json::array()}};
+    if (cache.has_remote()) {
+      out["remoteHasKey"] = remote_has ? nlohmann::json(*remote_has) : nullptr;
+    }
     for (const auto& change : changes) {
       nlohmann::json item{{"kind", change.kind}, {"change", change.change}};
       if (!change.subject.empty()) item["subject"] = change.subject;
@@ -80,9 +94,16 @@ int explain(const config::Config& config, const std::string& command, const step
 
   const std::string key = current->key.substr(0, 12);
   if (!previous) {
+    if (remote_has == true) {
+      std::cout << "No local entry yet for " << util::printable(config.name)
+                << " with this command (key " << key << ").\n"
+                << remote_line(cache, remote_has);
+      return 0;
+    }
     std::cout << "No entry yet for " << util::printable(config.name)
               << " with this command: the next run is a "
-              << "miss (key " << key << ").\n";
+              << "miss (key " << key << ").\n"
+              << remote_line(cache, remote_has);
     return 0;
   }
   if (previous->key == current->key) {
@@ -90,7 +111,8 @@ int explain(const config::Config& config, const std::string& command, const step
               << (previous->created.empty()
                       ? ""
                       : " (stored " + util::printable(previous->created) + ")")
-              << ": the next run is a hit.\n";
+              << ": the next run is a hit.\n"
+              << remote_line(cache, remote_has);
     return 0;
   }
   std::cout << "Key " << key << " differs from the newest entry " << previous->key.substr(0, 12)
@@ -101,6 +123,7 @@ int explain(const config::Config& config, const std::string& command, const step
   for (const auto& change : changes) {
     std::cout << "  " << util::printable(hash::describe_change(change)) << "\n";
   }
+  std::cout << remote_line(cache, remote_has);
   return 0;
 }
 

@@ -159,7 +159,8 @@ int main_command(int argc, const char* const* argv) {
 
   if (args->subcommand == "hash")
     return print_key(*config, args->command(), *inputs, args->manifest);
-  if (args->subcommand == "explain") return explain(*config, args->command(), *inputs, args->json);
+  if (args->subcommand == "explain")
+    return explain(*config, args->command(), *inputs, cache, args->json);
   int exit_code =
       step::run_cached_step(*config, args->command(), *inputs, cache, {.force = args->force});
   cache.finish_uploads();
