@@ -4,13 +4,17 @@
 #   2. the release build (build/) and every test through CTest, with the stress tests
 #   3. a build with AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/) and every
 #      test again (the stress tests are left to the release pass: they want speed)
-#   4. every libFuzzer target for MEMO_FUZZ_SECONDS (30 here) each (scripts/fuzz.sh)
-# Switches: MEMO_SKIP_FORMAT=1, MEMO_SKIP_STRESS=1, MEMO_SKIP_ASAN=1, MEMO_SKIP_FUZZ=1 skip a
-# part; MEMO_FUZZ_SECONDS sets the time per fuzz target.
+#   4. a build with ThreadSanitizer (build-tsan/) and the unit and remote-cache tests again
+#      (uploads run on a thread of their own)
+#   5. every libFuzzer target for MEMO_FUZZ_SECONDS (30 here) each (scripts/fuzz.sh)
+# The remote-cache tests start real servers, installed first by scripts/install-test-servers.sh.
+# Switches: MEMO_SKIP_FORMAT=1, MEMO_SKIP_STRESS=1, MEMO_SKIP_ASAN=1, MEMO_SKIP_TSAN=1,
+# MEMO_SKIP_FUZZ=1 skip a part; MEMO_FUZZ_SECONDS sets the time per fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
+./scripts/install-test-servers.sh
 if [ "${MEMO_SKIP_FORMAT:-0}" != 1 ]; then
   ./scripts/check-format.sh
 fi
@@ -25,6 +29,14 @@ if [ "${MEMO_SKIP_ASAN:-0}" != 1 ]; then
   cmake --build build-asan
   (cd build-asan && MEMO_STRESS=0 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 \
     ctest --output-on-failure --timeout 300 -j "$(nproc)")
+fi
+
+if [ "${MEMO_SKIP_TSAN:-0}" != 1 ]; then
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMEMO_SANITIZE_THREAD=ON \
+    >/dev/null
+  cmake --build build-tsan
+  (cd build-tsan && MEMO_STRESS=0 TSAN_OPTIONS=halt_on_error=1 \
+    ctest --output-on-failure --timeout 900 -j "$(nproc)" -L "unit|remote")
 fi
 
 if [ "${MEMO_SKIP_FUZZ:-0}" != 1 ]; then
