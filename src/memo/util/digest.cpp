@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <stdexcept>
 
@@ -73,6 +74,17 @@ std::string git_blob_id(std::string_view bytes) {
   hasher.update(header.data(), header.size() + 1);  // includes the terminating NUL
   hasher.update(bytes);
   return hasher.hex_digest();
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  const auto* md = algorithm_md(Hasher::Algorithm::Sha256);
+  if (!HMAC(md, key.data(), static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &size)) {
+    throw std::runtime_error("OpenSSL could not compute an HMAC");
+  }
+  return std::string(reinterpret_cast<const char*>(out), size);
 }
 
 std::string to_hex(const unsigned char* data, std::size_t size) {

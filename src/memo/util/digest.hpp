@@ -33,6 +33,9 @@ std::string sha1_hex(std::string_view bytes);
 // git's blob id: SHA-1 of "blob <size>\0" followed by the bytes.
 std::string git_blob_id(std::string_view bytes);
 
+// HMAC-SHA256 of `message` under `key`: the 32 raw bytes (Azure's Shared Key and SAS signatures).
+std::string hmac_sha256(std::string_view key, std::string_view message);
+
 std::string to_hex(const unsigned char* data, std::size_t size);
 bool is_hex_digest(std::string_view text, std::size_t length);
 

@@ -21,6 +21,17 @@ TEST(Digest, StreamingEqualsOneShot) {
   EXPECT_EQ(hasher.hex_digest(), sha256_hex("abc"));
 }
 
+// RFC 4231 test cases 1 and 2.
+TEST(Digest, HmacSha256KnownVectors) {
+  const std::string key(20, '\x0b');
+  const std::string mac = hmac_sha256(key, "Hi There");
+  EXPECT_EQ(to_hex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size()),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  const std::string jefe = hmac_sha256("Jefe", "what do ya want for nothing?");
+  EXPECT_EQ(to_hex(reinterpret_cast<const unsigned char*>(jefe.data()), jefe.size()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 TEST(Digest, HexDigestCheck) {
   EXPECT_TRUE(is_hex_digest(sha256_hex("x"), 64));
   EXPECT_FALSE(is_hex_digest("ABCDEF", 6));
