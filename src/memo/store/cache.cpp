@@ -61,7 +61,7 @@ Cache::~Cache() {
 }
 
 std::string Cache::remote_name() const {
-  return remote_ ? remote_->name() + " (" + remote_->where() + ")" : "";
+  return remote_ ? remote_->name() + " at " + remote_->where() : "";
 }
 
 bool Cache::remote_usable(bool writing) {
@@ -87,21 +87,22 @@ void Cache::remote_failed(const RemoteError& error, bool writing) {
         Log::verbose(where + " still unreachable: skipped for the rest of this run");
       }
       return;
-    case RemoteError::Kind::Denied:
-      if (writing) {
-        writing_denied_ = true;
-        if (!said_denied_write_) {
-          said_denied_write_ = true;
-          Log::warn(where + " refused an upload: " + error.message + "; nothing more is written");
-        }
+    case RemoteError::Kind::Denied: {
+      (writing ? writing_denied_ : reading_denied_) = true;
+      // Credentials that are refused outright (401) will not write either.
+      if (!writing && error.http_status == 401) writing_denied_ = true;
+      std::string said = where + " refused " + (writing ? "an upload: " : "a read: ") +
+                         error.message +
+                         (writing ? "; nothing more is written" : "; not read again");
+      // Said once: a refused read and a refused upload are mostly the same cause.
+      if (!said_denied_) {
+        said_denied_ = true;
+        Log::warn(said);
       } else {
-        reading_denied_ = true;
-        if (!said_denied_read_) {
-          said_denied_read_ = true;
-          Log::warn(where + " refused a read: " + error.message + "; it is not read again");
-        }
+        Log::verbose(said);
       }
       return;
+    }
     case RemoteError::Kind::Stalled:
     case RemoteError::Kind::Server:
     case RemoteError::Kind::Aborted:

@@ -88,8 +88,7 @@ class Cache {
   bool writing_denied_ = false;
   bool broken_ = false;  // the breaker is open: the remote is skipped
   int unreachable_ = 0;
-  bool said_unreachable_ = false, said_denied_read_ = false, said_denied_write_ = false,
-       said_server_ = false;
+  bool said_unreachable_ = false, said_denied_ = false, said_server_ = false;
   std::deque<Upload> queue_;
   bool stopping_ = false;   // the upload thread ends once the queue is empty
   bool giving_up_ = false;  // uploads still running stop at their next read

@@ -1,0 +1,174 @@
+#include "e2e/remote/remote_scenarios.hpp"
+
+#include <chrono>
+
+#include "support/temp_dir.hpp"
+
+namespace memo::testing {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::map<std::string, std::string> with(std::map<std::string, std::string> env,
+                                        const std::map<std::string, std::string>& more) {
+  for (const auto& [name, value] : more) env[name] = value;
+  return env;
+}
+
+const std::map<std::string, std::string> kWrite{{"LAGE_WRITE_REMOTE_CACHE", "true"}};
+
+}  // namespace
+
+void RemoteScenarios::SetUp() {
+  MonorepoTest::SetUp();
+  target_ = &GetParam()();
+  ASSERT_EQ(target_->problem(), "");
+  target_->use_fresh_namespace();
+}
+
+MemoRun RemoteScenarios::ci_build(const std::string& extra_options) {
+  return memo_run(kBuild, with(target().env(extra_options), kWrite));
+}
+
+void RemoteScenarios::become_fresh_clone() {
+  fs::remove_all(store());
+  fs::remove_all(package() / "lib");
+}
+
+TEST_P(RemoteScenarios, WhatCiStoredIsARemoteHitOnAFreshClone) {
+  auto ci = ci_build();
+  ASSERT_EQ(ci.exit_code, 0) << ci.err;
+  EXPECT_TRUE(contains(ci.err, "miss")) << ci.err;
+  EXPECT_TRUE(target().holds(key_of(kBuild)));
+  const std::string built = read("packages/a/lib/index.js");
+
+  become_fresh_clone();
+  auto clone = memo_run(kBuild, target().env());
+  ASSERT_EQ(clone.exit_code, 0) << clone.err;
+  EXPECT_TRUE(contains(clone.err, "from the remote cache")) << clone.err;
+  EXPECT_EQ(runs(), 1);
+  EXPECT_EQ(read("packages/a/lib/index.js"), built);
+  EXPECT_EQ(fs::read_symlink(package() / "lib/alias.js"), "index.js");
+  EXPECT_TRUE((fs::status(package() / "lib/cli.js").permissions() & fs::perms::owner_exec) !=
+              fs::perms::none);
+
+  // The remote hit filled the local store: with the remote gone, the next restore is local.
+  fs::remove_all(package() / "lib");
+  target().stop();
+  auto local = memo_run(kBuild, target().env());
+  target().start();
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_TRUE(contains(local.err, "hit")) << local.err;
+  EXPECT_FALSE(contains(local.err, "from the remote cache")) << local.err;
+  EXPECT_FALSE(contains(local.err, "warning")) << local.err;
+  EXPECT_EQ(runs(), 1);
+}
+
+TEST_P(RemoteScenarios, WithoutTheWriteSwitchTheRemoteIsOnlyRead) {
+  auto laptop = memo_run(kBuild, target().env());
+  ASSERT_EQ(laptop.exit_code, 0) << laptop.err;
+  EXPECT_FALSE(target().holds(key_of(kBuild)));
+  become_fresh_clone();
+  auto again = memo_run(kBuild, target().env());
+  EXPECT_EQ(runs(), 2);
+}
+
+TEST_P(RemoteScenarios, NoRemoteLeavesTheRemoteAlone) {
+  auto run = memo({"--no-remote", "--", kBuild}, with(target().env(), kWrite));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_FALSE(target().holds(key_of(kBuild)));
+}
+
+TEST_P(RemoteScenarios, WrongCredentialsAreOneWarningAndTheBuildGoesOn) {
+  auto run = memo_run(kBuild, with(target().wrong_credentials_env(), kWrite));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(runs(), 1);
+  EXPECT_TRUE(exists("packages/a/lib/index.js"));
+  std::size_t warnings = 0;
+  for (std::size_t at = run.err.find("memo: warning: "); at != std::string::npos;
+       at = run.err.find("memo: warning: ", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1u) << run.err;
+  EXPECT_FALSE(target().holds(key_of(kBuild)));
+}
+
+TEST_P(RemoteScenarios, AServerThatIsDownAddsLittleTime) {
+  target().stop();
+  auto start = std::chrono::steady_clock::now();
+  auto run = ci_build();
+  auto took = std::chrono::steady_clock::now() - start;
+  target().start();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(runs(), 1);
+  EXPECT_TRUE(contains(run.err, "unreachable")) << run.err;
+  EXPECT_LT(took, std::chrono::seconds(2)) << run.err;
+}
+
+TEST_P(RemoteScenarios, ADamagedArtifactIsRefusedAndTheCommandRuns) {
+  ASSERT_EQ(ci_build().exit_code, 0);
+  const std::string key = key_of(kBuild);
+  target().corrupt(key);
+  become_fresh_clone();
+  auto run = memo_run(kBuild, target().env());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "refused")) << run.err;
+  EXPECT_EQ(runs(), 2);
+  EXPECT_EQ(read("packages/a/lib/index.js"), read("packages/a/src/index.ts"));
+}
+
+TEST_P(RemoteScenarios, ATruncatedArtifactIsRefusedAndTheCommandRuns) {
+  ASSERT_EQ(ci_build().exit_code, 0);
+  target().truncate(key_of(kBuild));
+  become_fresh_clone();
+  auto run = memo_run(kBuild, target().env());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "refused") || contains(run.err, "truncated")) << run.err;
+  EXPECT_EQ(runs(), 2);
+}
+
+TEST_P(RemoteScenarios, AnEntryOverMaxSizeStaysLocal) {
+  auto ci = ci_build("\"maxSize\": 10");
+  ASSERT_EQ(ci.exit_code, 0) << ci.err;
+  EXPECT_FALSE(target().holds(key_of(kBuild)));
+}
+
+TEST_P(RemoteScenarios, TheSecretNeverShows) {
+  auto env = with(target().env(), kWrite);
+  env["MEMO_LOG_LEVEL"] = "silly";
+  env["MEMO_PRODUCE_PERFORMANCE_LOGS"] = "true";
+  std::string everything;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--", kBuild}, {"config"}, {"config", "--json"}, {"explain", "--", kBuild},
+           {"explain", "--json", "--", kBuild}}) {
+    auto run = memo(args, env);
+    everything += run.out + run.err;
+  }
+  become_fresh_clone();
+  auto hit = memo({"--", kBuild}, env);
+  everything += hit.out + hit.err;
+  auto wrong = memo({"--", kBuild}, with(target().wrong_credentials_env(), kWrite));
+  everything += wrong.out + wrong.err;
+  EXPECT_FALSE(contains(everything, target().secret())) << everything;
+  for (const auto& item : fs::recursive_directory_iterator(store())) {
+    if (item.is_regular_file()) {
+      EXPECT_FALSE(contains(read_file(item.path()), target().secret())) << item.path();
+    }
+  }
+}
+
+TEST_P(RemoteScenarios, ExplainSaysWhetherTheRemoteHasTheKey) {
+  auto before = memo({"explain", "--", kBuild}, target().env());
+  EXPECT_TRUE(contains(before.out, "does not have this key")) << before.out << before.err;
+  ASSERT_EQ(ci_build().exit_code, 0);
+  become_fresh_clone();
+  auto after = memo({"explain", "--", kBuild}, target().env());
+  EXPECT_TRUE(contains(after.out, "has this key")) << after.out << after.err;
+}
+
+}  // namespace memo::testing
