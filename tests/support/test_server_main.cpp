@@ -63,8 +63,8 @@ int serve_turbo() {
   say("SERVER_URL", server.url());
   say("SERVER_TOKEN", server.token());
   say("SERVER_TEAM", "team_bench");
-  say("SERVER_OPTIONS", "{\"url\": \"" + server.url() + "\", \"team\": \"team_bench\", \"token\": \"" +
-                            server.token() + "\"}");
+  say("SERVER_OPTIONS", "{\"url\": \"" + server.url() +
+                            "\", \"team\": \"team_bench\", \"token\": \"" + server.token() + "\"}");
   return wait_for_signal();
 }
 

@@ -3,6 +3,7 @@
 #include "memo/store/artifact/artifact_importer.hpp"
 #include "memo/store/artifact/artifact_writer.hpp"
 #include "memo/store/store_lock.hpp"
+#include "memo/store/transfer_progress.hpp"
 #include "memo/util/log.hpp"
 #include "memo/util/stopwatch.hpp"
 
@@ -23,11 +24,12 @@ std::uint64_t output_bytes(const Entry& entry) {
   return total;
 }
 
-// A source that stops when the cache gives up waiting for it.
+// A source that stops when the cache gives up waiting for it, and shows its progress.
 class StoppableSource : public remote::ArtifactSource {
  public:
-  StoppableSource(remote::ArtifactSource& inner, const bool& stop, std::mutex& mutex)
-      : inner_(inner), stop_(stop), mutex_(mutex) {}
+  StoppableSource(remote::ArtifactSource& inner, const bool& stop, std::mutex& mutex,
+                  const std::string& key)
+      : inner_(inner), stop_(stop), mutex_(mutex), progress_("uploading " + short_key(key), {}) {}
   std::expected<std::size_t, std::string> read(std::span<char> buffer) override {
     {
       std::lock_guard lock(mutex_);
@@ -35,6 +37,7 @@ class StoppableSource : public remote::ArtifactSource {
     }
     auto n = inner_.read(buffer);
     if (n) sent_ += *n;
+    progress_.update(sent_);
     return n;
   }
   std::uint64_t sent() const { return sent_; }
@@ -44,6 +47,28 @@ class StoppableSource : public remote::ArtifactSource {
   const bool& stop_;
   std::mutex& mutex_;
   std::uint64_t sent_ = 0;
+  TransferProgress progress_;
+};
+
+// The importer, with a progress line for a big download.
+class ShownSink : public remote::ArtifactSink {
+ public:
+  ShownSink(remote::ArtifactSink& inner, const std::string& key)
+      : inner_(inner), progress_("downloading " + short_key(key), {}) {}
+  bool expect(std::optional<std::uint64_t> size) override {
+    progress_.set_total(size);
+    return inner_.expect(size);
+  }
+  bool write(std::string_view bytes) override {
+    received_ += bytes.size();
+    progress_.update(received_);
+    return inner_.write(bytes);
+  }
+
+ private:
+  remote::ArtifactSink& inner_;
+  std::uint64_t received_ = 0;
+  TransferProgress progress_;
 };
 
 }  // namespace
@@ -130,7 +155,11 @@ std::expected<std::optional<Cache::Found>, RemoteError> Cache::download_once(
   // Shared with restores and stores: eviction must not take a blob before its entry is in.
   auto lock = StoreLock::shared(local_.root());
   artifact::ArtifactImporter importer(local_, id.key, remote_->layout(id), policy_.max_size);
-  auto got = remote_->get(id, importer);
+  std::optional<remote::RemoteResult<bool>> got;
+  {
+    ShownSink shown(importer, id.key);
+    got = remote_->get(id, shown);
+  }
   if (importer.too_large()) {
     Log::verbose("remote entry " + short_key(id.key) + " is over maxSize: not downloaded");
     return std::optional<Found>();
@@ -140,8 +169,8 @@ std::expected<std::optional<Cache::Found>, RemoteError> Cache::download_once(
               "); running the command");
     return std::optional<Found>();
   }
-  if (!got) return std::unexpected(got.error());
-  if (!*got) return std::optional<Found>();
+  if (!*got) return std::unexpected(got->error());
+  if (!**got) return std::optional<Found>();
   auto entry = importer.finish();
   if (!entry) {
     Log::warn("remote entry " + short_key(id.key) + " refused (" + entry.error() +
@@ -219,7 +248,7 @@ void Cache::send(const Upload& upload) {
   if (!remote_usable(true)) return;
   util::Stopwatch sending;
   artifact::ArtifactWriter writer(upload.entry, local_, remote_->layout(upload.id));
-  StoppableSource source(writer, giving_up_, mutex_);
+  StoppableSource source(writer, giving_up_, mutex_, upload.id.key);
   auto sent = remote_->put(upload.id, source);
   if (!sent) {
     remote_failed(sent.error(), true);

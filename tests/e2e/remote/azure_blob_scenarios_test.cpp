@@ -5,7 +5,6 @@
 namespace memo::testing {
 namespace {
 
-
 class AzuriteTarget : public RemoteTarget {
  public:
   void use_fresh_namespace() override {
@@ -35,7 +34,7 @@ class AzuriteTarget : public RemoteTarget {
   std::string container_;
   int containers_ = 0;
   std::map<std::string, std::string> env_with(const std::string& connection_string,
-                                                     const std::string& extra_options) {
+                                              const std::string& extra_options) {
     // backfill's way: the provider and its options both in the environment.
     return {{"BACKFILL_CACHE_PROVIDER", "azure-blob"},
             {"BACKFILL_CACHE_PROVIDER_OPTIONS",

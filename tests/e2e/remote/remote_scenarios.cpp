@@ -143,9 +143,12 @@ TEST_P(RemoteScenarios, TheSecretNeverShows) {
   env["MEMO_LOG_LEVEL"] = "silly";
   env["MEMO_PRODUCE_PERFORMANCE_LOGS"] = "true";
   std::string everything;
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--", kBuild}, {"config"}, {"config", "--json"}, {"explain", "--", kBuild},
-           {"explain", "--json", "--", kBuild}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"--", kBuild},
+                                             {"config"},
+                                             {"config", "--json"},
+                                             {"explain", "--", kBuild},
+                                             {"explain", "--json", "--", kBuild}}) {
     auto run = memo(args, env);
     everything += run.out + run.err;
   }
@@ -160,6 +163,38 @@ TEST_P(RemoteScenarios, TheSecretNeverShows) {
       EXPECT_FALSE(contains(read_file(item.path()), target().secret())) << item.path();
     }
   }
+}
+
+// Over a few MB, a transfer shows its progress on a terminal (run under script(1), a real
+// pseudo-terminal), and never in a log.
+TEST_P(RemoteScenarios, BigTransfersShowProgressOnATerminalOnly) {
+  ASSERT_EQ(run_shell("head -c 9000000 /dev/urandom > src/big.bin", package()), 0);
+  const std::string build = "mkdir -p lib && cp src/big.bin lib/big.bin";
+  ASSERT_EQ(memo_run(build, with(target().env(), kWrite)).exit_code, 0);
+  become_fresh_clone();
+  auto logged = memo_run(build, target().env());
+  ASSERT_EQ(logged.exit_code, 0) << logged.err;
+  EXPECT_TRUE(contains(logged.err, "from the remote cache")) << logged.err;
+  EXPECT_FALSE(contains(logged.err, "downloading")) << logged.err;
+
+  become_fresh_clone();
+  std::string exports;
+  for (const auto& [name, value] : target().env()) {
+    std::string quoted = "'";
+    for (char c : value) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    exports += "export " + name + "=" + quoted + "'; ";
+  }
+  TempDir out;
+  std::string inner = exports + "unset CI; exec " MEMO_BINARY " -- '" + build + "'";
+  std::string quoted_inner = "'";
+  for (char c : inner) quoted_inner += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted_inner += "'";
+  ASSERT_EQ(run_shell("script -qec " + quoted_inner + " /dev/null > " + (out / "tty").string(),
+                      package()),
+            0);
+  std::string terminal = read_file(out / "tty");
+  EXPECT_TRUE(contains(terminal, "downloading")) << terminal;
+  EXPECT_TRUE(contains(terminal, "from the remote cache")) << terminal;
 }
 
 TEST_P(RemoteScenarios, ExplainSaysWhetherTheRemoteHasTheKey) {

@@ -5,17 +5,15 @@
 namespace memo::testing {
 namespace {
 
-
 class TurboTarget : public RemoteTarget {
  public:
   void use_fresh_namespace() override { team_ = "team_memo" + std::to_string(++teams_); }
   std::string problem() override { return server().problem(); }
   std::map<std::string, std::string> env(const std::string& extra_options) override {
     return {{"MEMO_CACHE_PROVIDER", "http"},
-            {"MEMO_CACHE_PROVIDER_OPTIONS", "{\"url\": \"" + server().url() + "\", \"team\": \"" +
-                                                team_ + "\"" +
-                                                (extra_options.empty() ? "" : ", " + extra_options) +
-                                                "}"},
+            {"MEMO_CACHE_PROVIDER_OPTIONS",
+             "{\"url\": \"" + server().url() + "\", \"team\": \"" + team_ + "\"" +
+                 (extra_options.empty() ? "" : ", " + extra_options) + "}"},
             {"TURBO_TOKEN", server().token()}};
   }
   std::map<std::string, std::string> wrong_credentials_env() override {
