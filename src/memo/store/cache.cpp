@@ -92,7 +92,8 @@ std::string Cache::remote_name() const {
 bool Cache::remote_usable(bool writing) {
   std::lock_guard lock(mutex_);
   if (!remote_ || broken_) return false;
-  return writing ? policy_.write_remote && !writing_denied_
+  // An upload after a failed connection would first pack the whole artifact for nothing.
+  return writing ? policy_.write_remote && !writing_denied_ && unreachable_ == 0
                  : policy_.read_remote && !reading_denied_;
 }
 

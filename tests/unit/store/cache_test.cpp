@@ -122,6 +122,15 @@ TEST_F(LayeredCacheTest, AConnectTimeoutSkipsTheRemoteAtOnce) {
   EXPECT_EQ(laptop.remote->puts, 0);
 }
 
+TEST_F(LayeredCacheTest, NothingIsUploadedOnceTheRemoteWasUnreachable) {
+  auto ci = make(store_a_, {.write_remote = true});
+  ci.remote->fail_next(RemoteError::Kind::Unreachable, 1);
+  EXPECT_FALSE(*ci.cache->find({util::sha256_hex("not stored"), "app", "tsc -b"}));
+  ci.cache->upload(id_, entry_);
+  ci.cache->finish_uploads();
+  EXPECT_EQ(ci.remote->puts, 0);
+}
+
 TEST_F(LayeredCacheTest, AReadThatBrokeOffIsTriedOnceMore) {
   ci_uploads();
   auto laptop = make(store_b_, {});
