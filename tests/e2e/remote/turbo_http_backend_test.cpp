@@ -412,7 +412,8 @@ TEST(RemoteHttpServerDown, NothingOnThePortIsUnreachableAtOnce) {
 // Its path's first part picks the answer: /readonly/v8/artifacts/<key> refuses PUT with 403 and
 // misses GET; /forbidden answers 403 to all; /echo answers 401 with the Authorization header in
 // its body; /redirect sends GET on to /cdn/<key>, which refuses any request with a token;
-// /stall starts a body and stops; /broken answers 500.
+// /bad-redirect sends it to /cdn-forbidden, which answers 403; /stall starts a body and stops;
+// /broken answers 500.
 constexpr const char* kScriptedServer = R"PY(
 import http.server, json, sys, time
 port = int(sys.argv[1])
@@ -438,6 +439,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.headers.get("Authorization"):
                 return self.answer(400, b'{"message":"a token was sent to the CDN"}')
             return self.answer(200, b"bytes from the cdn")
+        if mode == "cdn-forbidden":
+            return self.answer(403, b"AccessDenied")
+        if mode == "bad-redirect":
+            location = "http://127.0.0.1:%d/cdn-forbidden/%s" % (port, parts[-1])
+            return self.answer(302, b"", [("Location", location)])
         if mode == "readonly":
             if self.command == "PUT":
                 body = {"error": {"code": "forbidden", "message": "this token is read-only"}}
@@ -553,6 +559,18 @@ TEST_F(RemoteHttpScripted, ARedirectedReadIsFollowedWithoutTheToken) {
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_TRUE(*got);
   EXPECT_EQ(sink.bytes, "bytes from the cdn");
+}
+
+TEST_F(RemoteHttpScripted, ARefusalFromTheRedirectsTargetIsNotBlamedOnTheToken) {
+  auto redirect = backend("bad-redirect");
+  ASSERT_TRUE(redirect);
+  StringSink sink;
+  auto got = redirect->get(id_of(fresh_key("bad-redirect")), sink);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().http_status, 403);
+  EXPECT_NE(got.error().message.find("/cdn-forbidden/"), std::string::npos) << got.error().message;
+  EXPECT_NE(got.error().message.find("redirected"), std::string::npos) << got.error().message;
+  EXPECT_EQ(got.error().message.find("token"), std::string::npos) << got.error().message;
 }
 
 TEST_F(RemoteHttpScripted, AServerThatStopsSendingIsStalled) {

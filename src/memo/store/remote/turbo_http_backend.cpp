@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "memo/store/remote/backends.hpp"
+#include "memo/store/remote/redirect.hpp"
 #include "memo/store/remote/secret_redaction.hpp"
 #include "memo/store/remote/spooled_upload.hpp"
 #include "memo/util/environment.hpp"
@@ -68,10 +69,6 @@ std::expected<std::string, std::string> checked_api_url(std::string url) {
   }
   while (url.ends_with('/')) url.pop_back();
   return url;
-}
-
-bool is_redirect(long status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
 bool is_success(long status) {
@@ -183,6 +180,8 @@ RemoteError TurboHttpBackend::refused(const HttpResponse& response, const std::s
   return scrubbed(std::move(error));
 }
 
+// A 3xx is followed once without the token: turborepo-remote-cache with TURBO_CACHE_READ_URL
+// sends reads on to a CDN.
 RemoteResult<bool> TurboHttpBackend::fetch(const std::string& method, const ArtifactId& id,
                                            ArtifactSink* sink) {
   HttpRequest request;
@@ -191,33 +190,11 @@ RemoteResult<bool> TurboHttpBackend::fetch(const std::string& method, const Arti
   request.headers = auth_headers();
   request.sink = sink;
   const std::string what = method + " " + request.url.substr(0, request.url.find('?'));
-  auto response = http_perform(request, timeouts_);
+  auto response = perform_following_redirect(request, timeouts_);
   if (!response) return std::unexpected(scrubbed(response.error()));
   if (is_success(response->status)) return true;
   if (response->status == 404) return false;
-  if (is_redirect(response->status)) return follow_redirect(*response, method, sink);
   return std::unexpected(refused(*response, what, Access::Read));
-}
-
-// turborepo-remote-cache with TURBO_CACHE_READ_URL sends reads on to a CDN: the token stays
-// with the cache and is not sent there.
-RemoteResult<bool> TurboHttpBackend::follow_redirect(const HttpResponse& response,
-                                                     const std::string& method,
-                                                     ArtifactSink* sink) {
-  auto location = response.header("location");
-  if (!location || !(location->starts_with("http://") || location->starts_with("https://"))) {
-    return std::unexpected(scrubbed(status_error(response, method + " " + config_.api_url)));
-  }
-  HttpRequest request;
-  request.method = method;
-  request.url = *location;
-  request.sink = sink;
-  auto redirected = http_perform(request, timeouts_);
-  if (!redirected) return std::unexpected(scrubbed(redirected.error()));
-  if (is_success(redirected->status)) return true;
-  if (redirected->status == 404) return false;
-  const std::string what = method + " " + location->substr(0, location->find('?'));
-  return std::unexpected(scrubbed(status_error(*redirected, what + " (redirected by the cache)")));
 }
 
 RemoteResult<bool> TurboHttpBackend::get(const ArtifactId& id, ArtifactSink& sink) {
