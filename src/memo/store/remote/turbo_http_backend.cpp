@@ -5,12 +5,12 @@
 #include <optional>
 
 #include "memo/store/remote/backends.hpp"
+#include "memo/store/remote/base_url.hpp"
 #include "memo/store/remote/redirect.hpp"
 #include "memo/store/remote/secret_redaction.hpp"
+#include "memo/store/remote/server_message.hpp"
 #include "memo/store/remote/spooled_upload.hpp"
 #include "memo/util/environment.hpp"
-#include "memo/util/json.hpp"
-#include "memo/util/printable.hpp"
 
 namespace memo::store::remote {
 
@@ -45,50 +45,20 @@ OptionalText option_or_env(const nlohmann::json& options, const char* key,
   return first_env(env_names);
 }
 
-bool has_control_character(const std::string& text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
 std::expected<std::string, std::string> checked_api_url(std::string url) {
-  const std::string fix =
-      "; give the remote cache's base URL (https://cache.example.com), as TURBO_API";
-  std::string scheme = url.substr(0, url.find("://"));
-  const bool http = url.starts_with("http://") || url.starts_with("https://");
-  const std::string rest = http ? url.substr(scheme.size() + 3) : "";
-  const std::string authority = rest.substr(0, rest.find('/'));
-  if (!http || authority.empty() || has_control_character(url) ||
-      url.find_first_of(" ?#") != std::string::npos) {
-    return std::unexpected(kOptions + "url: not an http(s) URL without a query" + fix);
-  }
-  if (authority.find('@') != std::string::npos) {
+  auto checked = checked_base_url(std::move(url));
+  if (checked) return *checked;
+  if (checked.error() == BadBaseUrl::HoldsSecret) {
     return std::unexpected(kOptions +
                            "url: holds a user name or password; give the token as TURBO_TOKEN");
   }
-  while (url.ends_with('/')) url.pop_back();
-  return url;
+  return std::unexpected(kOptions +
+                         "url: not an http(s) URL without a query; give the remote cache's base "
+                         "URL (https://cache.example.com), as TURBO_API");
 }
 
 bool is_success(long status) {
   return status >= 200 && status < 300;
-}
-
-// The server's own short explanation from a JSON error body ({"message": …} as
-// turborepo-remote-cache answers, {"error": {"message": …}} as Vercel does), for a message.
-std::string server_says(const HttpResponse& response) {
-  auto body = util::parse_json(response.body);
-  if (!body || !body->is_object()) return "";
-  const nlohmann::json* message = nullptr;
-  if (body->contains("message")) message = &(*body)["message"];
-  auto error = body->find("error");
-  if (!message && error != body->end() && error->is_object() && error->contains("message")) {
-    message = &(*error)["message"];
-  }
-  if (!message || !message->is_string()) return "";
-  std::string said = util::printable(message->get<std::string>().substr(0, 200));
-  return said.empty() ? "" : " (the server says: " + said + ")";
 }
 
 }  // namespace
