@@ -15,6 +15,7 @@
 
 #include "memo/store/remote/backends.hpp"
 #include "support/artifact_streams.hpp"
+#include "support/scoped_env.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/turbo_cache_server.hpp"
@@ -26,6 +27,7 @@ using memo::testing::fresh_key;
 using memo::testing::GeneratedSource;
 using memo::testing::HashingSink;
 using memo::testing::random_bytes;
+using memo::testing::ScopedEnv;
 using memo::testing::StringSink;
 using memo::testing::StringSource;
 using memo::testing::TurboCacheServer;
@@ -35,31 +37,6 @@ using std::chrono::steady_clock;
 const std::string kTeam = "memo-team";
 // Never the real token: any message that holds it fails the test.
 const std::string kSentinelToken = "SENTINEL-turbo-token-5c1e9a";
-
-// Sets (or, with nullopt, unsets) environment variables for one test and puts them back.
-class ScopedEnv {
- public:
-  explicit ScopedEnv(const std::map<std::string, std::optional<std::string>>& values) {
-    for (const auto& [name, value] : values) {
-      const char* old = std::getenv(name.c_str());
-      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-      set(name, value);
-    }
-  }
-  ~ScopedEnv() {
-    for (const auto& [name, value] : saved_) set(name, value);
-  }
-
- private:
-  static void set(const std::string& name, const std::optional<std::string>& value) {
-    if (value) {
-      ::setenv(name.c_str(), value->c_str(), 1);
-    } else {
-      ::unsetenv(name.c_str());
-    }
-  }
-  std::map<std::string, std::optional<std::string>> saved_;
-};
 
 // No TURBO_* or MEMO_TURBO_* variable from the machine running the tests.
 ScopedEnv clean_turbo_env() {
