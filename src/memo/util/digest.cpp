@@ -15,16 +15,26 @@ namespace {
 struct Algorithms {
   EVP_MD* sha1;
   EVP_MD* sha256;
+  EVP_MD* sha512;
   Algorithms() {
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
     sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
     sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
   }
 };
 
 const EVP_MD* algorithm_md(Hasher::Algorithm algorithm) {
   static const Algorithms fetched;
-  return algorithm == Hasher::Algorithm::Sha1 ? fetched.sha1 : fetched.sha256;
+  switch (algorithm) {
+    case Hasher::Algorithm::Sha1:
+      return fetched.sha1;
+    case Hasher::Algorithm::Sha512:
+      return fetched.sha512;
+    case Hasher::Algorithm::Sha256:
+      break;
+  }
+  return fetched.sha256;
 }
 
 }  // namespace
@@ -50,10 +60,15 @@ void Hasher::update(const void* data, std::size_t size) {
 }
 
 std::string Hasher::hex_digest() {
+  std::string bytes = digest();
+  return to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string Hasher::digest() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), out, &size);
-  return to_hex(out, size);
+  return std::string(reinterpret_cast<const char*>(out), size);
 }
 
 std::string sha256_hex(std::string_view bytes) {

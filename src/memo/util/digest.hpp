@@ -8,11 +8,12 @@
 
 namespace memo::util {
 
-// Streaming SHA-1 / SHA-256 over OpenSSL's EVP interface. SHA-1 exists only for git blob ids
-// (so a file's digest equals what git's index holds); everything memo names itself uses SHA-256.
+// Streaming SHA-1 / SHA-256 / SHA-512 over OpenSSL's EVP interface. SHA-1 exists only for git
+// blob ids (so a file's digest equals what git's index holds) and npm's shasum, SHA-512 for
+// npm's integrity; everything memo names itself uses SHA-256.
 class Hasher {
  public:
-  enum class Algorithm { Sha1, Sha256 };
+  enum class Algorithm { Sha1, Sha256, Sha512 };
   explicit Hasher(Algorithm algorithm);
   ~Hasher();
   Hasher(const Hasher&) = delete;
@@ -22,6 +23,8 @@ class Hasher {
   void update(const void* data, std::size_t size);
   // Lowercase hex of the digest; the hasher cannot be updated afterwards.
   std::string hex_digest();
+  // The digest's raw bytes (for base64 forms such as npm's "sha512-…"); the same one-time rule.
+  std::string digest();
 
  private:
   void* context_;

@@ -15,6 +15,7 @@
 
 #include "memo/store/remote/backends.hpp"
 #include "support/artifact_streams.hpp"
+#include "support/scoped_env.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/turbo_cache_server.hpp"
@@ -26,6 +27,7 @@ using memo::testing::fresh_key;
 using memo::testing::GeneratedSource;
 using memo::testing::HashingSink;
 using memo::testing::random_bytes;
+using memo::testing::ScopedEnv;
 using memo::testing::StringSink;
 using memo::testing::StringSource;
 using memo::testing::TurboCacheServer;
@@ -35,31 +37,6 @@ using std::chrono::steady_clock;
 const std::string kTeam = "memo-team";
 // Never the real token: any message that holds it fails the test.
 const std::string kSentinelToken = "SENTINEL-turbo-token-5c1e9a";
-
-// Sets (or, with nullopt, unsets) environment variables for one test and puts them back.
-class ScopedEnv {
- public:
-  explicit ScopedEnv(const std::map<std::string, std::optional<std::string>>& values) {
-    for (const auto& [name, value] : values) {
-      const char* old = std::getenv(name.c_str());
-      saved_[name] = old ? std::optional<std::string>(old) : std::nullopt;
-      set(name, value);
-    }
-  }
-  ~ScopedEnv() {
-    for (const auto& [name, value] : saved_) set(name, value);
-  }
-
- private:
-  static void set(const std::string& name, const std::optional<std::string>& value) {
-    if (value) {
-      ::setenv(name.c_str(), value->c_str(), 1);
-    } else {
-      ::unsetenv(name.c_str());
-    }
-  }
-  std::map<std::string, std::optional<std::string>> saved_;
-};
 
 // No TURBO_* or MEMO_TURBO_* variable from the machine running the tests.
 ScopedEnv clean_turbo_env() {
@@ -412,7 +389,8 @@ TEST(RemoteHttpServerDown, NothingOnThePortIsUnreachableAtOnce) {
 // Its path's first part picks the answer: /readonly/v8/artifacts/<key> refuses PUT with 403 and
 // misses GET; /forbidden answers 403 to all; /echo answers 401 with the Authorization header in
 // its body; /redirect sends GET on to /cdn/<key>, which refuses any request with a token;
-// /stall starts a body and stops; /broken answers 500.
+// /bad-redirect sends it to /cdn-forbidden, which answers 403; /stall starts a body and stops;
+// /broken answers 500.
 constexpr const char* kScriptedServer = R"PY(
 import http.server, json, sys, time
 port = int(sys.argv[1])
@@ -438,6 +416,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.headers.get("Authorization"):
                 return self.answer(400, b'{"message":"a token was sent to the CDN"}')
             return self.answer(200, b"bytes from the cdn")
+        if mode == "cdn-forbidden":
+            return self.answer(403, b"AccessDenied")
+        if mode == "bad-redirect":
+            location = "http://127.0.0.1:%d/cdn-forbidden/%s" % (port, parts[-1])
+            return self.answer(302, b"", [("Location", location)])
         if mode == "readonly":
             if self.command == "PUT":
                 body = {"error": {"code": "forbidden", "message": "this token is read-only"}}
@@ -553,6 +536,18 @@ TEST_F(RemoteHttpScripted, ARedirectedReadIsFollowedWithoutTheToken) {
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_TRUE(*got);
   EXPECT_EQ(sink.bytes, "bytes from the cdn");
+}
+
+TEST_F(RemoteHttpScripted, ARefusalFromTheRedirectsTargetIsNotBlamedOnTheToken) {
+  auto redirect = backend("bad-redirect");
+  ASSERT_TRUE(redirect);
+  StringSink sink;
+  auto got = redirect->get(id_of(fresh_key("bad-redirect")), sink);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().http_status, 403);
+  EXPECT_NE(got.error().message.find("/cdn-forbidden/"), std::string::npos) << got.error().message;
+  EXPECT_NE(got.error().message.find("redirected"), std::string::npos) << got.error().message;
+  EXPECT_EQ(got.error().message.find("token"), std::string::npos) << got.error().message;
 }
 
 TEST_F(RemoteHttpScripted, AServerThatStopsSendingIsStalled) {

@@ -32,6 +32,20 @@ TEST(Digest, HmacSha256KnownVectors) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Digest, Sha512AndRawDigests) {
+  Hasher sha512(Hasher::Algorithm::Sha512);
+  sha512.update("abc");
+  EXPECT_EQ(sha512.hex_digest(),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  Hasher raw(Hasher::Algorithm::Sha1);
+  raw.update("abc");
+  std::string bytes = raw.digest();
+  ASSERT_EQ(bytes.size(), 20u);
+  EXPECT_EQ(to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()),
+            sha1_hex("abc"));
+}
+
 TEST(Digest, HexDigestCheck) {
   EXPECT_TRUE(is_hex_digest(sha256_hex("x"), 64));
   EXPECT_FALSE(is_hex_digest("ABCDEF", 6));

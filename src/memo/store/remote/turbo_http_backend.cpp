@@ -5,11 +5,12 @@
 #include <optional>
 
 #include "memo/store/remote/backends.hpp"
+#include "memo/store/remote/base_url.hpp"
+#include "memo/store/remote/redirect.hpp"
 #include "memo/store/remote/secret_redaction.hpp"
+#include "memo/store/remote/server_message.hpp"
 #include "memo/store/remote/spooled_upload.hpp"
 #include "memo/util/environment.hpp"
-#include "memo/util/json.hpp"
-#include "memo/util/printable.hpp"
 
 namespace memo::store::remote {
 
@@ -44,54 +45,20 @@ OptionalText option_or_env(const nlohmann::json& options, const char* key,
   return first_env(env_names);
 }
 
-bool has_control_character(const std::string& text) {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
 std::expected<std::string, std::string> checked_api_url(std::string url) {
-  const std::string fix =
-      "; give the remote cache's base URL (https://cache.example.com), as TURBO_API";
-  std::string scheme = url.substr(0, url.find("://"));
-  const bool http = url.starts_with("http://") || url.starts_with("https://");
-  const std::string rest = http ? url.substr(scheme.size() + 3) : "";
-  const std::string authority = rest.substr(0, rest.find('/'));
-  if (!http || authority.empty() || has_control_character(url) ||
-      url.find_first_of(" ?#") != std::string::npos) {
-    return std::unexpected(kOptions + "url: not an http(s) URL without a query" + fix);
-  }
-  if (authority.find('@') != std::string::npos) {
+  auto checked = checked_base_url(std::move(url));
+  if (checked) return *checked;
+  if (checked.error() == BadBaseUrl::HoldsSecret) {
     return std::unexpected(kOptions +
                            "url: holds a user name or password; give the token as TURBO_TOKEN");
   }
-  while (url.ends_with('/')) url.pop_back();
-  return url;
-}
-
-bool is_redirect(long status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  return std::unexpected(kOptions +
+                         "url: not an http(s) URL without a query; give the remote cache's base "
+                         "URL (https://cache.example.com), as TURBO_API");
 }
 
 bool is_success(long status) {
   return status >= 200 && status < 300;
-}
-
-// The server's own short explanation from a JSON error body ({"message": …} as
-// turborepo-remote-cache answers, {"error": {"message": …}} as Vercel does), for a message.
-std::string server_says(const HttpResponse& response) {
-  auto body = util::parse_json(response.body);
-  if (!body || !body->is_object()) return "";
-  const nlohmann::json* message = nullptr;
-  if (body->contains("message")) message = &(*body)["message"];
-  auto error = body->find("error");
-  if (!message && error != body->end() && error->is_object() && error->contains("message")) {
-    message = &(*error)["message"];
-  }
-  if (!message || !message->is_string()) return "";
-  std::string said = util::printable(message->get<std::string>().substr(0, 200));
-  return said.empty() ? "" : " (the server says: " + said + ")";
 }
 
 }  // namespace
@@ -183,6 +150,8 @@ RemoteError TurboHttpBackend::refused(const HttpResponse& response, const std::s
   return scrubbed(std::move(error));
 }
 
+// A 3xx is followed once without the token: turborepo-remote-cache with TURBO_CACHE_READ_URL
+// sends reads on to a CDN.
 RemoteResult<bool> TurboHttpBackend::fetch(const std::string& method, const ArtifactId& id,
                                            ArtifactSink* sink) {
   HttpRequest request;
@@ -191,33 +160,11 @@ RemoteResult<bool> TurboHttpBackend::fetch(const std::string& method, const Arti
   request.headers = auth_headers();
   request.sink = sink;
   const std::string what = method + " " + request.url.substr(0, request.url.find('?'));
-  auto response = http_perform(request, timeouts_);
+  auto response = perform_following_redirect(request, timeouts_);
   if (!response) return std::unexpected(scrubbed(response.error()));
   if (is_success(response->status)) return true;
   if (response->status == 404) return false;
-  if (is_redirect(response->status)) return follow_redirect(*response, method, sink);
   return std::unexpected(refused(*response, what, Access::Read));
-}
-
-// turborepo-remote-cache with TURBO_CACHE_READ_URL sends reads on to a CDN: the token stays
-// with the cache and is not sent there.
-RemoteResult<bool> TurboHttpBackend::follow_redirect(const HttpResponse& response,
-                                                     const std::string& method,
-                                                     ArtifactSink* sink) {
-  auto location = response.header("location");
-  if (!location || !(location->starts_with("http://") || location->starts_with("https://"))) {
-    return std::unexpected(scrubbed(status_error(response, method + " " + config_.api_url)));
-  }
-  HttpRequest request;
-  request.method = method;
-  request.url = *location;
-  request.sink = sink;
-  auto redirected = http_perform(request, timeouts_);
-  if (!redirected) return std::unexpected(scrubbed(redirected.error()));
-  if (is_success(redirected->status)) return true;
-  if (redirected->status == 404) return false;
-  const std::string what = method + " " + location->substr(0, location->find('?'));
-  return std::unexpected(scrubbed(status_error(*redirected, what + " (redirected by the cache)")));
 }
 
 RemoteResult<bool> TurboHttpBackend::get(const ArtifactId& id, ArtifactSink& sink) {

@@ -47,8 +47,6 @@ class TurboHttpBackend final : public Backend {
   std::string artifact_url(const std::string& key) const;
   std::vector<std::string> auth_headers() const;
   RemoteResult<bool> fetch(const std::string& method, const ArtifactId& id, ArtifactSink* sink);
-  RemoteResult<bool> follow_redirect(const HttpResponse& response, const std::string& method,
-                                     ArtifactSink* sink);
   RemoteError refused(const HttpResponse& response, const std::string& what, Access access) const;
   RemoteError scrubbed(RemoteError error) const;
 
