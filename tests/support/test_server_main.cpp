@@ -9,12 +9,15 @@
 #include <string>
 
 #include "support/azurite_server.hpp"
+#include "support/temp_dir.hpp"
 #include "support/turbo_cache_server.hpp"
+#include "support/verdaccio_server.hpp"
 
 namespace {
 
 using memo::testing::AzuriteServer;
 using memo::testing::TurboCacheServer;
+using memo::testing::VerdaccioServer;
 
 std::string quoted(const std::string& text) {
   std::string out = "'";
@@ -68,12 +71,29 @@ int serve_turbo() {
   return wait_for_signal();
 }
 
+int serve_verdaccio() {
+  VerdaccioServer& server = VerdaccioServer::shared();
+  if (!server.problem().empty()) {
+    std::cerr << server.problem() << "\n";
+    return 1;
+  }
+  static memo::testing::TempDir dir;
+  auto npmrc = dir.write("npmrc", server.npmrc_prefix() + ":_authToken=" + server.token() + "\n");
+  say("SERVER_PROVIDER", "npm");
+  say("SERVER_URL", server.url());
+  say("SERVER_TOKEN", server.token());
+  say("SERVER_OPTIONS", "{\"npmPackageName\": \"memo-bench\", \"registryUrl\": \"" + server.url() +
+                            "\", \"npmrcUserconfig\": \"" + npmrc.string() + "\"}");
+  return wait_for_signal();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string which = argc > 1 ? argv[1] : "";
   if (which == "azurite") return serve_azurite();
   if (which == "turbo") return serve_turbo();
-  std::cerr << "usage: memo_test_server azurite|turbo\n";
+  if (which == "verdaccio") return serve_verdaccio();
+  std::cerr << "usage: memo_test_server azurite|turbo|verdaccio\n";
   return 2;
 }
