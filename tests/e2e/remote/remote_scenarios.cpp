@@ -84,6 +84,29 @@ TEST_P(RemoteScenarios, NoRemoteLeavesTheRemoteAlone) {
   EXPECT_FALSE(target().holds(key_of(kBuild)));
 }
 
+TEST_P(RemoteScenarios, SkipLocalCacheUsesTheRemoteAlone) {
+  auto alone = with(target().env(), {{"MEMO_SKIP_LOCAL_CACHE", "true"}});
+  auto ci = memo_run(kBuild, with(alone, kWrite));
+  ASSERT_EQ(ci.exit_code, 0) << ci.err;
+  EXPECT_TRUE(target().holds(key_of(kBuild)));
+  auto entries_kept = [this] {
+    std::size_t count = 0;
+    if (!fs::exists(store())) return count;
+    for (const auto& item : fs::recursive_directory_iterator(store())) {
+      count +=
+          item.path().string().find("/entries/") != std::string::npos && item.is_regular_file();
+    }
+    return count;
+  };
+  EXPECT_EQ(entries_kept(), 0u);
+  fs::remove_all(package() / "lib");
+  auto hit = memo_run(kBuild, alone);
+  ASSERT_EQ(hit.exit_code, 0) << hit.err;
+  EXPECT_TRUE(contains(hit.err, "from the remote cache")) << hit.err;
+  EXPECT_EQ(runs(), 1);
+  EXPECT_EQ(entries_kept(), 0u);
+}
+
 TEST_P(RemoteScenarios, WrongCredentialsAreOneWarningAndTheBuildGoesOn) {
   auto run = memo_run(kBuild, with(target().wrong_credentials_env(), kWrite));
   EXPECT_EQ(run.exit_code, 0) << run.err;
