@@ -162,7 +162,12 @@ RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTi
   curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   if (!request.aws_sigv4.empty()) {
     curl.easy_setopt(h, CURLOPT_AWS_SIGV4, request.aws_sigv4.c_str());
-    curl.easy_setopt(h, CURLOPT_USERPWD, request.user_password.c_str());
+    if (request.username.empty()) {
+      curl.easy_setopt(h, CURLOPT_USERPWD, request.user_password.c_str());
+    } else {
+      curl.easy_setopt(h, CURLOPT_USERNAME, request.username.c_str());
+      curl.easy_setopt(h, CURLOPT_PASSWORD, request.password.c_str());
+    }
   }
   if (request.method == "HEAD") {
     curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
