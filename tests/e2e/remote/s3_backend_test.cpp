@@ -374,6 +374,22 @@ TEST_F(RemoteS3Backend, ManyThreadsPutAndGetAtOnce) {
   EXPECT_EQ(good, 8);
 }
 
+TEST_F(RemoteS3Backend, StoppedServerIsUnreachableAndComesBackWithWhatItHeld) {
+  auto s3 = admin_backend();
+  StringSource source("kept across a restart");
+  ASSERT_TRUE(s3->put(id("restart"), source));
+  SwiftServer::shared().stop();
+  StringSink during;
+  auto down = s3->get(id("restart"), during);
+  SwiftServer::shared().start();
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().kind, Kind::Unreachable) << down.error().message;
+  StringSink after;
+  auto got = s3->get(id("restart"), after);
+  ASSERT_TRUE(got && *got) << (got ? "a miss" : got.error().message);
+  EXPECT_EQ(after.bytes, "kept across a restart");
+}
+
 std::uint64_t status_kilobytes(const char* field) {
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {
