@@ -303,6 +303,11 @@ TEST_F(RemoteS3Credentials, FromTheEnvironment) {
   ScopedEnv keys{{{"AWS_ACCESS_KEY_ID", SwiftServer::admin().access_key},
                   {"AWS_SECRET_ACCESS_KEY", SwiftServer::admin().secret_key}}};
   EXPECT_EQ(works(options_without_keys()), "works");
+  {
+    // A session token travels as x-amz-security-token, signed with the rest (Swift ignores it).
+    ScopedEnv token{{{"AWS_SESSION_TOKEN", "session-token-value"}}};
+    EXPECT_EQ(works(options_without_keys()), "works");
+  }
   ScopedEnv wrong{{{"AWS_SECRET_ACCESS_KEY", kSentinelSecret}}};
   auto message = works(options_without_keys());
   EXPECT_NE(message.find("from AWS_ACCESS_KEY_ID"), std::string::npos) << message;
