@@ -143,8 +143,10 @@ RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTi
 
   curl_slist* list = nullptr;
   for (const auto& header : request.headers) list = curl.slist_append(list, header.c_str());
-  // libcurl would otherwise wait for a 100 Continue before sending a body.
-  list = curl.slist_append(list, "Expect:");
+  // libcurl would otherwise wait for a 100 Continue before sending a body. A SigV4 request
+  // cannot say "Expect:" to drop the header: libcurl 7.88 signs it and then does not send it,
+  // so the server's signature differs; it waits no time for the 100 instead.
+  if (request.aws_sigv4.empty()) list = curl.slist_append(list, "Expect:");
   std::unique_ptr<curl_slist, SlistDeleter> headers(list, SlistDeleter{&curl});
 
   Transfer transfer{request, {}};
@@ -161,8 +163,14 @@ RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTi
   curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   if (!request.aws_sigv4.empty()) {
+    curl.easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
     curl.easy_setopt(h, CURLOPT_AWS_SIGV4, request.aws_sigv4.c_str());
-    curl.easy_setopt(h, CURLOPT_USERPWD, request.user_password.c_str());
+    if (request.username.empty()) {
+      curl.easy_setopt(h, CURLOPT_USERPWD, request.user_password.c_str());
+    } else {
+      curl.easy_setopt(h, CURLOPT_USERNAME, request.username.c_str());
+      curl.easy_setopt(h, CURLOPT_PASSWORD, request.password.c_str());
+    }
   }
   if (request.method == "HEAD") {
     curl.easy_setopt(h, CURLOPT_NOBODY, 1L);

@@ -32,6 +32,9 @@ struct HttpRequest {
   // S3: libcurl signs the request with SigV4 ("aws:amz:<region>:s3") with these credentials.
   std::string aws_sigv4;
   std::string user_password;  // "<access key>:<secret key>"
+  // Or the two apart, when the name may hold a ':' (Swift's access keys are "account:user").
+  std::string username;
+  std::string password;
 };
 
 struct HttpResponse {
