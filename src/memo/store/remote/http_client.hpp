@@ -32,6 +32,9 @@ struct HttpRequest {
   // S3: libcurl signs the request with SigV4 ("aws:amz:<region>:s3") with these credentials.
   std::string aws_sigv4;
   std::string user_password;  // "<access key>:<secret key>"
+  // HTTPS: the PEM file of the certificates to trust instead of the system's (a private CA, a
+  // test server's self-signed certificate); empty for the system's.
+  std::string ca_file;
 };
 
 struct HttpResponse {
