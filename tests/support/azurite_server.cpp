@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "memo/exec/subprocess.hpp"
 #include "memo/store/remote/http_client.hpp"
 #include "support/azure_sas.hpp"
 
@@ -22,8 +23,9 @@ class StringSink final : public store::remote::ArtifactSink {
   std::string bytes_;
 };
 
-std::optional<HttpResponse> perform(HttpRequest request) {
+std::optional<HttpResponse> perform(HttpRequest request, const std::string& ca_file) {
   request.headers.push_back("x-ms-version: 2021-12-02");
+  request.ca_file = ca_file;
   auto response = store::remote::http_perform(request, {});
   if (!response) return std::nullopt;
   return std::move(*response);
@@ -40,8 +42,28 @@ AzuriteServer& AzuriteServer::shared() {
   return server;
 }
 
-AzuriteServer::AzuriteServer() : port_(free_port()) {
+AzuriteServer& AzuriteServer::shared_oauth() {
+  static AzuriteServer server(Mode::HttpsOAuth);
+  return server;
+}
+
+AzuriteServer::AzuriteServer(Mode mode) : mode_(mode), port_(free_port()) {
+  if (mode_ == Mode::HttpsOAuth) {
+    auto made = exec::capture_output(
+        {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+         "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+         (data_ / "key.pem").string(), "-out", (data_ / "cert.pem").string()},
+        data_.path());
+    if (!made || made->exit_code != 0) {
+      throw std::runtime_error("openssl could not make a certificate: " +
+                               (made ? made->stderr_text : made.error()));
+    }
+  }
   start();
+}
+
+std::string AzuriteServer::ca_file() const {
+  return mode_ == Mode::HttpsOAuth ? (data_ / "cert.pem").string() : std::string();
 }
 
 AzuriteServer::~AzuriteServer() = default;
@@ -52,11 +74,22 @@ void AzuriteServer::start() {
     throw std::runtime_error(binary.string() + " is missing: run scripts/install-test-servers.sh");
   }
   process_.reset();
-  process_ = std::make_unique<ServerProcess>(
-      std::vector<std::string>{binary.string(), "--blobHost", "127.0.0.1", "--blobPort",
-                               std::to_string(port_), "--location", (data_ / "data").string(),
-                               "--silent", "--skipApiVersionCheck"},
-      data_ / "azurite.log");
+  std::vector<std::string> argv{binary.string(),
+                                "--blobHost",
+                                "127.0.0.1",
+                                "--blobPort",
+                                std::to_string(port_),
+                                "--location",
+                                (data_ / "data").string(),
+                                "--silent",
+                                "--skipApiVersionCheck"};
+  if (mode_ == Mode::HttpsOAuth) {
+    for (const char* word : {"--oauth", "basic", "--cert"}) argv.push_back(word);
+    argv.push_back((data_ / "cert.pem").string());
+    argv.push_back("--key");
+    argv.push_back((data_ / "key.pem").string());
+  }
+  process_ = std::make_unique<ServerProcess>(argv, data_ / "azurite.log");
   if (!process_->wait_until_answers(blob_endpoint(), std::chrono::seconds(30))) {
     throw std::runtime_error("Azurite did not start: " + read_file(data_ / "azurite.log"));
   }
@@ -67,7 +100,8 @@ void AzuriteServer::stop() {
 }
 
 std::string AzuriteServer::blob_endpoint() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/" + kAccount;
+  return std::string(mode_ == Mode::HttpsOAuth ? "https" : "http") +
+         "://127.0.0.1:" + std::to_string(port_) + "/" + kAccount;
 }
 
 std::string AzuriteServer::connection_string() const {
@@ -91,19 +125,20 @@ std::string AzuriteServer::blob_url(const std::string& container, const std::str
 
 bool AzuriteServer::create_container(const std::string& container) const {
   HttpRequest request{.method = "PUT", .url = blob_url(container, "", "restype=container")};
-  auto response = perform(request);
+  auto response = perform(request, ca_file());
   return succeeded(response) || (response && response->status == 409);
 }
 
 bool AzuriteServer::container_exists(const std::string& container) const {
   return succeeded(
-      perform({.method = "HEAD", .url = blob_url(container, "", "restype=container")}));
+      perform({.method = "HEAD", .url = blob_url(container, "", "restype=container")}, ca_file()));
 }
 
 std::optional<std::string> AzuriteServer::read_blob(const std::string& container,
                                                     const std::string& name) const {
   StringSink sink;
-  if (!succeeded(perform({.url = blob_url(container, name), .sink = &sink}))) return std::nullopt;
+  if (!succeeded(perform({.url = blob_url(container, name), .sink = &sink}, ca_file())))
+    return std::nullopt;
   return sink.bytes_;
 }
 
@@ -113,11 +148,12 @@ bool AzuriteServer::write_blob(const std::string& container, const std::string& 
       perform({.method = "PUT",
                .url = blob_url(container, name),
                .headers = {"x-ms-blob-type: BlockBlob", "Content-Type: application/octet-stream"},
-               .body = bytes}));
+               .body = bytes},
+              ca_file()));
 }
 
 bool AzuriteServer::delete_blob(const std::string& container, const std::string& name) const {
-  return succeeded(perform({.method = "DELETE", .url = blob_url(container, name)}));
+  return succeeded(perform({.method = "DELETE", .url = blob_url(container, name)}, ca_file()));
 }
 
 bool AzuriteServer::truncate_blob(const std::string& container, const std::string& name,
@@ -137,7 +173,8 @@ std::optional<std::size_t> AzuriteServer::committed_blocks(const std::string& co
                                                            const std::string& name) const {
   StringSink sink;
   auto response = perform(
-      {.url = blob_url(container, name, "comp=blocklist&blocklisttype=committed"), .sink = &sink});
+      {.url = blob_url(container, name, "comp=blocklist&blocklisttype=committed"), .sink = &sink},
+      ca_file());
   if (!succeeded(response)) return std::nullopt;
   std::size_t blocks = 0;
   for (auto at = sink.bytes_.find("<Block>"); at != std::string::npos;

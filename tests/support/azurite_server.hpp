@@ -21,17 +21,25 @@ class AzuriteServer {
   static constexpr const char* kAccountKey =
       "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-  // The process's one Azurite, started at first use and stopped when the process exits (the
-  // Remote<Backend> suites run in one process per backend).
-  static AzuriteServer& shared();
+  // Plain HTTP; or HTTPS with a self-signed certificate made for 127.0.0.1 (ca_file()) and
+  // Azurite's basic OAuth: bearer tokens are let in when their claims are right (audience,
+  // an Azure AD issuer, times), whatever their signature.
+  enum class Mode { Http, HttpsOAuth };
 
-  AzuriteServer();
+  // The process's one Azurite of each mode, started at first use and stopped when the process
+  // exits (the Remote<Backend> suites run in one process per backend).
+  static AzuriteServer& shared();
+  static AzuriteServer& shared_oauth();
+
+  explicit AzuriteServer(Mode mode = Mode::Http);
   ~AzuriteServer();
   AzuriteServer(const AzuriteServer&) = delete;
   AzuriteServer& operator=(const AzuriteServer&) = delete;
 
   int port() const { return port_; }
-  // "http://127.0.0.1:<port>/devstoreaccount1"
+  // The certificate to trust in HttpsOAuth mode (the caFile option); empty in Http mode.
+  std::string ca_file() const;
+  // "http://127.0.0.1:<port>/devstoreaccount1" (https in HttpsOAuth mode)
   std::string blob_endpoint() const;
   // Signed with the account key: "DefaultEndpointsProtocol=http;AccountName=…;AccountKey=…;
   // BlobEndpoint=…;"
@@ -67,6 +75,7 @@ class AzuriteServer {
                        const std::string& query = "") const;
 
   TempDir data_;
+  Mode mode_;
   int port_;
   std::unique_ptr<ServerProcess> process_;
 };

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/remote/azure_blob_test_helpers.hpp"
 #include "memo/store/remote/backends.hpp"
 #include "memo/util/base64.hpp"
 #include "memo/util/digest.hpp"
@@ -22,120 +23,6 @@ namespace {
 
 using testing::AzuriteServer;
 constexpr const char* kContainer = "memo-tests";
-
-// A key no other test uses.
-std::string fresh_key() {
-  static std::atomic<int> counter{0};
-  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  return util::sha256_hex(std::string(test->name()) + "/" + std::to_string(::getpid()) + "/" +
-                          std::to_string(counter++));
-}
-
-ArtifactId id_of(const std::string& key) {
-  return {key, "@scope/app", "tsc -b"};
-}
-
-class StringSink final : public ArtifactSink {
- public:
-  bool expect(std::optional<std::uint64_t> size) override {
-    expected = size;
-    return true;
-  }
-  bool write(std::string_view part) override {
-    bytes.append(part);
-    return true;
-  }
-  std::optional<std::uint64_t> expected;
-  std::string bytes;
-};
-
-// Hashes what arrives instead of keeping it: a 200 MB download needs no 200 MB.
-class HashingSink final : public ArtifactSink {
- public:
-  bool expect(std::optional<std::uint64_t>) override { return true; }
-  bool write(std::string_view part) override {
-    hasher_.update(part);
-    size += part.size();
-    return true;
-  }
-  std::string digest() { return hasher_.hex_digest(); }
-  std::uint64_t size = 0;
-
- private:
-  util::Hasher hasher_{util::Hasher::Algorithm::Sha256};
-};
-
-class RefusingSink final : public ArtifactSink {
- public:
-  bool expect(std::optional<std::uint64_t>) override { return true; }
-  bool write(std::string_view) override { return false; }
-};
-
-// Gives `bytes` in reads of at most `chunk`.
-class StringSource final : public ArtifactSource {
- public:
-  explicit StringSource(std::string bytes, std::size_t chunk = 64 * 1024)
-      : bytes_(std::move(bytes)), chunk_(chunk) {}
-  std::expected<std::size_t, std::string> read(std::span<char> buffer) override {
-    const std::size_t n = std::min({buffer.size(), chunk_, bytes_.size() - offset_});
-    std::copy_n(bytes_.data() + offset_, n, buffer.data());
-    offset_ += n;
-    return n;
-  }
-
- private:
-  std::string bytes_;
-  std::size_t chunk_;
-  std::size_t offset_ = 0;
-};
-
-// `size` pseudo-random bytes made as they are read, hashed on the way.
-class RandomSource final : public ArtifactSource {
- public:
-  RandomSource(std::uint64_t size, std::uint64_t seed) : left_(size), state_(seed | 1) {}
-  std::expected<std::size_t, std::string> read(std::span<char> buffer) override {
-    const std::size_t n = std::min<std::uint64_t>({buffer.size(), left_, 256 * 1024});
-    for (std::size_t i = 0; i < n; ++i) {
-      state_ ^= state_ << 13;
-      state_ ^= state_ >> 7;
-      state_ ^= state_ << 17;
-      buffer[i] = static_cast<char>(state_ >> 24);
-    }
-    hasher_.update(buffer.data(), n);
-    left_ -= n;
-    return n;
-  }
-  std::string digest() { return hasher_.hex_digest(); }
-
- private:
-  std::uint64_t left_;
-  std::uint64_t state_;
-  util::Hasher hasher_{util::Hasher::Algorithm::Sha256};
-};
-
-std::string random_bytes(std::size_t size, std::uint64_t seed) {
-  RandomSource source(size, seed);
-  std::string bytes(size, '\0');
-  std::size_t filled = 0;
-  while (filled < size) filled += *source.read({bytes.data() + filled, size - filled});
-  return bytes;
-}
-
-// Gives `good` bytes, then fails.
-class FailingSource final : public ArtifactSource {
- public:
-  explicit FailingSource(std::size_t good) : left_(good) {}
-  std::expected<std::size_t, std::string> read(std::span<char> buffer) override {
-    if (left_ == 0) return std::unexpected("the archive could not be read");
-    const std::size_t n = std::min(buffer.size(), left_);
-    std::fill_n(buffer.data(), n, 'x');
-    left_ -= n;
-    return n;
-  }
-
- private:
-  std::size_t left_;
-};
 
 std::unique_ptr<Backend> make(const std::string& connection_string,
                               const std::string& container = kContainer) {
@@ -581,8 +468,13 @@ TEST(RemoteAzureBlobFactory, BadConnectionStringsAreExplainedWithoutTheirSecrets
             option + "BlobEndpoint is not an http:// or https:// URL");
   EXPECT_EQ(error_for("SharedAccessSignature=sv=1&sig=SENTINEL"),
             option + "names no account: give AccountName (or BlobEndpoint)");
+  ScopedEnv no_identity(without_azure_identity());
   EXPECT_EQ(error_for("AccountName=acct;EndpointSuffix=core.windows.net"),
-            option + "holds no AccountKey and no SharedAccessSignature; add one of them");
+            option +
+                "holds no AccountKey and no SharedAccessSignature, so memo signs in with the "
+                "environment credential, but the environment credential reads AZURE_TENANT_ID, "
+                "AZURE_CLIENT_ID, AZURE_CLIENT_SECRET: set AZURE_TENANT_ID, AZURE_CLIENT_ID, "
+                "AZURE_CLIENT_SECRET; or name another credentialName");
   EXPECT_EQ(error_for(""), option + "is empty");
 }
 

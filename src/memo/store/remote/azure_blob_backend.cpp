@@ -40,10 +40,19 @@ std::string url_path(const std::string& url) {
   return slash == std::string::npos ? std::string() : url.substr(slash);
 }
 
-AzureAuth auth_of(const AzureConnection& connection) {
-  if (!connection.account_key.empty()) return AzureAuth::SharedKey;
-  if (!connection.sas.empty()) return AzureAuth::Sas;
+AzureAuth auth_of(const AzureBlobConfig& config) {
+  if (!config.connection.account_key.empty()) return AzureAuth::SharedKey;
+  if (!config.connection.sas.empty()) return AzureAuth::Sas;
+  if (config.token) return AzureAuth::Bearer;
   return AzureAuth::Anonymous;
+}
+
+// The service refused the token itself (not what it may do): a new one may be let in.
+bool token_refused(const HttpResponse& response) {
+  const std::string code = azure_error_code(response);
+  return response.status == 401 ||
+         (response.status == 403 &&
+          (code == "AuthenticationFailed" || code == "InvalidAuthenticationInfo"));
 }
 
 // A block id unique to this upload: base64 of "<16 hex digits>-<6 digits>", all one length as
@@ -74,7 +83,7 @@ bool container_missing(const HttpResponse& response) {
 
 AzureBlobBackend::AzureBlobBackend(AzureBlobConfig config)
     : config_(std::move(config)),
-      auth_(auth_of(config_.connection)),
+      auth_(auth_of(config_)),
       endpoint_path_(url_path(config_.connection.blob_endpoint)),
       secrets_(azure_secrets(config_.connection)) {}
 
@@ -113,6 +122,19 @@ RemoteError AzureBlobBackend::failure(const HttpResponse& response, const Call& 
       azure_status_error(response, call.method + " " + resource_url(call), auth_, call.access));
 }
 
+void AzureBlobBackend::authorize(const Call& call, const std::string& bearer,
+                                 NameValues& headers) const {
+  if (auth_ == AzureAuth::SharedKey) {
+    const std::string path = path_of(call);
+    const SharedKeyRequest signed_part{call.method, path, call.query, headers, call.body.size()};
+    headers.emplace_back("Authorization",
+                         shared_key_authorization(signed_part, config_.connection.account_name,
+                                                  config_.connection.account_key));
+  } else if (auth_ == AzureAuth::Bearer) {
+    headers.emplace_back("Authorization", "Bearer " + bearer);
+  }
+}
+
 RemoteResult<HttpResponse> AzureBlobBackend::send(const Call& call) const {
   NameValues headers = call.headers;
   headers.emplace_back("x-ms-date", http_date());
@@ -123,21 +145,23 @@ RemoteResult<HttpResponse> AzureBlobBackend::send(const Call& call) const {
       })) {
     headers.emplace_back("Content-Type", "application/octet-stream");
   }
+  std::string bearer;
+  if (auth_ == AzureAuth::Bearer) {
+    auto token = config_.token->token();
+    if (!token) return std::unexpected(without_secrets(token.error()));
+    bearer = std::move(*token);
+  }
+  authorize(call, bearer, headers);
   HttpRequest request;
   request.method = call.method;
   request.url = url_of(call);
   request.body = call.body;
   request.sink = call.sink;
-  if (auth_ == AzureAuth::SharedKey) {
-    const std::string path = path_of(call);
-    const SharedKeyRequest signed_part{call.method, path, call.query, headers, call.body.size()};
-    headers.emplace_back("Authorization",
-                         shared_key_authorization(signed_part, config_.connection.account_name,
-                                                  config_.connection.account_key));
-  }
+  request.ca_file = config_.ca_file;
   for (const auto& [name, value] : headers) request.headers.push_back(name + ": " + value);
   auto response = http_perform(request, config_.timeouts);
   if (!response) return std::unexpected(without_secrets(response.error()));
+  if (auth_ == AzureAuth::Bearer && token_refused(*response)) config_.token->forget(bearer);
   return response;
 }
 

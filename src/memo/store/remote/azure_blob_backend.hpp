@@ -8,6 +8,7 @@
 #include "memo/store/remote/azure_blob_errors.hpp"
 #include "memo/store/remote/azure_connection_string.hpp"
 #include "memo/store/remote/azure_shared_key.hpp"
+#include "memo/store/remote/azure_token_cache.hpp"
 #include "memo/store/remote/backend.hpp"
 #include "memo/store/remote/http_client.hpp"
 
@@ -18,10 +19,13 @@ struct AzureBlobConfig {
   AzureConnection connection;
   std::string container;
   HttpTimeouts timeouts;
+  // Azure AD tokens, when the connection string holds neither an account key nor a SAS.
+  std::shared_ptr<TokenCache> token;
+  std::string ca_file;  // caFile: the certificates to trust for the Blob service's HTTPS
 };
 
 // Azure Blob Storage: each entry is a block blob in one container, named by its key. Requests
-// are signed with the account key (Shared Key), carry a SAS, or go anonymously.
+// are signed with the account key (Shared Key), carry a SAS, or carry an Azure AD token.
 class AzureBlobBackend final : public Backend {
  public:
   explicit AzureBlobBackend(AzureBlobConfig config);
@@ -35,7 +39,7 @@ class AzureBlobBackend final : public Backend {
 
   // Entries up to this size go in one Put Blob; bigger ones in blocks of this size.
   static constexpr std::size_t kBlockSize = 8 * 1024 * 1024;
-  static constexpr std::size_t kBlocksInFlight = 4;
+  static constexpr std::size_t kBlocksInFlight = 3;
 
  private:
   // One request to the service, before the date, version and authorization are added.
@@ -50,6 +54,8 @@ class AzureBlobBackend final : public Backend {
   };
 
   RemoteResult<HttpResponse> send(const Call& call) const;
+  // Adds the Authorization header: the Shared Key signature, or the bearer token.
+  void authorize(const Call& call, const std::string& bearer, NameValues& headers) const;
   // Sends a write; when the container is missing, creates it and sends the write once more.
   RemoteResult<HttpResponse> send_write(const Call& call);
   RemoteResult<void> create_container();

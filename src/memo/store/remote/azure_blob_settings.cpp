@@ -1,5 +1,10 @@
 #include "memo/store/remote/azure_blob_settings.hpp"
 
+#include <unistd.h>
+
+#include "memo/store/remote/azure_credential_name.hpp"
+#include "memo/util/environment.hpp"
+
 namespace memo::store::remote {
 
 namespace {
@@ -55,6 +60,54 @@ std::expected<AzureConnection, std::string> read_connection(const nlohmann::json
   return connection;
 }
 
+// lage's rule: a connection string without a key or a SAS signs in with the credential that
+// credentialName (or AZURE_IDENTITY_CREDENTIAL_NAME) names, the environment's by default.
+std::expected<std::shared_ptr<TokenCache>, std::string> read_token_source(
+    const BackendSettings& settings) {
+  const auto& options = settings.options;
+  std::string name, origin;
+  if (auto found = options.find("credentialName"); found != options.end() && !found->is_null()) {
+    origin = kOptions + "credentialName: ";
+    if (!found->is_string()) {
+      return std::unexpected(origin +
+                             "not a string; name environment, workload-identity, "
+                             "managed-identity or azure-cli");
+    }
+    name = found->get<std::string>();
+  } else if (auto from_env = util::env_value("AZURE_IDENTITY_CREDENTIAL_NAME");
+             from_env && !from_env->empty()) {
+    origin = "AZURE_IDENTITY_CREDENTIAL_NAME: ";
+    name = *from_env;
+  } else {
+    origin = kOptions +
+             "connectionString: holds no AccountKey and no SharedAccessSignature, so memo signs "
+             "in with the environment credential, but ";
+    name = "environment";
+  }
+  auto source = make_named_token_source(name, settings.timeouts);
+  if (!source) {
+    const bool by_default = origin.ends_with("but ");
+    return std::unexpected(origin + source.error() +
+                           (by_default ? "; or name another credentialName" : ""));
+  }
+  return std::make_shared<TokenCache>(std::move(*source));
+}
+
+std::expected<std::string, std::string> read_ca_file(const nlohmann::json& options) {
+  const auto found = options.find("caFile");
+  if (found == options.end() || found->is_null()) return std::string();
+  const std::string option = kOptions + "caFile: ";
+  if (!found->is_string()) {
+    return std::unexpected(option + "not a string; give the PEM file of the certificates to trust");
+  }
+  const std::string path = found->get<std::string>();
+  if (::access(path.c_str(), R_OK) != 0) {
+    return std::unexpected(option + "\"" + path +
+                           "\" cannot be read; give the PEM file of the certificates to trust");
+  }
+  return path;
+}
+
 }  // namespace
 
 std::expected<AzureBlobConfig, std::string> read_azure_blob_settings(
@@ -68,12 +121,16 @@ std::expected<AzureBlobConfig, std::string> read_azure_blob_settings(
   if (!connection) return std::unexpected(connection.error());
   auto container = read_container(settings.options);
   if (!container) return std::unexpected(container.error());
-  if (connection->account_key.empty() && connection->sas.empty()) {
-    return std::unexpected(kOptions +
-                           "connectionString: holds no AccountKey and no SharedAccessSignature; "
-                           "add one of them");
+  auto ca_file = read_ca_file(settings.options);
+  if (!ca_file) return std::unexpected(ca_file.error());
+  AzureBlobConfig config{std::move(*connection), std::move(*container), settings.timeouts, nullptr,
+                         std::move(*ca_file)};
+  if (config.connection.account_key.empty() && config.connection.sas.empty()) {
+    auto token = read_token_source(settings);
+    if (!token) return std::unexpected(token.error());
+    config.token = std::move(*token);
   }
-  return AzureBlobConfig{std::move(*connection), std::move(*container), settings.timeouts};
+  return config;
 }
 
 }  // namespace memo::store::remote

@@ -172,6 +172,7 @@ RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTi
       curl.easy_setopt(h, CURLOPT_PASSWORD, request.password.c_str());
     }
   }
+  if (!request.ca_file.empty()) curl.easy_setopt(h, CURLOPT_CAINFO, request.ca_file.c_str());
   if (request.method == "HEAD") {
     curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (request.source) {

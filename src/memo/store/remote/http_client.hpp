@@ -35,6 +35,9 @@ struct HttpRequest {
   // Or the two apart, when the name may hold a ':' (Swift's access keys are "account:user").
   std::string username;
   std::string password;
+  // HTTPS: the PEM file of the certificates to trust instead of the system's (a private CA, a
+  // test server's self-signed certificate); empty for the system's.
+  std::string ca_file;
 };
 
 struct HttpResponse {
