@@ -84,6 +84,28 @@ TEST_P(RemoteScenarios, NoRemoteLeavesTheRemoteAlone) {
   EXPECT_FALSE(target().holds(key_of(kBuild)));
 }
 
+// The modes apply to both layers: READ_ONLY writes neither, WRITE_ONLY reads neither, and
+// --force runs the command whatever the remote holds (and stores it there too).
+TEST_P(RemoteScenarios, TheModesApplyToTheRemoteToo) {
+  auto read_only =
+      memo_run(kBuild, with(with(target().env(), kWrite), {{"MEMO_MODE", "READ_ONLY"}}));
+  ASSERT_EQ(read_only.exit_code, 0) << read_only.err;
+  EXPECT_FALSE(target().holds(key_of(kBuild)));
+
+  ASSERT_EQ(ci_build().exit_code, 0);
+  EXPECT_TRUE(target().holds(key_of(kBuild)));
+  become_fresh_clone();
+  auto write_only = memo_run(kBuild, with(target().env(), {{"MEMO_MODE", "WRITE_ONLY"}}));
+  ASSERT_EQ(write_only.exit_code, 0) << write_only.err;
+  EXPECT_FALSE(contains(write_only.err, "from the remote cache")) << write_only.err;
+  EXPECT_EQ(runs(), 3);
+
+  become_fresh_clone();
+  auto forced = memo({"--force", "--", kBuild}, target().env());
+  ASSERT_EQ(forced.exit_code, 0) << forced.err;
+  EXPECT_EQ(runs(), 4);
+}
+
 TEST_P(RemoteScenarios, SkipLocalCacheUsesTheRemoteAlone) {
   auto alone = with(target().env(), {{"MEMO_SKIP_LOCAL_CACHE", "true"}});
   auto ci = memo_run(kBuild, with(alone, kWrite));
