@@ -42,16 +42,16 @@ class RemoteS3Backend : public ::testing::Test {
   // Stores `bytes` and reads them back through `backend`.
   static std::string round_trip(remote::Backend& backend, const remote::ArtifactId& id,
                                 const std::string& bytes, std::size_t chunk = 64 * 1024) {
-    StringSource source(bytes, chunk);
+    S3StringSource source(bytes, chunk);
     auto put = backend.put(id, source);
     EXPECT_TRUE(put) << put.error().message;
-    StringSink sink;
+    S3StringSink sink;
     auto got = backend.get(id, sink);
     EXPECT_TRUE(got && *got) << (got ? "a miss" : got.error().message);
     return sink.bytes;
   }
 
-  ScopedEnv env_{no_aws_environment()};
+  S3ScopedEnv env_{no_aws_environment()};
   std::string bucket_;
 };
 
@@ -73,9 +73,9 @@ TEST_F(RemoteS3Backend, EmptyArtifactRoundTrips) {
 
 TEST_F(RemoteS3Backend, GetTellsTheSinkTheSizeBeforeTheBytes) {
   auto s3 = admin_backend();
-  StringSource source(std::string(12345, 'x'));
+  S3StringSource source(std::string(12345, 'x'));
   ASSERT_TRUE(s3->put(id("sized"), source));
-  StringSink sink;
+  S3StringSink sink;
   ASSERT_TRUE(s3->get(id("sized"), sink));
   EXPECT_TRUE(sink.expected_called);
   EXPECT_EQ(sink.expected, 12345u);
@@ -119,7 +119,7 @@ TEST_F(RemoteS3Backend, HasSaysWhetherAnArtifactIsStored) {
   auto before = s3->has(id("has"));
   ASSERT_TRUE(before) << before.error().message;
   EXPECT_FALSE(*before);
-  StringSource source("bytes");
+  S3StringSource source("bytes");
   ASSERT_TRUE(s3->put(id("has"), source));
   auto after = s3->has(id("has"));
   ASSERT_TRUE(after) << after.error().message;
@@ -132,7 +132,7 @@ TEST_F(RemoteS3Backend, HasSaysWhetherAnArtifactIsStored) {
 
 TEST_F(RemoteS3Backend, NeverStoredKeyIsAMissAndTheSinkGetsNothing) {
   auto s3 = admin_backend();
-  StringSink sink;
+  S3StringSink sink;
   auto got = s3->get(id("never stored"), sink);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_FALSE(*got);
@@ -142,7 +142,7 @@ TEST_F(RemoteS3Backend, NeverStoredKeyIsAMissAndTheSinkGetsNothing) {
 
 TEST_F(RemoteS3Backend, MissingBucketIsAnErrorThatSaysSoNotAMiss) {
   auto s3 = backend(swift_options("no-such-bucket"));
-  StringSink sink;
+  S3StringSink sink;
   auto got = s3->get(id("x"), sink);
   ASSERT_FALSE(got);
   EXPECT_NE(got.error().message.find("bucket \"no-such-bucket\" does not exist"), std::string::npos)
@@ -150,7 +150,7 @@ TEST_F(RemoteS3Backend, MissingBucketIsAnErrorThatSaysSoNotAMiss) {
   auto has = s3->has(id("x"));  // HEAD has no body: the backend asks again to tell why
   ASSERT_FALSE(has);
   EXPECT_NE(has.error().message.find("does not exist"), std::string::npos) << has.error().message;
-  StringSource source("bytes");
+  S3StringSource source("bytes");
   auto put = s3->put(id("x"), source);
   ASSERT_FALSE(put);
   EXPECT_NE(put.error().message.find("does not exist"), std::string::npos) << put.error().message;
@@ -169,7 +169,7 @@ TEST_F(RemoteS3Backend, WrongSecretIsDeniedInPlainWordsWithoutTheSecret) {
   options["sessionToken"] = kSentinelToken;
   auto s3 = backend(options);
   const std::string words = "the signature was refused: check the secret key";
-  StringSink sink;
+  S3StringSink sink;
   auto got = s3->get(id("x"), sink);
   ASSERT_FALSE(got);
   expect_denied_without_secrets(got.error(), words);
@@ -178,11 +178,11 @@ TEST_F(RemoteS3Backend, WrongSecretIsDeniedInPlainWordsWithoutTheSecret) {
   auto has = s3->has(id("x"));
   ASSERT_FALSE(has);
   expect_denied_without_secrets(has.error(), words);
-  StringSource small("bytes");
+  S3StringSource small("bytes");
   auto put = s3->put(id("x"), small);
   ASSERT_FALSE(put);
   expect_denied_without_secrets(put.error(), words);
-  GeneratedSource big(20 * 1000 * 1000);
+  S3GeneratedSource big(20 * 1000 * 1000);
   auto put_big = s3->put(id("x"), big);
   ASSERT_FALSE(put_big);
   expect_denied_without_secrets(put_big.error(), words);
@@ -193,7 +193,7 @@ TEST_F(RemoteS3Backend, UnknownAccessKeyIsDeniedAndNamedWithoutTheSecret) {
   options["accessKeyId"] = "nobody:stranger";
   options["secretAccessKey"] = kSentinelSecret;
   auto s3 = backend(options);
-  StringSink sink;
+  S3StringSink sink;
   auto got = s3->get(id("x"), sink);
   ASSERT_FALSE(got);
   // Swift's tempauth answers an unknown user as a bad signature (AWS: InvalidAccessKeyId).
@@ -206,11 +206,11 @@ TEST_F(RemoteS3Backend, UnknownAccessKeyIsDeniedAndNamedWithoutTheSecret) {
 TEST_F(RemoteS3Backend, ReadOnlyUserReadsButItsPutsAreRefusedInPlainWords) {
   auto admin = admin_backend();
   const std::string bytes = random_bytes(5000, 4);
-  StringSource source(bytes);
+  S3StringSource source(bytes);
   ASSERT_TRUE(admin->put(id("shared"), source));
 
   auto reader = backend(swift_options(bucket_, SwiftServer::reader()));
-  StringSink sink;
+  S3StringSink sink;
   auto got = reader->get(id("shared"), sink);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_TRUE(*got);
@@ -220,13 +220,13 @@ TEST_F(RemoteS3Backend, ReadOnlyUserReadsButItsPutsAreRefusedInPlainWords) {
   EXPECT_TRUE(*has);
 
   const std::string words = "may not write bucket \"" + bucket_ + "\": they may be read-only";
-  StringSource small("bytes");
+  S3StringSource small("bytes");
   auto put = reader->put(id("mine"), small);
   ASSERT_FALSE(put);
   EXPECT_EQ(put.error().kind, Kind::Denied);
   EXPECT_NE(put.error().message.find(words), std::string::npos) << put.error().message;
   EXPECT_EQ(put.error().message.find(SwiftServer::reader().secret_key), std::string::npos);
-  GeneratedSource big(20 * 1000 * 1000);
+  S3GeneratedSource big(20 * 1000 * 1000);
   auto put_big = reader->put(id("mine"), big);
   ASSERT_FALSE(put_big);
   EXPECT_NE(put_big.error().message.find(words), std::string::npos) << put_big.error().message;
@@ -238,7 +238,7 @@ TEST_F(RemoteS3Backend, ReaderOfAPrivateBucketIsDeniedNotToldItMissed) {
   SwiftServer::shared().create_bucket(private_bucket);
   auto reader = backend(swift_options(private_bucket, SwiftServer::reader()));
   const std::string words = "may not read bucket \"" + private_bucket + "\"";
-  StringSink sink;
+  S3StringSink sink;
   auto got = reader->get(id("x"), sink);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, Kind::Denied);
@@ -253,7 +253,7 @@ TEST_F(RemoteS3Backend, WrongRegionIsDeniedAndTheMessageNamesTheBucketsRegion) {
   auto options = swift_options(bucket_);
   options["region"] = "eu-west-1";
   auto s3 = backend(options);
-  StringSink sink;
+  S3StringSink sink;
   auto got = s3->get(id("x"), sink);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, Kind::Denied);
@@ -267,14 +267,14 @@ TEST_F(RemoteS3Backend, ServerDownIsUnreachableQuickly) {
   options["endpoint"] = "http://127.0.0.1:" + std::to_string(free_port());
   auto s3 = backend(options);
   const auto start = std::chrono::steady_clock::now();
-  StringSink sink;
+  S3StringSink sink;
   auto got = s3->get(id("x"), sink);
   ASSERT_FALSE(got);
   EXPECT_EQ(got.error().kind, Kind::Unreachable) << got.error().message;
   auto has = s3->has(id("x"));
   ASSERT_FALSE(has);
   EXPECT_EQ(has.error().kind, Kind::Unreachable) << has.error().message;
-  StringSource source("bytes");
+  S3StringSource source("bytes");
   auto put = s3->put(id("x"), source);
   ASSERT_FALSE(put);
   EXPECT_EQ(put.error().kind, Kind::Unreachable) << put.error().message;
@@ -287,7 +287,7 @@ TEST_F(RemoteS3Backend, KeyTemplateAndPrefixNameTheObject) {
   options["keyTemplate"] = "caches/<workspace>/<command>/<key>";
   auto templated = backend(options);
   const std::string bytes = "filed by package and command";
-  StringSource source(bytes);
+  S3StringSource source(bytes);
   ASSERT_TRUE(templated->put(id("templated"), source));
 
   const std::string name = "team/caches/@scope/app/tsc -b/" + artifact_key("templated");
@@ -296,7 +296,7 @@ TEST_F(RemoteS3Backend, KeyTemplateAndPrefixNameTheObject) {
   auto spelled = swift_options(bucket_);
   spelled["keyTemplate"] = "team/caches/@scope/app/tsc -b/<key>";
   auto other = backend(spelled);
-  StringSink sink;
+  S3StringSink sink;
   auto got = other->get(id("templated"), sink);
   ASSERT_TRUE(got && *got);
   EXPECT_EQ(sink.bytes, bytes);
@@ -312,18 +312,18 @@ TEST_F(RemoteS3Backend, DotFoldersAndControlCharactersInNamesCannotBeFoldedAway)
   options["keyTemplate"] = "<package>/<command>/<key>";
   auto s3 = backend(options);
   const remote::ArtifactId odd{artifact_key("odd"), "..", "line\nbreak"};
-  StringSource source("odd");
+  S3StringSource source("odd");
   ASSERT_TRUE(s3->put(odd, source));
   EXPECT_EQ(SwiftServer::shared().list_objects(bucket_),
             std::vector<std::string>{"%2E%2E/line%0Abreak/" + artifact_key("odd")});
-  StringSink sink;
+  S3StringSink sink;
   ASSERT_TRUE(s3->get(odd, sink));
   EXPECT_EQ(sink.bytes, "odd");
 }
 
 TEST_F(RemoteS3Backend, SourceFailingMidwayAbortsTheUploadAndStoresNothing) {
   auto s3 = admin_backend();
-  GeneratedSource failing(40 * 1000 * 1000, 20 * 1000 * 1000);
+  S3GeneratedSource failing(40 * 1000 * 1000, 20 * 1000 * 1000);
   auto put = s3->put(id("failing"), failing);
   ASSERT_FALSE(put);
   EXPECT_EQ(put.error().kind, Kind::Aborted);
@@ -332,7 +332,7 @@ TEST_F(RemoteS3Backend, SourceFailingMidwayAbortsTheUploadAndStoresNothing) {
   EXPECT_FALSE(SwiftServer::shared().get_object(bucket_, artifact_key("failing")));
   EXPECT_EQ(SwiftServer::shared().unfinished_uploads(bucket_), 0u);
 
-  GeneratedSource failing_small(1000, 10);
+  S3GeneratedSource failing_small(1000, 10);
   auto small = s3->put(id("failing small"), failing_small);
   ASSERT_FALSE(small);
   EXPECT_EQ(small.error().kind, Kind::Aborted);
@@ -340,7 +340,7 @@ TEST_F(RemoteS3Backend, SourceFailingMidwayAbortsTheUploadAndStoresNothing) {
 
 TEST_F(RemoteS3Backend, SinkRefusingTheArtifactAbortsTheGet) {
   auto s3 = admin_backend();
-  StringSource source(std::string(1000, 'x'));
+  S3StringSource source(std::string(1000, 'x'));
   ASSERT_TRUE(s3->put(id("refused"), source));
   class TooBig : public remote::ArtifactSink {
    public:
@@ -362,9 +362,9 @@ TEST_F(RemoteS3Backend, ManyThreadsPutAndGetAtOnce) {
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&, i] {
         const auto artifact = id("thread " + std::to_string(i));
-        StringSource source(contents[i]);
+        S3StringSource source(contents[i]);
         if (!s3->put(artifact, source)) return;
-        StringSink sink;
+        S3StringSink sink;
         auto got = s3->get(artifact, sink);
         auto has = s3->has(artifact);
         if (got && *got && sink.bytes == contents[i] && has && *has) ++good;
@@ -376,15 +376,15 @@ TEST_F(RemoteS3Backend, ManyThreadsPutAndGetAtOnce) {
 
 TEST_F(RemoteS3Backend, StoppedServerIsUnreachableAndComesBackWithWhatItHeld) {
   auto s3 = admin_backend();
-  StringSource source("kept across a restart");
+  S3StringSource source("kept across a restart");
   ASSERT_TRUE(s3->put(id("restart"), source));
   SwiftServer::shared().stop();
-  StringSink during;
+  S3StringSink during;
   auto down = s3->get(id("restart"), during);
   SwiftServer::shared().start();
   ASSERT_FALSE(down);
   EXPECT_EQ(down.error().kind, Kind::Unreachable) << down.error().message;
-  StringSink after;
+  S3StringSink after;
   auto got = s3->get(id("restart"), after);
   ASSERT_TRUE(got && *got) << (got ? "a miss" : got.error().message);
   EXPECT_EQ(after.bytes, "kept across a restart");
@@ -406,10 +406,10 @@ TEST_F(RemoteS3Backend, A200MegabyteArtifactMovesWithinBoundedMemory) {
   }
   const std::uint64_t before = status_kilobytes("VmRSS:");
   ASSERT_LE(status_kilobytes("VmHWM:"), before + 4096) << "the peak could not be reset";
-  GeneratedSource source(200ull * 1000 * 1000);
+  S3GeneratedSource source(200ull * 1000 * 1000);
   auto put = s3->put(id("huge"), source);
   ASSERT_TRUE(put) << put.error().message;
-  StringSink sink(/*keep=*/false);
+  S3StringSink sink(/*keep=*/false);
   auto got = s3->get(id("huge"), sink);
   ASSERT_TRUE(got && *got);
   const std::uint64_t peak = status_kilobytes("VmHWM:");

@@ -49,10 +49,10 @@ remote::S3Client client(const nlohmann::json& options,
 
 class RemoteS3Settings : public ::testing::Test {
  protected:
-  ScopedEnv env_{no_aws_environment()};
+  S3ScopedEnv env_{no_aws_environment()};
   TempDir home_;
   // No ~/.aws of the machine's user.
-  ScopedEnv home_env_{{{"HOME", home_.path().string()}}};
+  S3ScopedEnv home_env_{{{"HOME", home_.path().string()}}};
 };
 
 TEST_F(RemoteS3Settings, MissingBucketNamesTheOptionAndTheFix) {
@@ -119,7 +119,7 @@ TEST_F(RemoteS3Settings, HalfGivenCredentialsNameWhatIsMissing) {
   EXPECT_NE(factory_error({{"bucket", "b"}, {"sessionToken", kSentinelSecret}})
                 .find("cacheStorageConfig.options.sessionToken: set without accessKeyId"),
             std::string::npos);
-  ScopedEnv half{{{"AWS_ACCESS_KEY_ID", "AKID"}}};
+  S3ScopedEnv half{{{"AWS_ACCESS_KEY_ID", "AKID"}}};
   EXPECT_NE(factory_error({{"bucket", "b"}}).find("AWS_SECRET_ACCESS_KEY: not set"),
             std::string::npos);
 }
@@ -167,9 +167,9 @@ TEST_F(RemoteS3Settings, AnEndpointMeansPathStyleAndCanComeFromTheEnvironment) {
   EXPECT_EQ(client(aws_options({{"endpoint", "http://127.0.0.1:9000/"}})).url("@s/a/k"),
             "http://127.0.0.1:9000/cache-bucket/%40s/a/k");
   {
-    ScopedEnv env{{{"AWS_ENDPOINT_URL", "http://general:1"}}};
+    S3ScopedEnv env{{{"AWS_ENDPOINT_URL", "http://general:1"}}};
     EXPECT_EQ(client(aws_options()).url("k"), "http://general:1/cache-bucket/k");
-    ScopedEnv s3_only{{{"AWS_ENDPOINT_URL_S3", "https://s3-only:2"}}};
+    S3ScopedEnv s3_only{{{"AWS_ENDPOINT_URL_S3", "https://s3-only:2"}}};
     EXPECT_EQ(client(aws_options()).url("k"), "https://s3-only:2/cache-bucket/k");
     EXPECT_EQ(client(aws_options({{"endpoint", "http://option:3"}})).url("k"),
               "http://option:3/cache-bucket/k");
@@ -180,13 +180,13 @@ TEST_F(RemoteS3Settings, RegionComesFromTheOptionThenTheEnvironmentThenTheProfil
   home_.write(".aws/config", "[default]\nregion = ap-south-1\n[profile ci]\nregion = sa-east-1\n");
   EXPECT_EQ(client(aws_options()).settings().region, "ap-south-1");
   {
-    ScopedEnv profile{{{"AWS_PROFILE", "ci"}}};
+    S3ScopedEnv profile{{{"AWS_PROFILE", "ci"}}};
     EXPECT_EQ(client(aws_options()).settings().region, "sa-east-1");
   }
   {
-    ScopedEnv default_region{{{"AWS_DEFAULT_REGION", "eu-north-1"}}};
+    S3ScopedEnv default_region{{{"AWS_DEFAULT_REGION", "eu-north-1"}}};
     EXPECT_EQ(client(aws_options()).settings().region, "eu-north-1");
-    ScopedEnv region{{{"AWS_REGION", "eu-south-1"}}};
+    S3ScopedEnv region{{{"AWS_REGION", "eu-south-1"}}};
     EXPECT_EQ(client(aws_options()).settings().region, "eu-south-1");
     EXPECT_EQ(client(aws_options({{"region", "me-south-1"}})).settings().region, "me-south-1");
   }
@@ -205,7 +205,7 @@ TEST_F(RemoteS3Settings, BucketAndRegionComeFromMilaJson) {
   EXPECT_EQ(mila.settings().bucket, "mila-cache");
   EXPECT_EQ(mila.settings().region, "eu-west-3");
   // A bucket named in the options does not take mila.json's region.
-  ScopedEnv region{{{"AWS_REGION", "us-west-2"}}};
+  S3ScopedEnv region{{{"AWS_REGION", "us-west-2"}}};
   EXPECT_EQ(client(aws_options(), repo.path()).settings().region, "us-west-2");
   EXPECT_EQ(client(options, repo.path()).settings().region, "eu-west-3");
 }
@@ -245,7 +245,7 @@ TEST_F(RemoteS3Settings, ProfileWithoutKeysSaysWhatMemoReads) {
   auto error = factory_error({{"bucket", "b"}});
   EXPECT_NE(error.find("profile \"default\" in "), std::string::npos) << error;
   EXPECT_NE(error.find("has no aws_access_key_id"), std::string::npos) << error;
-  ScopedEnv missing{{{"AWS_PROFILE", "absent"}}};
+  S3ScopedEnv missing{{{"AWS_PROFILE", "absent"}}};
   EXPECT_NE(factory_error({{"bucket", "b"}}).find("profile \"absent\" (from AWS_PROFILE)"),
             std::string::npos);
 }
@@ -279,18 +279,18 @@ class RemoteS3Credentials : public ::testing::Test {
   static std::string works(const nlohmann::json& options) {
     auto made = make_s3(options);
     if (!made) return made.error();
-    StringSource source("credentials");
+    S3StringSource source("credentials");
     const remote::ArtifactId id{artifact_key("credentials"), "app", "build"};
     if (auto put = (*made)->put(id, source); !put) return put.error().message;
-    StringSink sink;
+    S3StringSink sink;
     auto got = (*made)->get(id, sink);
     if (!got) return got.error().message;
     return *got && sink.bytes == "credentials" ? "works" : "a miss";
   }
 
-  ScopedEnv env_{no_aws_environment()};
+  S3ScopedEnv env_{no_aws_environment()};
   TempDir home_;
-  ScopedEnv home_env_{{{"HOME", home_.path().string()}}};
+  S3ScopedEnv home_env_{{{"HOME", home_.path().string()}}};
   std::string bucket_;
 };
 
@@ -300,15 +300,15 @@ std::string profile_section(const std::string& name, const S3User& user) {
 }
 
 TEST_F(RemoteS3Credentials, FromTheEnvironment) {
-  ScopedEnv keys{{{"AWS_ACCESS_KEY_ID", SwiftServer::admin().access_key},
-                  {"AWS_SECRET_ACCESS_KEY", SwiftServer::admin().secret_key}}};
+  S3ScopedEnv keys{{{"AWS_ACCESS_KEY_ID", SwiftServer::admin().access_key},
+                    {"AWS_SECRET_ACCESS_KEY", SwiftServer::admin().secret_key}}};
   EXPECT_EQ(works(options_without_keys()), "works");
   {
     // A session token travels as x-amz-security-token, signed with the rest (Swift ignores it).
-    ScopedEnv token{{{"AWS_SESSION_TOKEN", "session-token-value"}}};
+    S3ScopedEnv token{{{"AWS_SESSION_TOKEN", "session-token-value"}}};
     EXPECT_EQ(works(options_without_keys()), "works");
   }
-  ScopedEnv wrong{{{"AWS_SECRET_ACCESS_KEY", kSentinelSecret}}};
+  S3ScopedEnv wrong{{{"AWS_SECRET_ACCESS_KEY", kSentinelSecret}}};
   auto message = works(options_without_keys());
   EXPECT_NE(message.find("from AWS_ACCESS_KEY_ID"), std::string::npos) << message;
   EXPECT_EQ(message.find(kSentinelSecret), std::string::npos) << message;
@@ -320,14 +320,14 @@ TEST_F(RemoteS3Credentials, FromTheCredentialsFileAndTheProfileNamed) {
       "shared-credentials",
       "# comment\n" + profile_section("default", {"ci:tester", kSentinelSecret}) +
           "s3 =\n  max_concurrent_requests = 4\n" + profile_section("ci", SwiftServer::admin()));
-  ScopedEnv file{{{"AWS_SHARED_CREDENTIALS_FILE", credentials.string()}}};
+  S3ScopedEnv file{{{"AWS_SHARED_CREDENTIALS_FILE", credentials.string()}}};
   auto wrong = works(options_without_keys());
   EXPECT_NE(wrong.find("the signature was refused"), std::string::npos) << wrong;
   EXPECT_NE(wrong.find("profile \"default\" in " + credentials.string()), std::string::npos)
       << wrong;
   EXPECT_EQ(wrong.find(kSentinelSecret), std::string::npos) << wrong;
   {
-    ScopedEnv profile{{{"AWS_PROFILE", "ci"}}};
+    S3ScopedEnv profile{{{"AWS_PROFILE", "ci"}}};
     EXPECT_EQ(works(options_without_keys()), "works");
   }
   auto options = options_without_keys();
@@ -343,12 +343,12 @@ TEST_F(RemoteS3Credentials, FromTheHomeFolderAndTheConfigFile) {
       ".aws/config",
       "[profile ci]\nregion = us-east-1\naws_access_key_id = " + SwiftServer::admin().access_key +
           "\naws_secret_access_key = " + SwiftServer::admin().secret_key + "\n");
-  ScopedEnv profile{{{"AWS_PROFILE", "ci"}}};
+  S3ScopedEnv profile{{{"AWS_PROFILE", "ci"}}};
   EXPECT_EQ(works(options_without_keys()), "works");
 }
 
 TEST_F(RemoteS3Credentials, OptionsWinOverTheEnvironment) {
-  ScopedEnv keys{{{"AWS_ACCESS_KEY_ID", "nobody:x"}, {"AWS_SECRET_ACCESS_KEY", kSentinelSecret}}};
+  S3ScopedEnv keys{{{"AWS_ACCESS_KEY_ID", "nobody:x"}, {"AWS_SECRET_ACCESS_KEY", kSentinelSecret}}};
   EXPECT_EQ(works(swift_options(bucket_)), "works");
 }
 

@@ -18,9 +18,9 @@ namespace memo::testing {
 namespace remote = memo::store::remote;
 
 // Gives `bytes` in reads of at most `chunk` bytes (a source may give fewer than asked).
-class StringSource : public remote::ArtifactSource {
+class S3StringSource : public remote::ArtifactSource {
  public:
-  explicit StringSource(std::string bytes, std::size_t chunk = 64 * 1024)
+  explicit S3StringSource(std::string bytes, std::size_t chunk = 64 * 1024)
       : bytes_(std::move(bytes)), chunk_(chunk) {}
   std::expected<std::size_t, std::string> read(std::span<char> buffer) override {
     std::size_t n = std::min({buffer.size(), chunk_, bytes_.size() - at_});
@@ -37,9 +37,9 @@ class StringSource : public remote::ArtifactSource {
 
 // `size` pseudo-random bytes made as they are read (nothing held), with their SHA-256; fails
 // with `failure` once `fail_at` bytes were given, when set.
-class GeneratedSource : public remote::ArtifactSource {
+class S3GeneratedSource : public remote::ArtifactSource {
  public:
-  explicit GeneratedSource(std::uint64_t size, std::optional<std::uint64_t> fail_at = {})
+  explicit S3GeneratedSource(std::uint64_t size, std::optional<std::uint64_t> fail_at = {})
       : size_(size), fail_at_(fail_at), hasher_(util::Hasher::Algorithm::Sha256) {}
   std::expected<std::size_t, std::string> read(std::span<char> buffer) override {
     if (fail_at_ && given_ >= *fail_at_) return std::unexpected("the sentinel source failed");
@@ -61,9 +61,9 @@ class GeneratedSource : public remote::ArtifactSource {
 };
 
 // Keeps what it is given, or only its SHA-256 for big artifacts.
-class StringSink : public remote::ArtifactSink {
+class S3StringSink : public remote::ArtifactSink {
  public:
-  explicit StringSink(bool keep = true) : keep_(keep), hasher_(util::Hasher::Algorithm::Sha256) {}
+  explicit S3StringSink(bool keep = true) : keep_(keep), hasher_(util::Hasher::Algorithm::Sha256) {}
   bool expect(std::optional<std::uint64_t> announced) override {
     expected = announced;
     expected_called = true;
@@ -104,9 +104,9 @@ inline std::string artifact_key(const std::string& seed) {
 }
 
 // Environment variables set (or, with nothing, unset) for as long as the object lives.
-class ScopedEnv {
+class S3ScopedEnv {
  public:
-  explicit ScopedEnv(const std::map<std::string, std::optional<std::string>>& values) {
+  explicit S3ScopedEnv(const std::map<std::string, std::optional<std::string>>& values) {
     for (const auto& [name, value] : values) {
       const char* old = std::getenv(name.c_str());
       saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
@@ -117,7 +117,7 @@ class ScopedEnv {
       }
     }
   }
-  ~ScopedEnv() {
+  ~S3ScopedEnv() {
     for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
       if (it->second) {
         ::setenv(it->first.c_str(), it->second->c_str(), 1);
@@ -126,8 +126,8 @@ class ScopedEnv {
       }
     }
   }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
+  S3ScopedEnv(const S3ScopedEnv&) = delete;
+  S3ScopedEnv& operator=(const S3ScopedEnv&) = delete;
 
  private:
   std::vector<std::pair<std::string, std::optional<std::string>>> saved_;

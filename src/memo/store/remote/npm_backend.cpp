@@ -405,6 +405,9 @@ RemoteResult<void> NpmBackend::put(const ArtifactId& id, ArtifactSource& source)
   request.headers.push_back("npm-command: publish");
   request.body = document;
   auto response = http_perform(request, timeouts_);
+  // Registries answer concurrent publishes of one package with a 5xx now and then (Verdaccio
+  // does): a publish is safe to send again, as an existing version counts as stored.
+  if (response && response->status >= 500) response = http_perform(request, timeouts_);
   if (!response) return std::unexpected(scrubbed(response.error()));
   if (is_success(response->status)) return {};
   if (says_version_exists(*response)) return settle_conflict(id, *response, what);
