@@ -7,9 +7,9 @@
 #include <random>
 
 #include "memo/store/remote/azure_blob_settings.hpp"
-#include "memo/store/remote/azure_block_upload.hpp"
 #include "memo/store/remote/azure_secrets.hpp"
 #include "memo/store/remote/backends.hpp"
+#include "memo/store/remote/parallel_upload.hpp"
 #include "memo/util/base64.hpp"
 
 namespace memo::store::remote {
@@ -207,20 +207,10 @@ RemoteResult<bool> AzureBlobBackend::has(const ArtifactId& id) {
 }
 
 RemoteResult<void> AzureBlobBackend::put(const ArtifactId& id, ArtifactSource& source) {
-  std::string first;
-  if (auto read = read_part(source, first, kBlockSize); !read) {
-    return std::unexpected(read.error());
-  }
-  if (first.size() < kBlockSize) return put_blob(id.key, first);
-  std::string second;
-  if (auto read = read_part(source, second, kBlockSize); !read) {
-    return std::unexpected(read.error());
-  }
-  if (second.empty()) return put_blob(id.key, first);
-  std::vector<std::string> first_blocks;
-  first_blocks.push_back(std::move(first));
-  first_blocks.push_back(std::move(second));
-  return put_blocks(id.key, std::move(first_blocks), source);
+  auto first = read_first_parts(source, kBlockSize);
+  if (!first) return std::unexpected(first.error());
+  if (first->size() == 1) return put_blob(id.key, first->front());
+  return put_blocks(id.key, std::move(*first), source);
 }
 
 RemoteResult<void> AzureBlobBackend::put_blob(const std::string& key, std::string_view bytes) {

@@ -1,11 +1,10 @@
 #include "memo/store/remote/s3_backend.hpp"
 
-#include <deque>
 #include <memory>
 
 #include "memo/store/remote/backends.hpp"
+#include "memo/store/remote/parallel_upload.hpp"
 #include "memo/store/remote/s3_multipart_upload.hpp"
-#include "memo/store/remote/s3_part_reader.hpp"
 
 namespace memo::store::remote {
 
@@ -21,10 +20,6 @@ class RefusingSink : public ArtifactSink {
   bool expect(std::optional<std::uint64_t>) override { return false; }
   bool write(std::string_view) override { return false; }
 };
-
-RemoteError source_failure(const std::string& url, const std::string& why) {
-  return RemoteError{RemoteError::Kind::Aborted, "reading the artifact for " + url + ": " + why};
-}
 
 }  // namespace
 
@@ -90,17 +85,10 @@ RemoteError S3Backend::explain_head_failure(const HttpResponse& head, const Http
 
 RemoteResult<void> S3Backend::put(const ArtifactId& id, ArtifactSource& source) {
   const std::string object_name = client_.settings().namer.object_name(id);
-  S3PartReader reader(source);
-  auto first = reader.next(kS3PartSize);
-  if (!first) return std::unexpected(source_failure(client_.url(object_name), first.error()));
-  if (first->size() < kS3PartSize) return put_whole(object_name, *first);
-  auto second = reader.next(kS3PartSize);
-  if (!second) return std::unexpected(source_failure(client_.url(object_name), second.error()));
-  if (second->empty()) return put_whole(object_name, *first);
-  std::deque<std::string> read_parts;
-  read_parts.push_back(std::move(*first));
-  read_parts.push_back(std::move(*second));
-  return s3_multipart_upload(client_, object_name, std::move(read_parts), reader);
+  auto first = read_first_parts(source, kS3PartSize);
+  if (!first) return std::unexpected(first.error());
+  if (first->size() == 1) return put_whole(object_name, first->front());
+  return s3_multipart_upload(client_, object_name, std::move(*first), source);
 }
 
 RemoteResult<void> S3Backend::put_whole(const std::string& object_name, const std::string& bytes) {

@@ -2,40 +2,29 @@
 
 #include <map>
 #include <mutex>
-#include <optional>
-#include <thread>
 #include <utility>
-#include <vector>
 
+#include "memo/store/remote/parallel_upload.hpp"
 #include "memo/store/remote/s3_xml.hpp"
 
 namespace memo::store::remote {
 
 namespace {
 
-struct Part {
-  int number = 0;
-  std::string bytes;
-};
-
+// One multipart upload: its parts go out through `upload_parts`, each recording its ETag.
 class MultipartUpload {
  public:
-  MultipartUpload(const S3Client& client, std::string object_name, std::string upload_id,
-                  std::deque<std::string> read_parts, S3PartReader& reader)
-      : client_(client),
-        object_name_(std::move(object_name)),
-        upload_id_(std::move(upload_id)),
-        read_parts_(std::move(read_parts)),
-        reader_(reader) {}
+  MultipartUpload(const S3Client& client, std::string object_name, std::string upload_id)
+      : client_(client), object_name_(std::move(object_name)), upload_id_(std::move(upload_id)) {}
 
-  RemoteResult<void> run() {
-    {
-      std::vector<std::jthread> workers;
-      for (int i = 0; i < kS3PartsInFlight; ++i) workers.emplace_back([this] { work(); });
-    }
-    if (failure_) {
+  RemoteResult<void> run(std::vector<std::string> first_parts, ArtifactSource& source) {
+    auto send = [this](std::size_t index, std::string_view bytes) {
+      return upload_part(static_cast<int>(index) + 1, bytes);
+    };
+    auto parts = upload_parts(source, std::move(first_parts), kS3PartSize, kS3PartsInFlight, send);
+    if (!parts) {
       abort();
-      return std::unexpected(*failure_);
+      return std::unexpected(parts.error());
     }
     auto completed = complete();
     if (!completed) abort();
@@ -47,57 +36,17 @@ class MultipartUpload {
     return std::string(before) + "uploadId=" + url_encode(upload_id_);
   }
 
-  void work() {
-    while (auto part = take_part()) {
-      auto etag = upload_part(*part);
-      std::lock_guard lock(mutex_);
-      if (!etag) {
-        if (!failure_) failure_ = etag.error();
-        return;
-      }
-      etags_[part->number] = *etag;
+  // Sends one part and keeps its ETag, which CompleteMultipartUpload names it by.
+  RemoteResult<void> upload_part(int number, std::string_view bytes) {
+    if (number > kS3MaxParts) {
+      return std::unexpected(RemoteError{RemoteError::Kind::Aborted,
+                                         "the artifact for " + client_.url(object_name_) +
+                                             " is bigger than S3 takes (10,000 parts of 8 MiB)"});
     }
-  }
-
-  // The next part to send, read under the lock so that parts come from the source in order;
-  // nothing once the artifact has ended or anything failed.
-  std::optional<Part> take_part() {
-    std::lock_guard lock(mutex_);
-    if (failure_ || ended_) return std::nullopt;
-    std::string bytes;
-    if (!read_parts_.empty()) {
-      bytes = std::move(read_parts_.front());
-      read_parts_.pop_front();
-    } else {
-      auto read = reader_.next(kS3PartSize);
-      if (!read) {
-        failure_ = RemoteError{
-            RemoteError::Kind::Aborted,
-            "reading the artifact for " + client_.url(object_name_) + ": " + read.error()};
-        return std::nullopt;
-      }
-      bytes = std::move(*read);
-    }
-    if (bytes.empty()) {
-      ended_ = true;
-      return std::nullopt;
-    }
-    if (next_number_ > kS3MaxParts) {
-      failure_ = RemoteError{RemoteError::Kind::Aborted,
-                             "the artifact for " + client_.url(object_name_) +
-                                 " is bigger than S3 takes (10,000 parts of 8 MiB)"};
-      return std::nullopt;
-    }
-    return Part{next_number_++, std::move(bytes)};
-  }
-
-  // The part's ETag, which CompleteMultipartUpload names it by.
-  RemoteResult<std::string> upload_part(const Part& part) const {
     HttpRequest request;
     request.method = "PUT";
-    request.url =
-        client_.url(object_name_, query("partNumber=" + std::to_string(part.number) + "&"));
-    request.body = part.bytes;
+    request.url = client_.url(object_name_, query("partNumber=" + std::to_string(number) + "&"));
+    request.body = bytes;
     auto response = client_.send(request);
     if (!response) return std::unexpected(response.error());
     if (response->status != 200) {
@@ -107,11 +56,12 @@ class MultipartUpload {
     if (!etag || etag->empty()) {
       return std::unexpected(RemoteError{RemoteError::Kind::Server,
                                          "PUT " + client_.url(object_name_) + " part " +
-                                             std::to_string(part.number) +
-                                             ": the answer has no ETag",
+                                             std::to_string(number) + ": the answer has no ETag",
                                          response->status});
     }
-    return *etag;
+    std::lock_guard lock(mutex_);
+    etags_[number] = *etag;
+    return {};
   }
 
   RemoteResult<void> complete() const {
@@ -148,11 +98,6 @@ class MultipartUpload {
   const std::string upload_id_;
 
   std::mutex mutex_;
-  std::deque<std::string> read_parts_;
-  S3PartReader& reader_;
-  int next_number_ = 1;
-  bool ended_ = false;
-  std::optional<RemoteError> failure_;
   std::map<int, std::string> etags_;
 };
 
@@ -179,11 +124,12 @@ RemoteResult<std::string> create_upload(const S3Client& client, const std::strin
 }  // namespace
 
 RemoteResult<void> s3_multipart_upload(const S3Client& client, const std::string& object_name,
-                                       std::deque<std::string> read_parts, S3PartReader& reader) {
+                                       std::vector<std::string> first_parts,
+                                       ArtifactSource& source) {
   auto upload_id = create_upload(client, object_name);
   if (!upload_id) return std::unexpected(upload_id.error());
-  MultipartUpload upload(client, object_name, std::move(*upload_id), std::move(read_parts), reader);
-  return upload.run();
+  MultipartUpload upload(client, object_name, std::move(*upload_id));
+  return upload.run(std::move(first_parts), source);
 }
 
 }  // namespace memo::store::remote
