@@ -10,19 +10,8 @@ if [ "${1:-}" = --fuzz ]; then
   # libclang-rt-19-dev holds libFuzzer and the sanitizers' runtimes.
   packages+=(clang-19 libclang-rt-19-dev)
 fi
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
 # backfill.config.js files are evaluated with node; any node on PATH will do.
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
 
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+. "$(dirname "$0")/lib/apt.sh"
+apt_install_missing "${packages[@]}"

@@ -26,21 +26,14 @@ install_npm verdaccio \
 install_npm turbo-cache '{"private":true,"dependencies":{"turborepo-remote-cache":"2.12.0"}}' \
   .bin/turborepo-remote-cache
 
+. "$(dirname "$0")/lib/apt.sh"
 swift=(swift-proxy swift-account swift-container swift-object)
-missing=()
-for package in "${swift[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
+apt_install_missing "${swift[@]}"
+if [ ${#APT_INSTALLED[@]} -gt 0 ]; then
+  # The packages may start system services; the tests start their own instances.
   sudo_cmd=()
   [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-  # The packages may start system services; the tests start their own instances.
-  for service in swift-proxy swift-account swift-container swift-object; do
+  for service in "${swift[@]}"; do
     "${sudo_cmd[@]}" systemctl stop "$service" >/dev/null 2>&1 || true
   done
 fi
