@@ -4,11 +4,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,17 +45,6 @@ std::filesystem::path test_servers_dir() {
 ServerProcess::ServerProcess(const std::vector<std::string>& argv, const std::filesystem::path& log,
                              const std::map<std::string, std::string>& env,
                              const std::filesystem::path& cwd) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
   std::vector<std::string> env_words;
   for (char** var = environ; *var; ++var) {
     std::string word = *var;
@@ -66,12 +56,39 @@ ServerProcess::ServerProcess(const std::vector<std::string>& argv, const std::fi
   args.push_back(nullptr);
   for (const auto& word : env_words) envp.push_back(const_cast<char*>(word.c_str()));
   envp.push_back(nullptr);
-  int spawned = posix_spawnp(&pid_, args[0], &actions, &attributes, args.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawned != 0) {
+  int error_pipe[2];
+  if (::pipe2(error_pipe, O_CLOEXEC) != 0) throw std::runtime_error("cannot make a pipe");
+  const pid_t parent = ::getpid();
+  // fork and exec rather than posix_spawn: only a forked child can ask to be killed when the
+  // test process dies (a crash or ctest's timeout would otherwise leave the server running).
+  // Between the two, only async-signal-safe calls.
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (in < 0 || out < 0 || ::dup2(in, STDIN_FILENO) < 0 || ::dup2(out, STDOUT_FILENO) < 0 ||
+        ::dup2(out, STDERR_FILENO) < 0 || ::chdir(cwd.c_str()) != 0) {
+      int error = errno;
+      (void)!::write(error_pipe[1], &error, sizeof error);
+      ::_exit(127);
+    }
+    ::execvpe(args[0], args.data(), envp.data());
+    int error = errno;
+    (void)!::write(error_pipe[1], &error, sizeof error);
+    ::_exit(127);
+  }
+  ::close(error_pipe[1]);
+  int error = 0;
+  const bool failed = pid_ < 0 || ::read(error_pipe[0], &error, sizeof error) == sizeof error;
+  ::close(error_pipe[0]);
+  if (failed) {
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
     pid_ = -1;
-    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(spawned));
+    throw std::runtime_error("cannot start " + argv[0] + ": " +
+                             std::strerror(error ? error : EAGAIN));
   }
 }
 

@@ -18,7 +18,7 @@ int free_port();
 std::filesystem::path test_servers_dir();
 
 // A server the test starts and stops: its own process group, output to `log`, stopped (the
-// whole group) when the object dies.
+// whole group) when the object dies, and killed by the kernel if the test process dies first.
 class ServerProcess {
  public:
   ServerProcess(const std::vector<std::string>& argv, const std::filesystem::path& log,

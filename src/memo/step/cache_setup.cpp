@@ -1,11 +1,6 @@
 #include "memo/step/cache_setup.hpp"
 
-#include <unistd.h>
-
-#include <system_error>
-
 #include "memo/store/remote/backends.hpp"
-#include "memo/util/files.hpp"
 #include "memo/util/units.hpp"
 
 namespace memo::step {
@@ -43,10 +38,7 @@ store::CachePolicy policy_for(const config::Config& config, bool no_remote) {
 OpenedCache::~OpenedCache() {
   cache_.reset();  // waits for the uploads, which read the local store
   local_.reset();
-  if (!remote_only_root_.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(remote_only_root_, ignored);
-  }
+  scratch_.reset();
 }
 
 std::expected<std::unique_ptr<OpenedCache>, std::string> OpenedCache::open(
@@ -66,13 +58,12 @@ std::expected<std::unique_ptr<OpenedCache>, std::string> OpenedCache::open(
     if (!max_size) return std::unexpected(max_size.error());
     policy.max_size = *max_size;
     backend = std::move(*made);
-    if (config.skip_local_cache) {
-      opened->remote_only_root_ =
-          config.internal_cache_folder / util::unique_temp_name(".remote-only");
-    }
+  }
+  if (backend && config.skip_local_cache) {
+    opened->scratch_.emplace(ScratchStore::make(config.internal_cache_folder));
   }
   opened->local_ = std::make_unique<store::LocalStore>(
-      opened->remote_only_root_.empty() ? config.internal_cache_folder : opened->remote_only_root_);
+      opened->scratch_ ? opened->scratch_->root() : config.internal_cache_folder);
   opened->cache_ = std::make_unique<store::Cache>(*opened->local_, std::move(backend), policy);
   return opened;
 }

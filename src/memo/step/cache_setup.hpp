@@ -2,9 +2,11 @@
 
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "memo/config/config.hpp"
+#include "memo/step/scratch_store.hpp"
 #include "memo/store/cache.hpp"
 #include "memo/store/local_store.hpp"
 
@@ -29,7 +31,7 @@ class OpenedCache {
 
  private:
   OpenedCache() = default;
-  std::filesystem::path remote_only_root_;  // skipLocalCache: a store of this run alone
+  std::optional<ScratchStore> scratch_;  // skipLocalCache: a store of this run alone
   std::unique_ptr<store::LocalStore> local_;
   std::unique_ptr<store::Cache> cache_;
 };
