@@ -8,6 +8,9 @@
 #   scripts/fuzz.sh entry yaml      only these targets
 #   MEMO_FUZZ_JOBS=2                targets run side by side (default 1)
 #   MEMO_FUZZ_CXX=clang++-19        the compiler (default: the newest clang++ found)
+#   MEMO_FUZZ_BUILD=build-asan      run the targets of that build, configured with MEMO_FUZZ=ON
+#                                   already (scripts/test.sh's sanitizer build), instead of
+#                                   configuring build-fuzz/
 #
 # New inputs the fuzzer finds go to build-fuzz/corpus/<target>/, not into the tree: copy the
 # interesting ones (and every regression input) to tests/fuzz/corpus/<target>/ by hand.
@@ -26,10 +29,13 @@ if [ -z "$cxx" ]; then
 fi
 [ -n "$cxx" ] || { echo "fuzz.sh: no clang++ (scripts/install-deps.sh --fuzz installs one)" >&2; exit 1; }
 
-launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
-  -DMEMO_FUZZ=ON -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
+build="${MEMO_FUZZ_BUILD:-build-fuzz}"
+if [ -z "${MEMO_FUZZ_BUILD:-}" ]; then
+  launcher=()
+  command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+    -DMEMO_FUZZ=ON -DBUILD_TESTING=OFF "${launcher[@]}" >/dev/null
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
@@ -38,9 +44,9 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets+=("$name")
   done
 fi
-cmake --build build-fuzz --target "${targets[@]/#/memo_fuzz_}"
+cmake --build "$build" --target "${targets[@]/#/memo_fuzz_}"
 
-mkdir -p build-fuzz/findings build-fuzz/logs
+mkdir -p "$build/findings" "$build/logs"
 if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
   for symbolizer in "$(command -v llvm-symbolizer || true)" /usr/lib/llvm-*/bin/llvm-symbolizer; do
     if [ -x "$symbolizer" ]; then export ASAN_SYMBOLIZER_PATH="$symbolizer" && break; fi
@@ -51,18 +57,18 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN
 
 run_target() {
   local name="$1"
-  local work="build-fuzz/corpus/$name"
+  local work="$build/corpus/$name"
   mkdir -p "$work"
   # -timeout: one input taking seconds is a hang a lockfile or record must never cause.
-  if build-fuzz/tests/fuzz/memo_fuzz_"$name" "$work" "tests/fuzz/corpus/$name" \
+  if "$build"/tests/fuzz/memo_fuzz_"$name" "$work" "tests/fuzz/corpus/$name" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="build-fuzz/findings/$name-" \
-    >"build-fuzz/logs/$name.log" 2>&1; then
+    -print_final_stats=1 -artifact_prefix="$build/findings/$name-" \
+    >"$build/logs/$name.log" 2>&1; then
     echo "fuzz $name: ok, $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' \
-      "build-fuzz/logs/$name.log" | grep -o '[0-9]*$') runs in ${seconds}s"
+      "$build/logs/$name.log" | grep -o '[0-9]*$') runs in ${seconds}s"
   else
-    echo "fuzz $name: FAILED (build-fuzz/logs/$name.log; input in build-fuzz/findings/)" >&2
-    grep -m5 -E 'ERROR|runtime error|fuzz invariant|SUMMARY' "build-fuzz/logs/$name.log" >&2 || true
+    echo "fuzz $name: FAILED ($build/logs/$name.log; input in $build/findings/)" >&2
+    grep -m5 -E 'ERROR|runtime error|fuzz invariant|SUMMARY' "$build/logs/$name.log" >&2 || true
     return 1
   fi
 }

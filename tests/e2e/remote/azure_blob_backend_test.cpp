@@ -17,6 +17,7 @@
 #include "memo/util/base64.hpp"
 #include "memo/util/digest.hpp"
 #include "support/azurite_server.hpp"
+#include "support/sanitizers.hpp"
 
 namespace memo::store::remote {
 namespace {
@@ -257,9 +258,7 @@ TEST(RemoteAzureBlobBackend, TruncatedOrCorruptedBlobComesBackAsStored) {
 }
 
 TEST(RemoteAzureBlobBackend, BigUploadKeepsMemoryBounded) {
-#if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "ThreadSanitizer's shadow memory makes the process's memory no measure";
-#endif
+  if (MEMO_UNDER_SANITIZER) GTEST_SKIP() << "a sanitizer's allocator makes memory no measure";
   auto backend = make_with_key();
   const std::string key = fresh_key();
   const std::uint64_t size = 200ull * 1024 * 1024;

@@ -10,6 +10,7 @@
 
 #include "e2e/remote/s3_test_support.hpp"
 #include "memo/store/remote/s3_multipart_upload.hpp"
+#include "support/sanitizers.hpp"
 
 namespace memo::testing {
 namespace {
@@ -399,9 +400,7 @@ std::uint64_t status_kilobytes(const char* field) {
 }
 
 TEST_F(RemoteS3Backend, A200MegabyteArtifactMovesWithinBoundedMemory) {
-#if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "ThreadSanitizer's shadow memory makes the process's memory no measure";
-#endif
+  if (MEMO_UNDER_SANITIZER) GTEST_SKIP() << "a sanitizer's allocator makes memory no measure";
   auto s3 = admin_backend();
   // libcurl and what it loads are in memory before the measure starts.
   ASSERT_TRUE(s3->has(id("huge")));
