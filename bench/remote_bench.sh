@@ -4,7 +4,7 @@
 #      output files (20 MB), through each backend the script can start, next to backfill's
 #      azure-blob provider on the same Azurite in the same run;
 #   2. a 200 MB entry's upload and download through each backend, next to plain curl PUT and
-#      GET of a file of the same size to the same server, with memo's peak memory;
+#      GET (into a file) of a file of the same size to the same server, with memo's peak memory;
 #   3. a miss with the remote down (nothing on the port, and an address that never answers)
 #      next to the same miss with --no-remote.
 # Usage: bench/remote_bench.sh [runs]   (BENCH_DIR picks the filesystem, e.g. /dev/shm)
@@ -103,12 +103,15 @@ echo '{"name":"huge","version":"1.0.0"}' >"$big/package.json"
 head -c 200000000 /dev/urandom >"$work/blob.bin"
 echo "$RANDOM" >"$big/seed.txt"
 big_cmd="mkdir -p lib && cp $work/blob.bin lib/blob.bin"
+big_runs=5
+# curl saves what it GETs into a file on the same file system, as memo does.
+got="$work/curl-got.bin"
 transfers="$work/transfers.txt"
 : >"$transfers"
 cd "$big"
 for backend in "${big_backends[@]}"; do
   IFS='|' read -r name provider options <<<"$backend"
-  for i in $(seq 1 3); do
+  for i in $(seq 1 "$big_runs"); do
     echo "$name $i" >seed.txt  # a new key each time
     rm -rf lib "$repo/node_modules/.cache"
     /usr/bin/time -f "%M" -o "$work/up-rss" env MEMO_CACHE_PROVIDER="$provider" \
@@ -125,19 +128,19 @@ for backend in "${big_backends[@]}"; do
 done
 (
   . "$work/azurite.env"
-  for i in 1 2 3; do
+  for i in $(seq 1 "$big_runs"); do
     url="$SERVER_CONTAINER_URL/curl-$i?$SERVER_SAS"
     put=$(curl -s -o /dev/null -w '%{time_total}' -X PUT -H 'x-ms-blob-type: BlockBlob' \
       -H 'x-ms-version: 2021-12-02' --data-binary @"$work/blob.bin" "$url")
-    get=$(curl -s -o /dev/null -w '%{time_total}' -H 'x-ms-version: 2021-12-02' "$url")
+    get=$(curl -s -o "$got" -w '%{time_total}' -H 'x-ms-version: 2021-12-02' "$url")
     echo "curl-azure-blob put_s=$put get_s=$get" >>"$transfers"
   done
   . "$work/turbo.env"
-  for i in 1 2 3; do
+  for i in $(seq 1 "$big_runs"); do
     url="$SERVER_URL/v8/artifacts/curl$i$RANDOM?teamId=$SERVER_TEAM"
     put=$(curl -s -o /dev/null -w '%{time_total}' -X PUT -H "Authorization: Bearer $SERVER_TOKEN" \
       -H 'Content-Type: application/octet-stream' --data-binary @"$work/blob.bin" "$url")
-    get=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $SERVER_TOKEN" "$url")
+    get=$(curl -s -o "$got" -w '%{time_total}' -H "Authorization: Bearer $SERVER_TOKEN" "$url")
     echo "curl-http put_s=$put get_s=$get" >>"$transfers"
   done
 )
@@ -170,7 +173,7 @@ const lines = fs.readFileSync(transfers, "utf8").trim().split("\n").map((line) =
   const [name, ...pairs] = line.split(" ");
   return { name, ...Object.fromEntries(pairs.map((p) => p.split("=")).map(([k, v]) => [k, Number(v)])) };
 });
-console.log("\n200 MB entry (medians of 3), memo next to curl on the same server:");
+console.log("\n200 MB entry (medians of 5), memo next to curl on the same server:");
 for (const backend of ["azure-blob", "http"]) {
   const memo = lines.filter((l) => l.name === backend);
   const curl = lines.filter((l) => l.name === `curl-${backend}`);
