@@ -319,27 +319,29 @@ StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& pac
 }
 
 LocalStore::IncomingBlob::IncomingBlob(std::string digest, std::uint64_t size, fs::path destination,
-                                       std::optional<util::AtomicFile> file)
+                                       std::unique_ptr<util::AtomicFile> file)
     : digest_(std::move(digest)),
       size_(size),
       destination_(std::move(destination)),
       file_(std::move(file)),
-      hasher_(std::make_unique<util::Hasher>(util::Hasher::Algorithm::Sha256)) {}
+      sink_(std::make_unique<BlobSink>(size_, file_.get())) {}
 
 StoreResult<void> LocalStore::IncomingBlob::write(std::string_view bytes) {
   seen_ += bytes.size();
   if (seen_ > size_) return std::unexpected(StoreError{StoreError::Kind::Corrupt, "blob too long"});
-  hasher_->update(bytes);
-  if (file_) {
-    if (auto written = file_->write(bytes.data(), bytes.size()); !written) {
-      return std::unexpected(io_error(errno, written.error()));
-    }
+  if (auto written = sink_->write(bytes); !written) {
+    return std::unexpected(io_error(written.error().error_number, written.error().message));
   }
   return {};
 }
 
 StoreResult<std::uint64_t> LocalStore::IncomingBlob::commit() {
-  if (seen_ != size_ || hasher_->hex_digest() != digest_) {
+  auto digest = sink_->finish();
+  if (!digest) {
+    if (file_) file_->discard();
+    return std::unexpected(io_error(digest.error().error_number, digest.error().message));
+  }
+  if (seen_ != size_ || *digest != digest_) {
     if (file_) file_->discard();
     return std::unexpected(
         StoreError{StoreError::Kind::Corrupt,
@@ -355,7 +357,7 @@ StoreResult<std::uint64_t> LocalStore::IncomingBlob::commit() {
 StoreResult<LocalStore::IncomingBlob> LocalStore::incoming_blob(const archive::OutputFile& output) {
   fs::path destination = blob_path(output.digest);
   if (blob_in_place(destination, output.size)) {
-    return IncomingBlob(output.digest, output.size, destination, std::nullopt);
+    return IncomingBlob(output.digest, output.size, destination, nullptr);
   }
   if (auto made = util::create_directories(destination.parent_path()); !made) {
     return std::unexpected(io_error(errno, made.error()));
@@ -364,7 +366,8 @@ StoreResult<LocalStore::IncomingBlob> LocalStore::incoming_blob(const archive::O
   auto file = util::AtomicFile::create(destination.parent_path() / "incoming",
                                        static_cast<int>(blob_mode(output.mode)));
   if (!file) return std::unexpected(io_error(errno, file.error()));
-  return IncomingBlob(output.digest, output.size, destination, std::move(*file));
+  return IncomingBlob(output.digest, output.size, destination,
+                      std::make_unique<util::AtomicFile>(std::move(*file)));
 }
 
 StoreResult<std::uint64_t> LocalStore::put_entry_record(const Entry& entry) {

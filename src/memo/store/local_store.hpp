@@ -9,6 +9,7 @@
 
 #include "memo/archive/restore.hpp"
 #include "memo/hash/file_walk.hpp"
+#include "memo/store/blob_sink.hpp"
 #include "memo/store/entry.hpp"
 #include "memo/store/store_error.hpp"
 #include "memo/util/digest.hpp"
@@ -60,13 +61,14 @@ class LocalStore {
    private:
     friend class LocalStore;
     IncomingBlob(std::string digest, std::uint64_t size, fs::path destination,
-                 std::optional<util::AtomicFile> file);
+                 std::unique_ptr<util::AtomicFile> file);
     std::string digest_;
     std::uint64_t size_;
     std::uint64_t seen_ = 0;
     fs::path destination_;
-    std::optional<util::AtomicFile> file_;  // none when the blob is in place already
-    std::unique_ptr<util::Hasher> hasher_;
+    // Both behind pointers: the sink's thread uses the file while the blob is moved about.
+    std::unique_ptr<util::AtomicFile> file_;  // none when the blob is in place already
+    std::unique_ptr<BlobSink> sink_;
   };
   StoreResult<IncomingBlob> incoming_blob(const archive::OutputFile& output);
 
