@@ -1,6 +1,7 @@
 #include "memo/store/blob_sink.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace memo::store {
@@ -64,8 +65,9 @@ std::expected<void, BlobWriteError> BlobSink::hand_over() {
   changed_.wait(lock, [this] { return !handed_ || error_; });
   if (error_) return std::unexpected(*error_);
   handed_ = std::move(filling_);
-  filling_ = std::move(spare_);
+  filling_ = std::move(spare_);  // empty, the first time: the worker holds the other chunk
   filling_.clear();
+  filling_.reserve(kChunk);
   changed_.notify_all();
   return {};
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <cerrno>
 #include <condition_variable>
 #include <cstdint>
 #include <expected>
