@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Everything CI checks, in this order (about 14 minutes on 2 cores, see docs/testing.md):
+# Everything CI checks, in this order (about 15 minutes on 2 cores, see docs/testing.md):
 #   1. the formatting of every .cpp/.hpp (scripts/check-format.sh; seconds)
 #   2. the release build (build/) and every test through CTest, with the stress tests
 #   3. a build with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's coverage
 #      (build-asan/, clang), then every test again in it (the stress tests are left to the
 #      release pass: they want speed), then each libFuzzer target of that build for
 #      MEMO_FUZZ_SECONDS (10 here) from its seeds (scripts/fuzz.sh)
-#   4. a build with ThreadSanitizer (build-tsan/) and the unit tests again (uploads run on a
-#      thread of their own, and big ones in parallel parts)
+#   4. a build with ThreadSanitizer (build-tsan/) and the unit and remote-cache tests again
+#      (uploads run on a thread of their own, big ones in parallel parts)
 # The remote-cache tests start real servers, installed first by scripts/install-test-servers.sh.
 # Switches: MEMO_SKIP_FORMAT=1, MEMO_SKIP_STRESS=1, MEMO_SKIP_ASAN=1, MEMO_SKIP_FUZZ=1,
 # MEMO_SKIP_TSAN=1 skip a part; MEMO_FUZZ_SECONDS sets the time per fuzz target.
@@ -56,9 +56,9 @@ if ! skip MEMO_SKIP_TSAN; then
   phase "ThreadSanitizer build"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
     -DMEMO_SANITIZE_THREAD=ON >/dev/null
-  cmake --build build-tsan --target memo_unit_tests
+  cmake --build build-tsan --target memo_unit_tests memo_e2e_tests
   phase "ThreadSanitizer tests"
   (cd build-tsan && MEMO_STRESS=0 TSAN_OPTIONS=halt_on_error=1 \
-    ctest --output-on-failure --timeout 900 -j "$(nproc)" -L unit)
+    ctest --output-on-failure --timeout 900 -j "$(nproc)" -L "unit|remote")
 fi
 phase "all passed"
