@@ -1,6 +1,7 @@
 #include "e2e/remote/remote_scenarios.hpp"
 
 #include <chrono>
+#include <regex>
 
 #include "support/temp_dir.hpp"
 
@@ -249,6 +250,40 @@ TEST_P(RemoteScenarios, ExplainSaysWhetherTheRemoteHasTheKey) {
   become_fresh_clone();
   auto after = memo({"explain", "--", kBuild}, target().env());
   EXPECT_TRUE(contains(after.out, "has this key")) << after.out << after.err;
+}
+
+TEST_P(RemoteScenarios, HashNeedsNoRemote) {
+  const std::string key = key_of(kBuild);
+  target().stop();
+  auto hashed = memo({"hash", "--", kBuild}, target().env());
+  target().start();
+  ASSERT_EQ(hashed.exit_code, 0) << hashed.err;
+  EXPECT_EQ(hashed.out.substr(0, 64), key);
+  EXPECT_FALSE(contains(hashed.err, "warning")) << hashed.err;
+}
+
+TEST_P(RemoteScenarios, APackageThatSkipsTheRemoteKeepsItsEntriesLocal) {
+  write("packages/a/memo.json", R"({"skipRemoteCache": true})");
+  auto ci = ci_build();
+  ASSERT_EQ(ci.exit_code, 0) << ci.err;
+  EXPECT_FALSE(target().holds(key_of(kBuild)));
+  fs::remove_all(package() / "lib");
+  auto local = memo_run(kBuild, target().env());
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_TRUE(contains(local.err, "hit")) << local.err;
+  EXPECT_EQ(runs(), 1);
+}
+
+TEST_P(RemoteScenarios, VerboseSaysWhatWasUploaded) {
+  auto ci = memo({"--log-level", "verbose", "--", kBuild}, with(target().env(), kWrite));
+  ASSERT_EQ(ci.exit_code, 0) << ci.err;
+  const std::regex uploaded(R"(uploaded 1 entry \(\d+ bytes\) in \d+ ms; waited \d+ ms)");
+  EXPECT_TRUE(std::regex_search(ci.err, uploaded)) << ci.err;
+  EXPECT_TRUE(target().holds(key_of(kBuild)));
+  fs::remove_all(store());
+  auto quiet = ci_build();
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_FALSE(contains(quiet.err, "uploaded")) << quiet.err;
 }
 
 }  // namespace memo::testing
