@@ -22,8 +22,17 @@ struct BlobOpenError {
   std::string message;
 };
 
+// The stored bytes of a digest, open for reading. `checked`: they were hashed against the
+// digest as they were written, and the file is unchanged since, so the restore copies them
+// without hashing them again (the size is still checked).
+struct OpenedBlob {
+  util::Fd fd;
+  bool checked = false;
+};
+
 // Opens the stored bytes of a digest for reading.
-using BlobOpener = std::function<std::expected<util::Fd, BlobOpenError>(const std::string& digest)>;
+using BlobOpener =
+    std::function<std::expected<OpenedBlob, BlobOpenError>(const std::string& digest)>;
 
 struct RestoreStats {
   std::size_t files = 0;

@@ -325,9 +325,15 @@ class Step {
     if (outputs.empty()) return true;
     store::RestoreJournal journal(config_.internal_cache_folder, config_.package_root,
                                   folders_of(outputs));
-    auto restored = archive::restore_outputs(
-        config_.package_root, outputs,
-        [this](const std::string& digest) { return store_.open_blob(digest); });
+    auto restored =
+        archive::restore_outputs(config_.package_root, outputs,
+                                 [this](const std::string& digest)
+                                     -> std::expected<archive::OpenedBlob, archive::BlobOpenError> {
+                                   auto fd = store_.open_blob(digest);
+                                   if (!fd) return std::unexpected(fd.error());
+                                   const bool checked = store_.is_checked(digest, fd->get());
+                                   return archive::OpenedBlob{std::move(*fd), checked};
+                                 });
     if (restored) {
       restored_files_ = restored->files + restored->symlinks;
       return true;

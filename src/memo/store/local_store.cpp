@@ -273,6 +273,10 @@ std::expected<util::Fd, archive::BlobOpenError> LocalStore::open_blob(
   return std::move(*fd);
 }
 
+bool LocalStore::is_checked(const std::string& digest, int fd) const {
+  return checked_.holds(digest, fd);
+}
+
 void LocalStore::discard_blob(const std::string& digest) {
   if (!util::is_hex_digest(digest, 64)) return;
   std::error_code ignored;
@@ -299,6 +303,8 @@ StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& pac
   entry.outputs.clear();
   for (auto& output : *stored) {
     result.new_bytes += output.new_bytes;
+    // Written and hashed just now: its bytes are known good while its file stays as it is.
+    if (output.new_bytes > 0) checked_.note(output.file.digest, blob_path(output.file.digest));
     entry.outputs.push_back(std::move(output.file));
   }
   if (auto leaving = archive::first_link_leaving_package(package_fd.get(), entry.outputs)) {
@@ -319,10 +325,12 @@ StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& pac
 }
 
 LocalStore::IncomingBlob::IncomingBlob(std::string digest, std::uint64_t size, fs::path destination,
-                                       std::unique_ptr<util::AtomicFile> file)
+                                       std::unique_ptr<util::AtomicFile> file,
+                                       CheckedBlobs* checked)
     : digest_(std::move(digest)),
       size_(size),
       destination_(std::move(destination)),
+      checked_(checked),
       file_(std::move(file)),
       sink_(std::make_unique<BlobSink>(size_, file_.get())) {}
 
@@ -351,13 +359,14 @@ StoreResult<std::uint64_t> LocalStore::IncomingBlob::commit() {
   if (auto committed = file_->commit_as(destination_); !committed) {
     return std::unexpected(io_error(errno, committed.error()));
   }
+  checked_->note(digest_, destination_);
   return size_;
 }
 
 StoreResult<LocalStore::IncomingBlob> LocalStore::incoming_blob(const archive::OutputFile& output) {
   fs::path destination = blob_path(output.digest);
   if (blob_in_place(destination, output.size)) {
-    return IncomingBlob(output.digest, output.size, destination, nullptr);
+    return IncomingBlob(output.digest, output.size, destination, nullptr, &checked_);
   }
   if (auto made = util::create_directories(destination.parent_path()); !made) {
     return std::unexpected(io_error(errno, made.error()));
@@ -367,7 +376,7 @@ StoreResult<LocalStore::IncomingBlob> LocalStore::incoming_blob(const archive::O
                                        static_cast<int>(blob_mode(output.mode)));
   if (!file) return std::unexpected(io_error(errno, file.error()));
   return IncomingBlob(output.digest, output.size, destination,
-                      std::make_unique<util::AtomicFile>(std::move(*file)));
+                      std::make_unique<util::AtomicFile>(std::move(*file)), &checked_);
 }
 
 StoreResult<std::uint64_t> LocalStore::put_entry_record(const Entry& entry) {

@@ -10,6 +10,7 @@
 #include "memo/archive/restore.hpp"
 #include "memo/hash/file_walk.hpp"
 #include "memo/store/blob_sink.hpp"
+#include "memo/store/checked_blobs.hpp"
 #include "memo/store/entry.hpp"
 #include "memo/store/store_error.hpp"
 #include "memo/util/digest.hpp"
@@ -61,11 +62,12 @@ class LocalStore {
    private:
     friend class LocalStore;
     IncomingBlob(std::string digest, std::uint64_t size, fs::path destination,
-                 std::unique_ptr<util::AtomicFile> file);
+                 std::unique_ptr<util::AtomicFile> file, CheckedBlobs* checked);
     std::string digest_;
     std::uint64_t size_;
     std::uint64_t seen_ = 0;
     fs::path destination_;
+    CheckedBlobs* checked_;
     // Both behind pointers: the sink's thread uses the file while the blob is moved about.
     std::unique_ptr<util::AtomicFile> file_;  // none when the blob is in place already
     std::unique_ptr<BlobSink> sink_;
@@ -77,6 +79,9 @@ class LocalStore {
 
   // The blob's bytes, opened without following a link or blocking on a FIFO.
   std::expected<util::Fd, archive::BlobOpenError> open_blob(const std::string& digest) const;
+  // Whether the blob open as `fd` is one this store wrote and hashed, unchanged since (see
+  // CheckedBlobs): its bytes need no hashing again.
+  bool is_checked(const std::string& digest, int fd) const;
   // Removes the blob `digest` whatever stands there: its bytes proved wrong.
   void discard_blob(const std::string& digest);
   // Marks the entry as just used (a hit): eviction removes the least recently used first.
@@ -98,6 +103,7 @@ class LocalStore {
   fs::path root_;
   mutable std::once_flag blobs_opened_;
   mutable util::Fd blobs_fd_;  // opened on first use: blobs are opened relative to it
+  CheckedBlobs checked_;
 };
 
 }  // namespace memo::store

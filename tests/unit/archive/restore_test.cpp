@@ -95,8 +95,9 @@ class FakeBlobs {
     return file;
   }
 
-  BlobOpener opener() const {
-    return [this](const std::string& digest) -> std::expected<util::Fd, BlobOpenError> {
+  // `checked`: every blob is said to be known good, as a store says of one it just wrote.
+  BlobOpener opener(bool checked = false) const {
+    return [this, checked](const std::string& digest) -> std::expected<OpenedBlob, BlobOpenError> {
       ++opened_;
       util::Fd fd(::open((dir_.path() / digest).c_str(), O_RDONLY | O_CLOEXEC));
       if (!fd) {
@@ -104,7 +105,7 @@ class FakeBlobs {
             BlobOpenError{errno == ENOENT ? BlobOpenError::Kind::Missing : BlobOpenError::Kind::Io,
                           "no blob " + digest + ": " + std::strerror(errno)});
       }
-      return fd;
+      return OpenedBlob{std::move(fd), checked};
     };
   }
 
@@ -250,6 +251,31 @@ TEST_F(RestoreTest, WrongBlobSizeChangesNothing) {
   };
   auto stats = restore_outputs(package(), outputs, blobs_.opener());
   ASSERT_FALSE(stats.has_value());
+  EXPECT_EQ(snapshot(package()), before);
+}
+
+TEST_F(RestoreTest, ACheckedBlobIsCopiedWhole) {
+  std::string big(3'000'000, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7919 % 251);
+  tmp_.write("pkg/lib/big.bin", "previous");
+  auto stats =
+      restore_outputs(package(), {blobs_.add("lib/big.bin", big, 0640)}, blobs_.opener(true));
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
+  EXPECT_EQ(stats->bytes, big.size());
+  EXPECT_EQ(tmp_.read("pkg/lib/big.bin"), big);
+  EXPECT_EQ(mode_of(package() / "lib/big.bin"), 0640u);
+}
+
+TEST_F(RestoreTest, ACheckedBlobOfTheWrongSizeChangesNothing) {
+  tmp_.write("pkg/lib/index.js", "previous index");
+  const auto before = snapshot(package());
+  std::vector<OutputFile> outputs = {
+      blobs_.add("lib/index.js", "new index"),
+      blobs_.add_lying("lib/sub/bad.js", "short", "much longer than promised"),
+  };
+  auto stats = restore_outputs(package(), outputs, blobs_.opener(true));
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_TRUE(stats.error().entry_at_fault);
   EXPECT_EQ(snapshot(package()), before);
 }
 
@@ -507,7 +533,7 @@ TEST_F(RestoreTest, BadBytesMarkTheEntryAsBadAndNameTheBlob) {
 }
 
 TEST_F(RestoreTest, ABlobThatCannotBeOpenedForWantOfDescriptorsKeepsTheEntry) {
-  BlobOpener out_of_fds = [](const std::string&) -> std::expected<util::Fd, BlobOpenError> {
+  BlobOpener out_of_fds = [](const std::string&) -> std::expected<OpenedBlob, BlobOpenError> {
     return std::unexpected(BlobOpenError{BlobOpenError::Kind::Io, "Too many open files"});
   };
   const auto before = snapshot(package());
@@ -523,7 +549,7 @@ TEST_F(RestoreTest, AFailedRestoreLeavesAnotherProcesssFileInPlace) {
   // restoring the same package renames its own lib/x.js into place.
   OutputFile x = blobs_.add("lib/x.js", "ours");
   OutputFile y = blobs_.add("lib/y.js", "ours too");
-  BlobOpener racing = [&](const std::string& digest) -> std::expected<util::Fd, BlobOpenError> {
+  BlobOpener racing = [&](const std::string& digest) -> std::expected<OpenedBlob, BlobOpenError> {
     if (digest == y.digest) {
       tmp_.write("theirs.tmp", "theirs");
       fs::rename(tmp_ / "theirs.tmp", package() / "lib/x.js");

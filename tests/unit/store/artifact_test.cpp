@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
 #include <string>
 #include <vector>
@@ -192,26 +193,79 @@ TEST_F(ArtifactTest, ForeignMembersAreRefused) {
   }
 }
 
+// The error an upload of `entry` from `store` stops with, empty when it goes through.
+std::string upload_error(const Entry& entry, const LocalStore& store) {
+  ArtifactWriter writer(entry, store, {});
+  std::vector<char> buffer(1 << 16);
+  while (true) {
+    auto n = writer.read(buffer);
+    if (!n) return n.error();
+    if (*n == 0) return "";
+  }
+}
+
+fs::path blob_file(const fs::path& store, const std::string& digest) {
+  return store / "blobs" / digest.substr(0, 2) / digest.substr(2);
+}
+
 TEST_F(ArtifactTest, ADamagedLocalBlobStopsTheUpload) {
   const auto& big = entry_.outputs[1];
   ASSERT_EQ(big.path, "lib/big.bin");
-  fs::path blob = tmp_ / "source-store/blobs" / big.digest.substr(0, 2) / big.digest.substr(2);
+  fs::path blob = blob_file(tmp_ / "source-store", big.digest);
   fs::permissions(blob, fs::perms::owner_all);
   std::string bytes = read_file(blob);
   bytes[5] ^= 1;
   write_file(blob, bytes);
-  ArtifactWriter writer(entry_, source_, {});
-  std::vector<char> buffer(1 << 16);
-  std::string error;
-  while (true) {
-    auto n = writer.read(buffer);
-    if (!n) {
-      error = n.error();
-      break;
-    }
-    if (*n == 0) break;
-  }
+  LocalStore later(tmp_ / "source-store");  // as the next memo process opens it
+  std::string error = upload_error(entry_, later);
   EXPECT_NE(error.find("lib/big.bin"), std::string::npos) << error;
+}
+
+TEST_F(ArtifactTest, ABlobThisStoreWroteIsCheckedAgainOnceAnotherFileTakesItsPlace) {
+  const auto& big = entry_.outputs[1];
+  fs::path blob = blob_file(tmp_ / "source-store", big.digest);
+  std::string bytes = read_file(blob);
+  bytes[5] ^= 1;
+  write_file(tmp_ / "other", bytes);
+  fs::rename(tmp_ / "other", blob);
+  std::string error = upload_error(entry_, source_);
+  EXPECT_NE(error.find("lib/big.bin"), std::string::npos) << error;
+}
+
+TEST_F(ArtifactTest, ABlobThisStoreWroteIsCheckedAgainOnceWrittenOver) {
+  const auto& big = entry_.outputs[1];
+  fs::path blob = blob_file(tmp_ / "source-store", big.digest);
+  fs::permissions(blob, fs::perms::owner_all);
+  std::string bytes = read_file(blob);
+  bytes[5] ^= 1;
+  write_file(blob, bytes);
+  // Written in the same clock tick as the store, the file would keep its time: say it later.
+  fs::last_write_time(blob, fs::last_write_time(blob) + std::chrono::seconds(1));
+  std::string error = upload_error(entry_, source_);
+  EXPECT_NE(error.find("lib/big.bin"), std::string::npos) << error;
+}
+
+TEST_F(ArtifactTest, AnIncompressibleBlobTravelsAsItIsAndDecompressesWithZstd) {
+  // lib/big.bin is 3 MB of random bytes: stored, not compressed, so the artifact is hardly
+  // bigger than it; the rest is compressed around it, and zstd reads the frames as one.
+  std::string bytes = artifact();
+  EXPECT_LT(bytes.size(), 3'000'000u + 4096);
+  write_file(tmp_ / "artifact.tar.zst", bytes);
+  int status = run_shell(
+      "zstd -q -d -c artifact.tar.zst | tar -xO lib/big.bin | cmp - pkg/lib/big.bin", tmp_.path());
+  EXPECT_EQ(status, 0);
+  auto imported = import(target_, entry_.key, bytes);
+  ASSERT_TRUE(imported) << imported.error();
+  EXPECT_EQ(imported->outputs, entry_.outputs);
+}
+
+TEST_F(ArtifactTest, CompressibleBytesAreCompressed) {
+  tmp_.write("pkg/lib/big.txt", std::string(3'000'000, 'a'));
+  Entry entry = entry_;
+  auto stored = source_.put(entry, tmp_ / "pkg", {{"lib/big.txt", false}});
+  ASSERT_TRUE(stored);
+  ArtifactWriter writer(stored->entry, source_, {});
+  EXPECT_LT(read_all(writer).size(), 10'000u);
 }
 
 }  // namespace

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "memo/util/files.hpp"
 
@@ -13,6 +12,9 @@ namespace memo::store::artifact {
 namespace {
 
 constexpr std::size_t kReadChunk = 1 << 20;
+// A chunk read from a blob at least this big is sampled: one that does not compress is
+// stored as it is (images, archives, minified bundles already compressed).
+constexpr std::size_t kSampledFrom = 256 * 1024;
 
 }  // namespace
 
@@ -77,13 +79,20 @@ std::expected<void, std::string> ArtifactWriter::next_member() {
   file_ = std::move(*blob);
   file_output_ = &output;
   file_left_ = output.size;
-  file_hasher_ = std::make_unique<util::Hasher>(util::Hasher::Algorithm::Sha256);
+  // A blob this process wrote and hashed moments ago (the usual upload, right after a store)
+  // is not hashed again.
+  file_hasher_ = store_.is_checked(output.digest, file_->get())
+                     ? nullptr
+                     : std::make_unique<util::Hasher>(util::Hasher::Algorithm::Sha256);
   return {};
 }
 
 std::expected<void, std::string> ArtifactWriter::continue_file() {
-  std::vector<char> buffer(std::min<std::uint64_t>(kReadChunk, file_left_ + 1));
-  ssize_t n = ::read(file_->get(), buffer.data(), buffer.size());
+  // One byte more than is left, to see a blob longer than the entry says.
+  read_buffer_.resize(kReadChunk);
+  const std::size_t want = std::min<std::uint64_t>(kReadChunk, file_left_ + 1);
+  char* buffer = read_buffer_.data();
+  ssize_t n = ::read(file_->get(), buffer, want);
   if (n < 0 && errno == EINTR) return {};
   if (n < 0) return std::unexpected(file_output_->path + ": " + util::errno_message(errno));
   const auto got = static_cast<std::uint64_t>(n);
@@ -92,14 +101,17 @@ std::expected<void, std::string> ArtifactWriter::continue_file() {
   }
   if (n == 0) {
     file_.reset();
-    if (file_hasher_->hex_digest() != file_output_->digest) {
+    if (file_hasher_ && file_hasher_->hex_digest() != file_output_->digest) {
       return std::unexpected(file_output_->path + ": its blob's bytes are not the entry's");
     }
     return compressor_->add(tar_padding(file_output_->size), pending_);
   }
-  file_hasher_->update(buffer.data(), got);
+  if (file_hasher_) file_hasher_->update(buffer, got);
   file_left_ -= got;
-  return compressor_->add({buffer.data(), got}, pending_);
+  std::string_view bytes(buffer, got);
+  if (got >= kSampledFrom && looks_incompressible(bytes))
+    return compressor_->add_stored(bytes, pending_);
+  return compressor_->add(bytes, pending_);
 }
 
 }  // namespace memo::store::artifact

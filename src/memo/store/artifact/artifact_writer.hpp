@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "memo/store/artifact/compression.hpp"
 #include "memo/store/artifact/tar.hpp"
@@ -51,7 +52,8 @@ class ArtifactWriter : public remote::ArtifactSource {
   std::optional<util::Fd> file_;
   const archive::OutputFile* file_output_ = nullptr;
   std::uint64_t file_left_ = 0;
-  std::unique_ptr<util::Hasher> file_hasher_;
+  std::unique_ptr<util::Hasher> file_hasher_;  // none for a blob known good (CheckedBlobs)
+  std::vector<char> read_buffer_;
 };
 
 }  // namespace memo::store::artifact

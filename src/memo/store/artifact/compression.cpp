@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 #include <zstd.h>
+#include <cstdint>
 
 namespace memo::store::artifact {
 
@@ -10,6 +11,24 @@ namespace {
 // zstd's default level: about as fast as the disk on one core, and ~3x smaller for JavaScript.
 constexpr int kZstdLevel = 3;
 constexpr std::size_t kChunk = 128 * 1024;
+
+// The sample looks_incompressible() compresses, and the gain below which it gives up.
+constexpr std::size_t kSample = 64 * 1024;
+constexpr double kWorthCompressing = 0.97;
+
+// A zstd frame of raw blocks (RFC 8878, 3.1.1): the magic number, a frame header descriptor
+// of 0 (no content size, no checksum, no dictionary) and a window of 128 KiB, the largest a
+// block may be; then each block's 3-byte header (last-block bit, type 0 = raw, size) and its
+// bytes as they are.
+constexpr unsigned char kRawFrameHeader[] = {0x28, 0xB5, 0x2F, 0xFD, 0x00, 7 << 3};
+constexpr std::size_t kRawBlock = 128 * 1024;
+
+void append_block_header(std::string& out, std::size_t size, bool last) {
+  const auto header = static_cast<std::uint32_t>((size << 3) | (last ? 1 : 0));
+  out += static_cast<char>(header & 0xFF);
+  out += static_cast<char>((header >> 8) & 0xFF);
+  out += static_cast<char>((header >> 16) & 0xFF);
+}
 
 class ZstdCompressor : public Compressor {
  public:
@@ -20,6 +39,9 @@ class ZstdCompressor : public Compressor {
   ~ZstdCompressor() override { ZSTD_freeCStream(stream_); }
 
   std::expected<void, std::string> add(std::string_view bytes, std::string& out) override {
+    if (bytes.empty()) return {};
+    end_raw_frame(out);
+    compressing_ = true;
     ZSTD_inBuffer input{bytes.data(), bytes.size(), 0};
     while (input.pos < input.size) {
       if (auto pushed = push(input, ZSTD_e_continue, out); !pushed) {
@@ -29,16 +51,50 @@ class ZstdCompressor : public Compressor {
     return {};
   }
 
+  std::expected<void, std::string> add_stored(std::string_view bytes, std::string& out) override {
+    if (bytes.empty()) return {};
+    if (auto ended = end_compressed_frame(out); !ended) return ended;
+    if (!raw_frame_open_) {
+      out.append(reinterpret_cast<const char*>(kRawFrameHeader), sizeof kRawFrameHeader);
+      raw_frame_open_ = true;
+    }
+    for (std::size_t at = 0; at < bytes.size(); at += kRawBlock) {
+      std::string_view block = bytes.substr(at, kRawBlock);
+      append_block_header(out, block.size(), false);
+      out.append(block);
+    }
+    return {};
+  }
+
   std::expected<void, std::string> finish(std::string& out) override {
+    end_raw_frame(out);
+    // A stream with no frame yet still ends as one: an empty compressed frame.
+    if (!compressing_ && !wrote_frame_) compressing_ = true;
+    return end_compressed_frame(out);
+  }
+
+ private:
+  // A raw frame ends with an empty last block, as zstd ends an empty frame.
+  void end_raw_frame(std::string& out) {
+    if (!raw_frame_open_) return;
+    append_block_header(out, 0, true);
+    raw_frame_open_ = false;
+    wrote_frame_ = true;
+  }
+
+  std::expected<void, std::string> end_compressed_frame(std::string& out) {
+    if (!compressing_) return {};
     ZSTD_inBuffer input{nullptr, 0, 0};
     while (true) {
       auto left = push(input, ZSTD_e_end, out);
       if (!left) return std::unexpected(left.error());
-      if (*left == 0) return {};
+      if (*left == 0) break;
     }
+    compressing_ = false;
+    wrote_frame_ = true;
+    return {};
   }
 
- private:
   std::expected<std::size_t, std::string> push(ZSTD_inBuffer& input, ZSTD_EndDirective mode,
                                                std::string& out) {
     const std::size_t start = out.size();
@@ -51,6 +107,9 @@ class ZstdCompressor : public Compressor {
   }
 
   ZSTD_CStream* stream_;
+  bool compressing_ = false;     // a compressed frame has begun and not ended
+  bool raw_frame_open_ = false;  // a raw frame has begun and not ended
+  bool wrote_frame_ = false;     // some frame has ended
 };
 
 class ZstdDecompressor : public Decompressor {
@@ -64,21 +123,18 @@ class ZstdDecompressor : public Decompressor {
   std::expected<void, std::string> add(std::string_view bytes, const Emit& emit) override {
     ZSTD_inBuffer input{bytes.data(), bytes.size(), 0};
     while (input.pos < input.size || more_output_) {
-      if (frame_done_) return std::unexpected("bytes after the end of the zstd frame");
       ZSTD_outBuffer output{buffer_, kChunk, 0};
       std::size_t hint = ZSTD_decompressStream(stream_, &output, &input);
       if (ZSTD_isError(hint)) {
         return std::unexpected(std::string("bad zstd data: ") + ZSTD_getErrorName(hint));
       }
       more_output_ = output.pos == kChunk;
+      // 0: a frame has ended; more input is the next frame.
+      frame_done_ = hint == 0;
       if (output.pos > 0) {
         if (auto taken = emit({buffer_, output.pos}); !taken) return taken;
       }
-      if (hint == 0) {
-        frame_done_ = true;
-        if (input.pos < input.size) return std::unexpected("bytes after the end of the zstd frame");
-        break;
-      }
+      if (frame_done_ && !more_output_ && input.pos == input.size) break;
     }
     return {};
   }
@@ -169,6 +225,14 @@ class GzipDecompressor : public Decompressor {
 };
 
 }  // namespace
+
+bool looks_incompressible(std::string_view bytes) {
+  std::string_view sample = bytes.substr(0, kSample);
+  std::string compressed(ZSTD_compressBound(sample.size()), '\0');
+  std::size_t size =
+      ZSTD_compress(compressed.data(), compressed.size(), sample.data(), sample.size(), 1);
+  return !ZSTD_isError(size) && static_cast<double>(size) >= kWorthCompressing * sample.size();
+}
 
 std::unique_ptr<Compressor> make_compressor(Compression compression) {
   if (compression == Compression::Gzip) return std::make_unique<GzipCompressor>();

@@ -17,12 +17,21 @@ class Compressor {
  public:
   virtual ~Compressor() = default;
   virtual std::expected<void, std::string> add(std::string_view bytes, std::string& out) = 0;
+  // Bytes that do not compress (a sample of them did not): zstd keeps them as they are, in a
+  // frame of raw blocks between compressed frames, at the cost of a copy; gzip compresses them.
+  virtual std::expected<void, std::string> add_stored(std::string_view bytes, std::string& out) {
+    return add(bytes, out);
+  }
   // Ends the stream: the last bytes, and the frame's end.
   virtual std::expected<void, std::string> finish(std::string& out) = 0;
 };
 
+// Whether `bytes` look incompressible: a sample from their start shrinks by less than 3%.
+bool looks_incompressible(std::string_view bytes);
+
 // Decompresses a stream piece by piece, handing out what comes in pieces of at most 128 KiB
-// (a small input may stand for gigabytes); refuses anything after the end of the stream.
+// (a small input may stand for gigabytes). A zstd stream may be several frames one after the
+// other, as the format allows; it is finished when its last frame is.
 class Decompressor {
  public:
   // Takes a piece of output; an error stops the decompression with it.
