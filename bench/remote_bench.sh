@@ -103,11 +103,36 @@ echo '{"name":"huge","version":"1.0.0"}' >"$big/package.json"
 head -c 200000000 /dev/urandom >"$work/blob.bin"
 echo "$RANDOM" >"$big/seed.txt"
 big_cmd="mkdir -p lib && cp $work/blob.bin lib/blob.bin"
-big_runs=5
-# curl saves what it GETs into a file on the same file system, as memo does.
+big_runs=7
+# curl sends the file with -T (read as it goes, as memo reads its blob) and saves what it GETs
+# into a file on the same file system, as memo does. Each run of memo is followed by curl's on
+# the same server, so a drift of the machine's speed touches both alike.
 got="$work/curl-got.bin"
 transfers="$work/transfers.txt"
 : >"$transfers"
+# curl_put_get BACKEND RUN: one PUT and one GET of the 200 MB file with curl.
+curl_put_get() {
+  if [ "$1" = azure-blob ]; then
+    (
+      . "$work/azurite.env"
+      url="$SERVER_CONTAINER_URL/curl-$2?$SERVER_SAS"
+      put=$(curl -s -o /dev/null -w '%{time_total}' -T "$work/blob.bin" -H 'x-ms-blob-type: BlockBlob' \
+        -H 'x-ms-version: 2021-12-02' "$url")
+      get=$(curl -s -o "$got" -w '%{time_total}' -H 'x-ms-version: 2021-12-02' "$url")
+      echo "curl-azure-blob put_s=$put get_s=$get" >>"$transfers"
+    )
+  else
+    (
+      . "$work/turbo.env"
+      url="$SERVER_URL/v8/artifacts/curl$2$RANDOM?teamId=$SERVER_TEAM"
+      put=$(curl -s -o /dev/null -w '%{time_total}' -T "$work/blob.bin" \
+        -H "Authorization: Bearer $SERVER_TOKEN" -H 'Content-Type: application/octet-stream' "$url")
+      get=$(curl -s -o "$got" -w '%{time_total}' -H "Authorization: Bearer $SERVER_TOKEN" "$url")
+      echo "curl-http put_s=$put get_s=$get" >>"$transfers"
+    )
+  fi
+  rm -f "$got"
+}
 cd "$big"
 for backend in "${big_backends[@]}"; do
   IFS='|' read -r name provider options <<<"$backend"
@@ -124,26 +149,9 @@ for backend in "${big_backends[@]}"; do
       MEMO_LOG_FOLDER="$work/perf-$name-$i" "$memo" --log-level error -- "$big_cmd"
     down_ms=$(node -p "JSON.parse(require('fs').readFileSync(require('fs').readdirSync('$work/perf-$name-$i').map(f=>'$work/perf-$name-$i/'+f)[0])).downloadTime")
     echo "$name upload_ms=$up_ms upload_peak_kb=$(cat "$work/up-rss") download_ms=${down_ms%.*} download_peak_kb=$(cat "$work/down-rss")" >>"$transfers"
+    curl_put_get "$name" "$i"
   done
 done
-(
-  . "$work/azurite.env"
-  for i in $(seq 1 "$big_runs"); do
-    url="$SERVER_CONTAINER_URL/curl-$i?$SERVER_SAS"
-    put=$(curl -s -o /dev/null -w '%{time_total}' -X PUT -H 'x-ms-blob-type: BlockBlob' \
-      -H 'x-ms-version: 2021-12-02' --data-binary @"$work/blob.bin" "$url")
-    get=$(curl -s -o "$got" -w '%{time_total}' -H 'x-ms-version: 2021-12-02' "$url")
-    echo "curl-azure-blob put_s=$put get_s=$get" >>"$transfers"
-  done
-  . "$work/turbo.env"
-  for i in $(seq 1 "$big_runs"); do
-    url="$SERVER_URL/v8/artifacts/curl$i$RANDOM?teamId=$SERVER_TEAM"
-    put=$(curl -s -o /dev/null -w '%{time_total}' -X PUT -H "Authorization: Bearer $SERVER_TOKEN" \
-      -H 'Content-Type: application/octet-stream' --data-binary @"$work/blob.bin" "$url")
-    get=$(curl -s -o "$got" -w '%{time_total}' -H "Authorization: Bearer $SERVER_TOKEN" "$url")
-    echo "curl-http put_s=$put get_s=$get" >>"$transfers"
-  done
-)
 cd "$pkg"
 
 # 3. A miss with the remote down: nothing listening, and an address that never answers.
@@ -173,15 +181,18 @@ const lines = fs.readFileSync(transfers, "utf8").trim().split("\n").map((line) =
   const [name, ...pairs] = line.split(" ");
   return { name, ...Object.fromEntries(pairs.map((p) => p.split("=")).map(([k, v]) => [k, Number(v)])) };
 });
-console.log("\n200 MB entry (medians of 5), memo next to curl on the same server:");
+console.log(`\n200 MB entry (medians of ${lines.filter((l) => l.name === "http").length}), memo next to curl on the same server, run by run:`);
 for (const backend of ["azure-blob", "http"]) {
   const memo = lines.filter((l) => l.name === backend);
   const curl = lines.filter((l) => l.name === `curl-${backend}`);
   const up = median(memo.map((l) => l.upload_ms)), down = median(memo.map((l) => l.download_ms));
   const put = 1000 * median(curl.map((l) => l.put_s)), get = 1000 * median(curl.map((l) => l.get_s));
   const peak = Math.max(...memo.map((l) => Math.max(l.upload_peak_kb, l.download_peak_kb))) / 1024;
-  console.log(`  ${backend.padEnd(11)} upload ${up.toFixed(0)} ms vs curl PUT ${put.toFixed(0)} ms (${(up / put).toFixed(2)}x), ` +
-              `download ${down.toFixed(0)} ms vs curl GET ${get.toFixed(0)} ms (${(down / get).toFixed(2)}x), memo peak ${peak.toFixed(1)} MB`);
+  // Each memo run over the curl run that followed it, then the median of those ratios.
+  const upRatio = median(memo.map((l, i) => l.upload_ms / (1000 * curl[i].put_s)));
+  const downRatio = median(memo.map((l, i) => l.download_ms / (1000 * curl[i].get_s)));
+  console.log(`  ${backend.padEnd(11)} upload ${up.toFixed(0)} ms vs curl PUT ${put.toFixed(0)} ms (run by run ${upRatio.toFixed(2)}x), ` +
+              `download ${down.toFixed(0)} ms vs curl GET ${get.toFixed(0)} ms (run by run ${downRatio.toFixed(2)}x), memo peak ${peak.toFixed(1)} MB`);
 }
 console.log("\nmiss with the remote down, time added over --no-remote:");
 console.log(`  refused:       ${(ms("miss, remote refuses connections") - ms("miss, --no-remote")).toFixed(0)} ms`);
