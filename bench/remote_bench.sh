@@ -116,18 +116,18 @@ curl_put_get() {
     (
       . "$work/azurite.env"
       url="$SERVER_CONTAINER_URL/curl-$2?$SERVER_SAS"
-      put=$(curl -s -o /dev/null -w '%{time_total}' -T "$work/blob.bin" -H 'x-ms-blob-type: BlockBlob' \
+      put=$(curl -sf -o /dev/null -w '%{time_total}' -T "$work/blob.bin" -H 'x-ms-blob-type: BlockBlob' \
         -H 'x-ms-version: 2021-12-02' "$url")
-      get=$(curl -s -o "$got" -w '%{time_total}' -H 'x-ms-version: 2021-12-02' "$url")
+      get=$(curl -sf -o "$got" -w '%{time_total}' -H 'x-ms-version: 2021-12-02' "$url")
       echo "curl-azure-blob put_s=$put get_s=$get" >>"$transfers"
     )
   else
     (
       . "$work/turbo.env"
       url="$SERVER_URL/v8/artifacts/curl$2$RANDOM?teamId=$SERVER_TEAM"
-      put=$(curl -s -o /dev/null -w '%{time_total}' -T "$work/blob.bin" \
+      put=$(curl -sf -o /dev/null -w '%{time_total}' -T "$work/blob.bin" \
         -H "Authorization: Bearer $SERVER_TOKEN" -H 'Content-Type: application/octet-stream' "$url")
-      get=$(curl -s -o "$got" -w '%{time_total}' -H "Authorization: Bearer $SERVER_TOKEN" "$url")
+      get=$(curl -sf -o "$got" -w '%{time_total}' -H "Authorization: Bearer $SERVER_TOKEN" "$url")
       echo "curl-http put_s=$put get_s=$get" >>"$transfers"
     )
   fi

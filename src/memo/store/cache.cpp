@@ -40,6 +40,7 @@ class StoppableSource : public remote::ArtifactSource {
     progress_.update(sent_);
     return n;
   }
+  std::optional<std::uint64_t> exact_size() override { return inner_.exact_size(); }
   std::uint64_t sent() const { return sent_; }
 
  private:

@@ -268,5 +268,52 @@ TEST_F(ArtifactTest, CompressibleBytesAreCompressed) {
   EXPECT_LT(read_all(writer).size(), 10'000u);
 }
 
+// An entry whose outputs are `files` (path, bytes), stored in `store` from `package`.
+Entry stored_entry(LocalStore& store, const TempDir& tmp,
+                   const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<hash::WalkedFile> outputs;
+  for (const auto& [path, bytes] : files) {
+    tmp.write("sized/" + path, bytes);
+    outputs.push_back({path, false});
+  }
+  Entry entry;
+  entry.key = util::sha256_hex("sized");
+  entry.package = "packages/sized";
+  entry.command = "build";
+  auto stored = store.put(entry, tmp / "sized", outputs);
+  EXPECT_TRUE(stored) << (stored ? "" : stored.error().message);
+  return stored->entry;
+}
+
+TEST_F(ArtifactTest, ABigIncompressibleArtifactTellsItsExactSizeAhead) {
+  Entry entry = stored_entry(source_, tmp_,
+                             {{"lib/a.js", "export const a = 1;\n"},
+                              {"lib/big.bin", random_bytes(9'500'000, 2)},
+                              {"lib/tail.bin", random_bytes(300'000, 3)}});
+  ArtifactWriter writer(entry, source_, {});
+  auto size = writer.exact_size();
+  ASSERT_TRUE(size);
+  std::string bytes = read_all(writer, 65536);
+  EXPECT_EQ(*size, bytes.size());
+  auto imported = import(target_, entry.key, bytes);
+  ASSERT_TRUE(imported) << imported.error();
+  EXPECT_EQ(imported->outputs, entry.outputs);
+  // Reopened, as the next process sees the store: the blobs are hashed again, same size.
+  LocalStore later(tmp_ / "source-store");
+  ArtifactWriter again(entry, later, {});
+  EXPECT_EQ(again.exact_size(), size);
+}
+
+TEST_F(ArtifactTest, SmallOrCompressibleArtifactsAreNotSizedAhead) {
+  ArtifactWriter small(entry_, source_, {});
+  EXPECT_FALSE(small.exact_size());
+  Entry text = stored_entry(source_, tmp_, {{"lib/big.txt", std::string(20'000'000, 'a')}});
+  ArtifactWriter compressible(text, source_, {});
+  EXPECT_FALSE(compressible.exact_size());
+  ArtifactWriter npm(text, source_,
+                     ArtifactLayout{ArtifactLayout::Compression::Gzip, "package/", "{}"});
+  EXPECT_FALSE(npm.exact_size());
+}
+
 }  // namespace
 }  // namespace memo::store::artifact

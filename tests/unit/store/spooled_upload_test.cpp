@@ -67,5 +67,55 @@ TEST(SpooledUpload, ASourceErrorIsTheUploadsError) {
   }
 }
 
+// Reads `source` to its end: the bytes, or the first error.
+std::expected<std::string, std::string> drain(ArtifactSource& source) {
+  std::string bytes;
+  char buffer[70000];
+  for (;;) {
+    auto read = source.read(buffer);
+    if (!read) return std::unexpected(read.error());
+    if (*read == 0) return bytes;
+    bytes.append(buffer, *read);
+  }
+}
+
+TEST(ExactSizeSource, GivesTheBytesOfTheSizeSaid) {
+  const std::string bytes = random_bytes(300'000, 5);
+  StringSource inner(bytes);
+  ExactSizeSource exact(inner, bytes.size());
+  auto got = drain(exact);
+  ASSERT_TRUE(got) << got.error();
+  EXPECT_EQ(*got, bytes);
+}
+
+TEST(ExactSizeSource, AShorterSourceIsAnError) {
+  const std::string bytes = random_bytes(300'000, 5);
+  StringSource inner(bytes);
+  ExactSizeSource exact(inner, bytes.size() + 1);
+  auto got = drain(exact);
+  ASSERT_FALSE(got);
+  EXPECT_NE(got.error().find("shorter"), std::string::npos) << got.error();
+}
+
+TEST(ExactSizeSource, ALongerSourceIsAnErrorBeforeTheLastByteGoes) {
+  const std::string bytes = random_bytes(300'000, 5);
+  StringSource inner(bytes);
+  ExactSizeSource exact(inner, bytes.size() - 1);
+  std::string given;
+  char buffer[70000];
+  std::string error;
+  for (;;) {
+    auto read = exact.read(buffer);
+    if (!read) {
+      error = read.error();
+      break;
+    }
+    if (*read == 0) break;
+    given.append(buffer, *read);
+  }
+  EXPECT_NE(error.find("longer"), std::string::npos) << error;
+  EXPECT_LT(given.size(), bytes.size() - 1);
+}
+
 }  // namespace
 }  // namespace memo::store::remote

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +16,11 @@ constexpr std::size_t kReadChunk = 1 << 20;
 // A chunk read from a blob at least this big is sampled: one that does not compress is
 // stored as it is (images, archives, minified bundles already compressed).
 constexpr std::size_t kSampledFrom = 256 * 1024;
+// exact_size() is worked out for artifacts of this many output bytes on, as long as it means
+// compressing no more than kSizingBudget of them twice; a smaller or more compressible one is
+// spooled instead.
+constexpr std::uint64_t kSizedFrom = 8 << 20;
+constexpr std::uint64_t kSizingBudget = 8 << 20;
 
 }  // namespace
 
@@ -81,37 +87,88 @@ std::expected<void, std::string> ArtifactWriter::next_member() {
   file_left_ = output.size;
   // A blob this process wrote and hashed moments ago (the usual upload, right after a store)
   // is not hashed again.
-  file_hasher_ = store_.is_checked(output.digest, file_->get())
+  file_hasher_ = sizing_ || store_.is_checked(output.digest, file_->get())
                      ? nullptr
                      : std::make_unique<util::Hasher>(util::Hasher::Algorithm::Sha256);
   return {};
 }
 
 std::expected<void, std::string> ArtifactWriter::continue_file() {
-  // One byte more than is left, to see a blob longer than the entry says.
+  if (file_left_ == 0) return end_file();
+  const std::uint64_t offset = file_output_->size - file_left_;
+  const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(kReadChunk, file_left_));
   read_buffer_.resize(kReadChunk);
-  const std::size_t want = std::min<std::uint64_t>(kReadChunk, file_left_ + 1);
   char* buffer = read_buffer_.data();
-  ssize_t n = ::read(file_->get(), buffer, want);
-  if (n < 0 && errno == EINTR) return {};
-  if (n < 0) return std::unexpected(file_output_->path + ": " + util::errno_message(errno));
-  const auto got = static_cast<std::uint64_t>(n);
-  if (got > file_left_ || (n == 0 && file_left_ > 0)) {
+  if (sizing_ && want >= kSampledFrom) {
+    // The sample the real pass will take, and nothing more when it says "stored".
+    auto sampled = read_at(buffer, std::min(want, kIncompressibleSample), offset);
+    if (!sampled) return std::unexpected(sampled.error());
+    if (looks_incompressible({buffer, *sampled})) {
+      file_left_ -= want;
+      stored_bytes_ += want;
+      return compressor_->add_stored_headers(want, pending_);
+    }
+  }
+  auto got = read_at(buffer, want, offset);
+  if (!got) return std::unexpected(got.error());
+  if (*got < want) {
     return std::unexpected(file_output_->path + ": its blob is not the size the entry says");
   }
-  if (n == 0) {
-    file_.reset();
-    if (file_hasher_ && file_hasher_->hex_digest() != file_output_->digest) {
-      return std::unexpected(file_output_->path + ": its blob's bytes are not the entry's");
-    }
-    return compressor_->add(tar_padding(file_output_->size), pending_);
-  }
-  if (file_hasher_) file_hasher_->update(buffer, got);
-  file_left_ -= got;
-  std::string_view bytes(buffer, got);
-  if (got >= kSampledFrom && looks_incompressible(bytes))
+  if (file_hasher_) file_hasher_->update(buffer, want);
+  file_left_ -= want;
+  std::string_view bytes(buffer, want);
+  if (want >= kSampledFrom && looks_incompressible(bytes)) {
     return compressor_->add_stored(bytes, pending_);
+  }
+  compressed_bytes_ += want;
   return compressor_->add(bytes, pending_);
+}
+
+std::expected<void, std::string> ArtifactWriter::end_file() {
+  // One byte more than the entry says: a longer blob is not the entry's.
+  char extra;
+  auto more = read_at(&extra, 1, file_output_->size);
+  if (!more) return std::unexpected(more.error());
+  if (*more > 0) {
+    return std::unexpected(file_output_->path + ": its blob is not the size the entry says");
+  }
+  file_.reset();
+  if (file_hasher_ && file_hasher_->hex_digest() != file_output_->digest) {
+    return std::unexpected(file_output_->path + ": its blob's bytes are not the entry's");
+  }
+  return compressor_->add(tar_padding(file_output_->size), pending_);
+}
+
+// Up to `want` bytes of the blob from `offset`: fewer only at its end.
+std::expected<std::size_t, std::string> ArtifactWriter::read_at(char* into, std::size_t want,
+                                                                std::uint64_t offset) {
+  std::size_t got = 0;
+  while (got < want) {
+    ssize_t n = ::pread(file_->get(), into + got, want - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(file_output_->path + ": " + util::errno_message(errno));
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+std::optional<std::uint64_t> ArtifactWriter::exact_size() {
+  if (header_written_ || layout_.compression != Compression::Zstd) return std::nullopt;
+  std::uint64_t total = 0;
+  for (const auto& output : entry_.outputs) total += output.size;
+  if (total < kSizedFrom) return std::nullopt;
+  // The same artifact once more, counted instead of kept; stored chunks are only sampled.
+  ArtifactWriter counter(entry_, store_, layout_);
+  counter.sizing_ = true;
+  std::uint64_t size = 0;
+  while (!counter.finished_) {
+    counter.pending_.clear();
+    if (!counter.produce()) return std::nullopt;
+    size += counter.pending_.size();
+    if (counter.compressed_bytes_ > kSizingBudget) return std::nullopt;
+  }
+  return size + counter.stored_bytes_;
 }
 
 }  // namespace memo::store::artifact

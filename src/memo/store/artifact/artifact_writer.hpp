@@ -32,12 +32,19 @@ class ArtifactWriter : public remote::ArtifactSource {
   ArtifactWriter(Entry entry, const LocalStore& store, remote::ArtifactLayout layout);
 
   std::expected<std::size_t, std::string> read(std::span<char> buffer) override;
+  // Before the first read: the exact number of bytes the reads will give, for a big artifact
+  // whose bytes are mostly stored as they are (their chunks are sampled, not read, to count
+  // them); std::nullopt for a small or compressible one, for which spooling costs less.
+  std::optional<std::uint64_t> exact_size() override;
 
  private:
   std::expected<void, std::string> produce();
   std::expected<void, std::string> next_member();
   std::expected<void, std::string> add_member(const TarMember& member, std::string_view content);
   std::expected<void, std::string> continue_file();
+  std::expected<void, std::string> end_file();
+  std::expected<std::size_t, std::string> read_at(char* into, std::size_t want,
+                                                  std::uint64_t offset);
 
   Entry entry_;
   const LocalStore& store_;
@@ -54,6 +61,10 @@ class ArtifactWriter : public remote::ArtifactSource {
   std::uint64_t file_left_ = 0;
   std::unique_ptr<util::Hasher> file_hasher_;  // none for a blob known good (CheckedBlobs)
   std::vector<char> read_buffer_;
+  // What was compressed, and what was stored as it is (counted, not copied, when sizing).
+  std::uint64_t compressed_bytes_ = 0;
+  std::uint64_t stored_bytes_ = 0;
+  bool sizing_ = false;  // the pass of exact_size(): no bytes of stored chunks, no hashing
 };
 
 }  // namespace memo::store::artifact

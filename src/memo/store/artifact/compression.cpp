@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 #include <zstd.h>
+#include <algorithm>
 #include <cstdint>
 
 namespace memo::store::artifact {
@@ -12,8 +13,7 @@ namespace {
 constexpr int kZstdLevel = 3;
 constexpr std::size_t kChunk = 128 * 1024;
 
-// The sample looks_incompressible() compresses, and the gain below which it gives up.
-constexpr std::size_t kSample = 64 * 1024;
+// The gain below which looks_incompressible() gives up.
 constexpr double kWorthCompressing = 0.97;
 
 // A zstd frame of raw blocks (RFC 8878, 3.1.1): the magic number, a frame header descriptor
@@ -52,18 +52,11 @@ class ZstdCompressor : public Compressor {
   }
 
   std::expected<void, std::string> add_stored(std::string_view bytes, std::string& out) override {
-    if (bytes.empty()) return {};
-    if (auto ended = end_compressed_frame(out); !ended) return ended;
-    if (!raw_frame_open_) {
-      out.append(reinterpret_cast<const char*>(kRawFrameHeader), sizeof kRawFrameHeader);
-      raw_frame_open_ = true;
-    }
-    for (std::size_t at = 0; at < bytes.size(); at += kRawBlock) {
-      std::string_view block = bytes.substr(at, kRawBlock);
-      append_block_header(out, block.size(), false);
-      out.append(block);
-    }
-    return {};
+    return store(bytes.size(), &bytes, out);
+  }
+
+  std::expected<void, std::string> add_stored_headers(std::size_t size, std::string& out) override {
+    return store(size, nullptr, out);
   }
 
   std::expected<void, std::string> finish(std::string& out) override {
@@ -74,6 +67,23 @@ class ZstdCompressor : public Compressor {
   }
 
  private:
+  // Raw blocks of `size` bytes: `bytes` when given, else only their headers.
+  std::expected<void, std::string> store(std::size_t size, const std::string_view* bytes,
+                                         std::string& out) {
+    if (size == 0) return {};
+    if (auto ended = end_compressed_frame(out); !ended) return ended;
+    if (!raw_frame_open_) {
+      out.append(reinterpret_cast<const char*>(kRawFrameHeader), sizeof kRawFrameHeader);
+      raw_frame_open_ = true;
+    }
+    for (std::size_t at = 0; at < size; at += kRawBlock) {
+      const std::size_t block = std::min(kRawBlock, size - at);
+      append_block_header(out, block, false);
+      if (bytes) out.append(bytes->substr(at, block));
+    }
+    return {};
+  }
+
   // A raw frame ends with an empty last block, as zstd ends an empty frame.
   void end_raw_frame(std::string& out) {
     if (!raw_frame_open_) return;
@@ -227,7 +237,7 @@ class GzipDecompressor : public Decompressor {
 }  // namespace
 
 bool looks_incompressible(std::string_view bytes) {
-  std::string_view sample = bytes.substr(0, kSample);
+  std::string_view sample = bytes.substr(0, kIncompressibleSample);
   std::string compressed(ZSTD_compressBound(sample.size()), '\0');
   std::size_t size =
       ZSTD_compress(compressed.data(), compressed.size(), sample.data(), sample.size(), 1);

@@ -22,11 +22,19 @@ class Compressor {
   virtual std::expected<void, std::string> add_stored(std::string_view bytes, std::string& out) {
     return add(bytes, out);
   }
+  // What add_stored() of `size` bytes adds besides those bytes (frame and block headers), to
+  // count an artifact's size without copying them; only zstd can.
+  virtual std::expected<void, std::string> add_stored_headers(std::size_t /*size*/,
+                                                              std::string& /*out*/) {
+    return std::unexpected(std::string("stored bytes are counted for zstd only"));
+  }
   // Ends the stream: the last bytes, and the frame's end.
   virtual std::expected<void, std::string> finish(std::string& out) = 0;
 };
 
-// Whether `bytes` look incompressible: a sample from their start shrinks by less than 3%.
+// Whether `bytes` look incompressible: a sample of their first kIncompressibleSample bytes
+// shrinks by less than 3%.
+inline constexpr std::size_t kIncompressibleSample = 64 * 1024;
 bool looks_incompressible(std::string_view bytes);
 
 // Decompresses a stream piece by piece, handing out what comes in pieces of at most 128 KiB

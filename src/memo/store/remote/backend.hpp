@@ -43,6 +43,9 @@ class ArtifactSource {
   virtual ~ArtifactSource() = default;
   // Up to buffer.size() bytes of the artifact, 0 at its end, or why it cannot go on.
   virtual std::expected<std::size_t, std::string> read(std::span<char> buffer) = 0;
+  // Before the first read, when the source can tell cheaply: the exact number of bytes its
+  // reads will give (a protocol that wants a Content-Length then needs no spooling).
+  virtual std::optional<std::uint64_t> exact_size() { return std::nullopt; }
 };
 
 // How an artifact's bytes are laid out for a backend (see artifact.hpp): memo's own artifact

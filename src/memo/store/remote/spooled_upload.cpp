@@ -141,4 +141,20 @@ std::unique_ptr<ArtifactSource> SpooledUpload::replay() const {
   return std::make_unique<MemoryReplay>(head_);
 }
 
+std::expected<std::size_t, std::string> ExactSizeSource::read(std::span<char> buffer) {
+  const std::uint64_t left = size_ - given_;
+  auto got = source_.read(buffer.subspan(0, std::min<std::uint64_t>(buffer.size(), left)));
+  if (!got) return got;
+  if (*got == 0 && left > 0)
+    return std::unexpected(std::string("the artifact came out shorter than counted"));
+  given_ += *got;
+  if (given_ == size_ && left > 0) {
+    char extra;
+    auto more = source_.read({&extra, 1});
+    if (!more) return more;
+    if (*more > 0) return std::unexpected(std::string("the artifact came out longer than counted"));
+  }
+  return got;
+}
+
 }  // namespace memo::store::remote

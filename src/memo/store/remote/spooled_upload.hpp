@@ -37,4 +37,18 @@ class SpooledUpload {
   std::uint64_t size_ = 0;
 };
 
+// `source`, held to the exact size it said: a byte more, or one fewer at its end, is an error
+// that stops the upload before its last byte goes, so the server never keeps an artifact of
+// the announced size that is not the whole artifact.
+class ExactSizeSource final : public ArtifactSource {
+ public:
+  ExactSizeSource(ArtifactSource& source, std::uint64_t size) : source_(source), size_(size) {}
+  std::expected<std::size_t, std::string> read(std::span<char> buffer) override;
+
+ private:
+  ArtifactSource& source_;
+  std::uint64_t size_;
+  std::uint64_t given_ = 0;
+};
+
 }  // namespace memo::store::remote

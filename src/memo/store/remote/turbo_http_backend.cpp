@@ -180,12 +180,19 @@ RemoteResult<void> TurboHttpBackend::put(const ArtifactId& id, ArtifactSource& s
   request.method = "PUT";
   request.url = artifact_url(id.key);
   const std::string what = "PUT " + request.url.substr(0, request.url.find('?'));
+  request.headers = auth_headers();
+  request.headers.push_back("Content-Type: application/octet-stream");
+  // A big artifact whose size is known ahead streams as it is made; any other is spooled.
+  if (auto size = source.exact_size(); size && *size > kSingleRequestLimit) {
+    ExactSizeSource exact(source, *size);
+    request.source = &exact;
+    request.source_size = *size;
+    return sent(http_perform(request, timeouts_), what);
+  }
   auto upload = SpooledUpload::read(source, kSingleRequestLimit);
   if (!upload) {
     return std::unexpected(RemoteError{RemoteError::Kind::Aborted, what + ": " + upload.error()});
   }
-  request.headers = auth_headers();
-  request.headers.push_back("Content-Type: application/octet-stream");
   std::unique_ptr<ArtifactSource> replay;
   if (auto bytes = upload->in_memory()) {
     request.body = *bytes;
@@ -194,7 +201,11 @@ RemoteResult<void> TurboHttpBackend::put(const ArtifactId& id, ArtifactSource& s
     request.source = replay.get();
     request.source_size = upload->size();
   }
-  auto response = http_perform(request, timeouts_);
+  return sent(http_perform(request, timeouts_), what);
+}
+
+RemoteResult<void> TurboHttpBackend::sent(const RemoteResult<HttpResponse>& response,
+                                          const std::string& what) const {
   if (!response) return std::unexpected(scrubbed(response.error()));
   if (is_success(response->status)) return {};
   return std::unexpected(refused(*response, what, Access::Write));

@@ -48,6 +48,9 @@ class TurboHttpBackend final : public Backend {
   std::vector<std::string> auth_headers() const;
   RemoteResult<bool> fetch(const std::string& method, const ArtifactId& id, ArtifactSink* sink);
   RemoteError refused(const HttpResponse& response, const std::string& what, Access access) const;
+  // What the answer to an upload means: done, or the error to report.
+  RemoteResult<void> sent(const RemoteResult<HttpResponse>& response,
+                          const std::string& what) const;
   RemoteError scrubbed(RemoteError error) const;
 
   TurboHttpConfig config_;
