@@ -62,6 +62,28 @@ TEST(Compression, StoredBytesBetweenCompressedOnesComeBackWhole) {
   EXPECT_EQ(decoded.bytes, head + stored + tail);
 }
 
+TEST(Compression, FramesAndBlocksSplitAnywhereComeBackWhole) {
+  const std::string head(3'000, 'h'), stored = random_bytes(140'000), tail(500, 't');
+  std::string stream = mixed_stream(head, stored, tail);
+  for (std::size_t piece : {1u, 2u, 5u, 7u, 131'075u}) {
+    Decoded decoded = decode(stream, piece);
+    EXPECT_EQ(decoded.error, "") << piece;
+    EXPECT_TRUE(decoded.finished) << piece;
+    EXPECT_EQ(decoded.bytes, head + stored + tail) << piece;
+  }
+}
+
+TEST(Compression, ARawFrameHoldingAnotherKindOfBlockIsRefused) {
+  auto compressor = make_compressor(Compression::Zstd);
+  std::string out;
+  ASSERT_TRUE(compressor->add_stored("abc", out));
+  ASSERT_TRUE(compressor->finish(out));
+  // The first block's header: type 2 (compressed) instead of 0.
+  out[6] = static_cast<char>(out[6] | 4);
+  Decoded decoded = decode(out);
+  EXPECT_NE(decoded.error.find("bad zstd data"), std::string::npos) << decoded.error;
+}
+
 TEST(Compression, AStreamEndingInStoredBytesIsFinished) {
   auto compressor = make_compressor(Compression::Zstd);
   std::string out;

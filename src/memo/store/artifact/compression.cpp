@@ -4,6 +4,7 @@
 #include <zstd.h>
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace memo::store::artifact {
 
@@ -122,6 +123,9 @@ class ZstdCompressor : public Compressor {
   bool wrote_frame_ = false;     // some frame has ended
 };
 
+// Reads the frames one after the other. A raw frame as ZstdCompressor writes them (its exact
+// header) is read here, handing out each block's bytes straight from the input; any other
+// frame goes through libzstd, which copies the bytes twice on the way.
 class ZstdDecompressor : public Decompressor {
  public:
   ZstdDecompressor() : stream_(ZSTD_createDStream()) {
@@ -131,31 +135,125 @@ class ZstdDecompressor : public Decompressor {
   ~ZstdDecompressor() override { ZSTD_freeDStream(stream_); }
 
   std::expected<void, std::string> add(std::string_view bytes, const Emit& emit) override {
+    while (!bytes.empty()) {
+      std::expected<void, std::string> step;
+      switch (phase_) {
+        case Phase::FrameStart:
+          step = start_frame(bytes, emit);
+          break;
+        case Phase::RawBlockHeader:
+          step = raw_block_header(bytes);
+          break;
+        case Phase::RawBlockBytes:
+          step = raw_block_bytes(bytes, emit);
+          break;
+        case Phase::Zstd:
+          step = through_zstd(bytes, emit);
+          break;
+      }
+      if (!step) return step;
+    }
+    return {};
+  }
+
+  bool finished() const override {
+    return frames_ > 0 && phase_ == Phase::FrameStart && head_size_ == 0;
+  }
+
+ private:
+  enum class Phase { FrameStart, RawBlockHeader, RawBlockBytes, Zstd };
+
+  // Takes bytes into head_ until it holds `size`; whether it does.
+  bool gather(std::string_view& bytes, std::size_t size) {
+    const std::size_t take = std::min(size - head_size_, bytes.size());
+    std::memcpy(head_ + head_size_, bytes.data(), take);
+    head_size_ += take;
+    bytes.remove_prefix(take);
+    return head_size_ == size;
+  }
+
+  std::expected<void, std::string> start_frame(std::string_view& bytes, const Emit& emit) {
+    if (!gather(bytes, sizeof kRawFrameHeader)) return {};
+    head_size_ = 0;
+    if (std::memcmp(head_, kRawFrameHeader, sizeof kRawFrameHeader) == 0) {
+      phase_ = Phase::RawBlockHeader;
+      return {};
+    }
+    // Another frame: libzstd reads it from its start, the bytes gathered first.
+    phase_ = Phase::Zstd;
+    std::string_view gathered(head_, sizeof kRawFrameHeader);
+    return through_zstd(gathered, emit);
+  }
+
+  std::expected<void, std::string> raw_block_header(std::string_view& bytes) {
+    if (!gather(bytes, 3)) return {};
+    head_size_ = 0;
+    const auto b = [this](int i) {
+      return static_cast<std::uint32_t>(static_cast<unsigned char>(head_[i]));
+    };
+    const std::uint32_t header = b(0) | (b(1) << 8) | (b(2) << 16);
+    const std::uint32_t type = (header >> 1) & 3;
+    raw_left_ = header >> 3;
+    last_block_ = (header & 1) != 0;
+    // Only raw blocks here (type 0), no bigger than the frame's window.
+    if (type != 0 || raw_left_ > kRawBlock) {
+      return std::unexpected(std::string("bad zstd data: a block that is not raw in a raw frame"));
+    }
+    phase_ = Phase::RawBlockBytes;
+    if (raw_left_ == 0) end_raw_block();
+    return {};
+  }
+
+  std::expected<void, std::string> raw_block_bytes(std::string_view& bytes, const Emit& emit) {
+    const std::size_t take = std::min<std::size_t>(raw_left_, bytes.size());
+    if (auto taken = emit(bytes.substr(0, take)); !taken) return taken;
+    bytes.remove_prefix(take);
+    raw_left_ -= take;
+    if (raw_left_ == 0) end_raw_block();
+    return {};
+  }
+
+  void end_raw_block() {
+    if (last_block_) {
+      ++frames_;
+      phase_ = Phase::FrameStart;
+    } else {
+      phase_ = Phase::RawBlockHeader;
+    }
+  }
+
+  // Through libzstd up to the end of its frame, or of `bytes`.
+  std::expected<void, std::string> through_zstd(std::string_view& bytes, const Emit& emit) {
     ZSTD_inBuffer input{bytes.data(), bytes.size(), 0};
-    while (input.pos < input.size || more_output_) {
+    bool more_output = true;
+    while (input.pos < input.size || more_output) {
       ZSTD_outBuffer output{buffer_, kChunk, 0};
       std::size_t hint = ZSTD_decompressStream(stream_, &output, &input);
       if (ZSTD_isError(hint)) {
         return std::unexpected(std::string("bad zstd data: ") + ZSTD_getErrorName(hint));
       }
-      more_output_ = output.pos == kChunk;
-      // 0: a frame has ended; more input is the next frame.
-      frame_done_ = hint == 0;
+      more_output = output.pos == kChunk;
       if (output.pos > 0) {
         if (auto taken = emit({buffer_, output.pos}); !taken) return taken;
       }
-      if (frame_done_ && !more_output_ && input.pos == input.size) break;
+      if (hint == 0 && !more_output) {  // the frame ended: what follows is the next one
+        ++frames_;
+        phase_ = Phase::FrameStart;
+        break;
+      }
     }
+    bytes.remove_prefix(input.pos);
     return {};
   }
 
-  bool finished() const override { return frame_done_; }
-
- private:
   ZSTD_DStream* stream_;
   char buffer_[kChunk];
-  bool more_output_ = false;
-  bool frame_done_ = false;
+  Phase phase_ = Phase::FrameStart;
+  char head_[sizeof kRawFrameHeader];  // a frame or block header split between two inputs
+  std::size_t head_size_ = 0;
+  std::uint32_t raw_left_ = 0;  // bytes of the raw block still to come
+  bool last_block_ = false;
+  std::uint64_t frames_ = 0;  // frames read to their end
 };
 
 class GzipCompressor : public Compressor {
