@@ -21,16 +21,16 @@ cd "$(dirname "$0")/.."
 
 seconds="${MEMO_FUZZ_SECONDS:-60}"
 jobs="${MEMO_FUZZ_JOBS:-1}"
-cxx="${MEMO_FUZZ_CXX:-}"
-if [ -z "$cxx" ]; then
-  for candidate in clang++-19 clang++-18 clang++-17 clang++-16 clang++; do
-    if command -v "$candidate" >/dev/null 2>&1; then cxx="$candidate" && break; fi
-  done
-fi
-[ -n "$cxx" ] || { echo "fuzz.sh: no clang++ (scripts/install-deps.sh --fuzz installs one)" >&2; exit 1; }
-
 build="${MEMO_FUZZ_BUILD:-build-fuzz}"
+# A build given by MEMO_FUZZ_BUILD is configured already: no compiler to look for.
 if [ -z "${MEMO_FUZZ_BUILD:-}" ]; then
+  cxx="${MEMO_FUZZ_CXX:-}"
+  if [ -z "$cxx" ]; then
+    for candidate in clang++-19 clang++-18 clang++-17 clang++-16 clang++; do
+      if command -v "$candidate" >/dev/null 2>&1; then cxx="$candidate" && break; fi
+    done
+  fi
+  [ -n "$cxx" ] || { echo "fuzz.sh: no clang++ (scripts/install-deps.sh --fuzz installs one)" >&2; exit 1; }
   launcher=()
   command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \

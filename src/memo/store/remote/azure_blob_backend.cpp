@@ -71,10 +71,6 @@ std::string random_upload_name() {
   return name;
 }
 
-bool is_success(long status) {
-  return status >= 200 && status < 300;
-}
-
 bool container_missing(const HttpResponse& response) {
   return response.status == 404 && azure_error_code(response) == "ContainerNotFound";
 }

@@ -21,10 +21,6 @@ struct Transfer {
   std::string source_error;
 };
 
-bool is_success(long status) {
-  return status >= 200 && status < 300;
-}
-
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto& transfer = *static_cast<Transfer*>(user);
   std::string_view line(data, size * count);

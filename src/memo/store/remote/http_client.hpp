@@ -48,6 +48,11 @@ struct HttpResponse {
   std::optional<std::string> header(std::string_view name) const;
 };
 
+// Whether an HTTP status says the request succeeded (2xx).
+inline bool is_success(long status) {
+  return status >= 200 && status < 300;
+}
+
 // Sends one request and waits for the answer. Any answer is a response, whatever its status;
 // an error means there was none (or the sink or source stopped the transfer).
 RemoteResult<HttpResponse> http_perform(const HttpRequest& request, const HttpTimeouts& timeouts);

@@ -98,10 +98,6 @@ std::expected<Npmrc, std::string> user_npmrc(const nlohmann::json& options,
                path.string()};
 }
 
-bool is_success(long status) {
-  return status >= 200 && status < 300;
-}
-
 // Whether a refused publish says the version is there already: npm's registry answers 403
 // "cannot publish over the previously published versions", Verdaccio 409 "already present".
 bool says_version_exists(const HttpResponse& response) {

@@ -3,16 +3,13 @@
 #include <memory>
 
 #include "memo/store/remote/backends.hpp"
+#include "memo/store/remote/http_client.hpp"
 #include "memo/store/remote/parallel_upload.hpp"
 #include "memo/store/remote/s3_multipart_upload.hpp"
 
 namespace memo::store::remote {
 
 namespace {
-
-bool is_success(long status) {
-  return status >= 200 && status < 300;
-}
 
 // Takes no byte: a probe wants the error's body, never the object.
 class RefusingSink : public ArtifactSink {

@@ -57,10 +57,6 @@ std::expected<std::string, std::string> checked_api_url(std::string url) {
                          "URL (https://cache.example.com), as TURBO_API");
 }
 
-bool is_success(long status) {
-  return status >= 200 && status < 300;
-}
-
 }  // namespace
 
 std::expected<TurboHttpConfig, std::string> read_turbo_http_config(const nlohmann::json& options) {
