@@ -13,13 +13,13 @@ ThreadPool& ThreadPool::shared() {
 }
 
 ThreadPool::ThreadPool(std::size_t workers) {
+  workers_.reserve(workers);
   for (std::size_t i = 0; i < workers; ++i) {
     try {
       workers_.emplace_back([this] { work(); });
     } catch (const std::system_error&) {
       break;  // out of threads (a busy CI runner): the ones started do the work
     }
-    ++workers_started_;
   }
 }
 

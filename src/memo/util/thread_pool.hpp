@@ -7,6 +7,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace memo::util {
 
@@ -27,7 +28,7 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   // The threads that can work at once: the workers and the caller.
-  std::size_t threads() const { return workers_started_ + 1; }
+  std::size_t threads() const { return workers_.size() + 1; }
 
   // Calls body(i) for every i in [0, count), returning once all have returned. `body` must
   // not throw. While it waits, the caller may run other loops' items: it must not hold a lock
@@ -54,8 +55,7 @@ class ThreadPool {
   std::condition_variable changed_;
   std::list<Loop*> loops_;  // the loops whose items are not all taken yet
   bool stopping_ = false;
-  std::size_t workers_started_ = 0;
-  std::list<std::thread> workers_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace memo::util

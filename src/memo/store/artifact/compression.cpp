@@ -335,10 +335,16 @@ class GzipDecompressor : public Decompressor {
 }  // namespace
 
 bool looks_incompressible(std::string_view bytes) {
+  // One context and buffer per thread, kept: this runs for every megabyte of a big upload.
+  struct Sampler {
+    ZSTD_CCtx* context = ZSTD_createCCtx();
+    std::string out = std::string(ZSTD_compressBound(kIncompressibleSample), '\0');
+    ~Sampler() { ZSTD_freeCCtx(context); }
+  };
+  thread_local Sampler sampler;
   std::string_view sample = bytes.substr(0, kIncompressibleSample);
-  std::string compressed(ZSTD_compressBound(sample.size()), '\0');
-  std::size_t size =
-      ZSTD_compress(compressed.data(), compressed.size(), sample.data(), sample.size(), 1);
+  std::size_t size = ZSTD_compressCCtx(sampler.context, sampler.out.data(), sampler.out.size(),
+                                       sample.data(), sample.size(), 1);
   return !ZSTD_isError(size) && static_cast<double>(size) >= kWorthCompressing * sample.size();
 }
 
