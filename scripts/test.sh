@@ -56,7 +56,7 @@ if ! skip MEMO_SKIP_TSAN; then
   phase "ThreadSanitizer build"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
     -DMEMO_SANITIZE_THREAD=ON >/dev/null
-  cmake --build build-tsan --target memo_unit_tests memo_e2e_tests
+  cmake --build build-tsan --target memo_unit_tests memo_remote_tests
   phase "ThreadSanitizer tests"
   (cd build-tsan && MEMO_STRESS=0 TSAN_OPTIONS=halt_on_error=1 \
     ctest --output-on-failure --timeout 900 -j "$(nproc)" -L "unit|remote")
