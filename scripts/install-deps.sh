@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing memo needs from Debian's packages, only when missing.
-# Safe to run again and again. --fuzz adds clang with libFuzzer (scripts/fuzz.sh).
+# Safe to run again and again. --fuzz adds clang-19 with libFuzzer and the sanitizers' runtimes
+# (scripts/fuzz.sh, and test.sh's sanitizer builds).
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config git libssl-dev nlohmann-json3-dev libyaml-cpp-dev libgtest-dev
