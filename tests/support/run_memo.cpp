@@ -21,9 +21,9 @@ namespace memo::testing {
 
 namespace {
 
-int spawn_and_wait(const std::vector<std::string>& argv_words, const std::filesystem::path& cwd,
-                   const std::vector<std::string>& env_words, const std::string& out_file,
-                   const std::string& err_file) {
+pid_t spawn(const std::vector<std::string>& argv_words, const std::filesystem::path& cwd,
+            const std::vector<std::string>& env_words, const std::string& out_file,
+            const std::string& err_file, bool own_group = false) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -37,16 +37,29 @@ int spawn_and_wait(const std::vector<std::string>& argv_words, const std::filesy
   argv.push_back(nullptr);
   for (const auto& word : env_words) envp.push_back(const_cast<char*>(word.c_str()));
   envp.push_back(nullptr);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (own_group) {
+    posix_spawnattr_setpgroup(&attributes, 0);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  }
   pid_t pid = 0;
-  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  int spawned = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (spawned != 0)
     throw std::runtime_error(std::string("spawn failed: ") + std::strerror(spawned));
-  // A run that hangs (memo blocked on a FIFO, say) fails its test instead of the whole suite.
-  const auto deadline = std::chrono::steady_clock::now() + kRunTimeout;
+  return pid;
+}
+
+// The exit code of `pid` once it exits, or kTimedOut (and `pid` killed, with its group when
+// it leads one) after `timeout`.
+int wait_at_most(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   while (waitpid(pid, &status, WNOHANG) == 0) {
     if (std::chrono::steady_clock::now() > deadline) {
+      if (getpgid(pid) == pid) kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       return kTimedOut;
@@ -54,6 +67,13 @@ int spawn_and_wait(const std::vector<std::string>& argv_words, const std::filesy
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A run that hangs (memo blocked on a FIFO, say) fails its test instead of the whole suite.
+int spawn_and_wait(const std::vector<std::string>& argv_words, const std::filesystem::path& cwd,
+                   const std::vector<std::string>& env_words, const std::string& out_file,
+                   const std::string& err_file) {
+  return wait_at_most(spawn(argv_words, cwd, env_words, out_file, err_file), kRunTimeout);
 }
 
 std::vector<std::string> hermetic_environment(const std::map<std::string, std::string>& extra) {
@@ -101,6 +121,38 @@ MemoRun run_memo_with_open_files(int open_files, const std::vector<std::string>&
   run.exit_code = spawn_and_wait(argv, cwd, hermetic_environment({}), out, err);
   run.out = read_file(out);
   run.err = read_file(err);
+  return run;
+}
+
+BackgroundMemo::BackgroundMemo(const std::vector<std::string>& args,
+                               const std::filesystem::path& cwd,
+                               const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv{MEMO_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  pid_ = spawn(argv, cwd, hermetic_environment(env), capture_ / "out", capture_ / "err",
+               /*own_group=*/true);
+}
+
+BackgroundMemo::~BackgroundMemo() {
+  if (pid_ > 0) {
+    kill(-pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void BackgroundMemo::signal(int signal_number) const {
+  kill(pid_, signal_number);
+}
+void BackgroundMemo::signal_group(int signal_number) const {
+  kill(-pid_, signal_number);
+}
+
+MemoRun BackgroundMemo::wait(std::chrono::milliseconds timeout) {
+  MemoRun run;
+  run.exit_code = wait_at_most(pid_, timeout);
+  pid_ = -1;
+  run.out = read_file(capture_ / "out");
+  run.err = read_file(capture_ / "err");
   return run;
 }
 

@@ -151,7 +151,8 @@ int main_command(int argc, const char* const* argv) {
 
   // PASS only runs the command: no key, so no workspace to read.
   if (args->subcommand.empty() && config->mode == config::Mode::Pass) {
-    return step::run_cached_step(*config, args->command(), {}, cache, {.force = args->force});
+    return step::run_cached_step(*config, args->command(), {}, cache, {.force = args->force})
+        .exit_code;
   }
 
   auto inputs = key_inputs(*config);
@@ -162,7 +163,8 @@ int main_command(int argc, const char* const* argv) {
   if (args->subcommand == "explain")
     return explain(*config, args->command(), *inputs, cache, args->json);
   int exit_code =
-      step::run_cached_step(*config, args->command(), *inputs, cache, {.force = args->force});
+      step::run_cached_step(*config, args->command(), *inputs, cache, {.force = args->force})
+          .exit_code;
   cache.finish_uploads();
   return exit_code;
 }

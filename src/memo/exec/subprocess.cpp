@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <utility>
 
-#include "memo/exec/child_groups.hpp"
+#include "memo/exec/signals.hpp"
 #include "memo/util/fd.hpp"
 
 extern char** environ;
@@ -131,29 +133,28 @@ std::expected<pid_t, std::string> spawn_captured(const std::vector<std::string>&
   return pid;
 }
 
-// One stream memo reads from the child.
+// One stream memo reads from the child, and what takes each chunk read.
 struct Stream {
   util::Fd fd;
-  std::string* sink;
+  std::function<void(std::string_view)> sink;
 };
 
-// Reads one chunk if there is one; closes the stream at its end.
-void read_chunk(Stream& stream) {
+// Reads one chunk if there is one (its size); closes the stream at its end.
+std::size_t read_chunk(Stream& stream) {
   char buffer[65536];
   ssize_t n = ::read(stream.fd.get(), buffer, sizeof buffer);
   if (n > 0) {
-    stream.sink->append(buffer, static_cast<size_t>(n));
-  } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-    stream.fd.reset();
+    stream.sink({buffer, static_cast<size_t>(n)});
+    return static_cast<std::size_t>(n);
   }
+  if (n == 0 || (errno != EINTR && errno != EAGAIN)) stream.fd.reset();
+  return 0;
 }
 
 void drain(std::vector<Stream>& streams) {
   for (auto& stream : streams) {
     for (int i = 0; i < kDrainReads && stream.fd; ++i) {
-      std::size_t before = stream.sink->size();
-      read_chunk(stream);
-      if (stream.fd && stream.sink->size() == before) break;  // nothing more for now
+      if (read_chunk(stream) == 0) break;  // nothing more for now
     }
   }
 }
@@ -225,16 +226,18 @@ std::expected<CapturedOutput, std::string> capture_output(
   auto take = [&](std::optional<Pipe>& pipe, std::string& sink) {
     if (!pipe) return;
     pipe->write_end.reset();  // only the child writes: the stream ends when the child is done
-    streams.push_back({std::move(pipe->read_end), &sink});
+    streams.push_back(
+        {std::move(pipe->read_end), [&sink](std::string_view bytes) { sink.append(bytes); }});
   };
   take(pipes->out, result.stdout_text);
   take(pipes->err, result.stderr_text);
   take(pipes->channel, result.channel_text);
   std::optional<Clock::time_point> deadline;
-  std::optional<ChildGroup> group;
+  std::optional<RegisteredChild> registered;
   if (options.timeout) {
     deadline = started + *options.timeout;
-    group.emplace(*pid);  // its own group: memo's Ctrl-C must stop it too
+    registered.emplace(*pid,
+                       Forwarding::KillGroup);  // its own group: memo's Ctrl-C must stop it too
   }
   Ending ending = collect(*pid, streams, deadline);
   result.exit_code = ending.exit_code;
@@ -243,39 +246,57 @@ std::expected<CapturedOutput, std::string> capture_output(
 }
 
 std::expected<int, std::string> run_shell_command(const std::string& command,
-                                                  const std::filesystem::path& working_directory) {
-  struct sigaction ignore {
-  }, old_int{}, old_quit{};
-  ignore.sa_handler = SIG_IGN;
-  sigemptyset(&ignore.sa_mask);
-  ::sigaction(SIGINT, &ignore, &old_int);
-  ::sigaction(SIGQUIT, &ignore, &old_quit);
-
-  // The child gets default signal handling back, like system() gives it.
+                                                  const std::filesystem::path& working_directory,
+                                                  const ShellOptions& options) {
+  OutliveSignals outlive;  // memo outlives the command, and reports on it
+  std::optional<Pipe> out, err;
+  if (options.output) {
+    for (auto* pipe : {&out, &err}) {
+      auto made = make_pipe();
+      if (!made) return std::unexpected("cannot make a pipe: " + made.error());
+      *pipe = std::move(*made);
+    }
+  }
+  // The child starts with no signal blocked, whatever the calling thread blocks; exec gives it
+  // the default handling of every signal memo catches, and keeps those memo ignores ignored.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGQUIT);
-  posix_spawnattr_setsigdefault(&attributes, &defaults);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (out) {
+    posix_spawn_file_actions_adddup2(&actions, out->write_end.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err->write_end.get(), STDERR_FILENO);
+  }
   posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
 
   std::vector<std::string> args{"/bin/sh", "-c", command};
   auto argv = to_argv(args);
+  std::vector<char*> given_environment;
+  if (options.environment) given_environment = to_argv(*options.environment);
+  char** envp = options.environment ? given_environment.data() : environ;
   pid_t pid = 0;
-  int spawned = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv.data(), environ);
+  int spawned = ::posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  std::expected<int, std::string> result =
-      spawned == 0 ? std::expected<int, std::string>(wait_for(pid))
-                   : std::unexpected(std::string("/bin/sh: ") + std::strerror(spawned));
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGQUIT, &old_quit, nullptr);
-  return result;
+  if (spawned != 0) return std::unexpected(std::string("/bin/sh: ") + std::strerror(spawned));
+  RegisteredChild registered(pid, Forwarding::SameGroup);
+  // A signal that came between the spawn and the registration.
+  if (int signal_number = interrupting_signal()) ::kill(pid, signal_number);
+  if (!out) return wait_for(pid);
+
+  std::vector<Stream> streams;
+  for (auto [pipe, stream] :
+       {std::pair{&out, OutputStream::Stdout}, std::pair{&err, OutputStream::Stderr}}) {
+    (*pipe)->write_end.reset();  // only the child writes: the stream ends when it is done
+    streams.push_back({std::move((*pipe)->read_end), [&options, stream](std::string_view bytes) {
+                         options.output(stream, bytes);
+                       }});
+  }
+  return collect(pid, streams, std::nullopt).exit_code;
 }
 
 }  // namespace memo::exec

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "memo/exec/output_log.hpp"
+
 namespace memo::exec {
 
 struct CaptureOptions {
@@ -36,11 +38,22 @@ std::expected<CapturedOutput, std::string> capture_output(
     const std::vector<std::string>& argv, const std::filesystem::path& working_directory,
     const CaptureOptions& options = {});
 
-// Runs `command` with /bin/sh -c in `working_directory`, sharing memo's stdin, stdout and stderr,
-// as backfill does. Returns the exit code; a command killed by signal N gives 128 + N, like a
-// shell. While it runs memo ignores SIGINT and SIGQUIT (the terminal sends them to the command
-// too), so memo outlives the command and reports on it.
+struct ShellOptions {
+  // The command's environment, "NAME=value" each (nullptr: memo's own).
+  const std::vector<std::string>* environment = nullptr;
+  // When set, the command's stdout and stderr are pipes to memo, and each chunk it writes is
+  // handed to `output` as it comes (to pass on and to record), in the order it came. When
+  // not, they are memo's own.
+  OutputChunk output;
+};
+
+// Runs `command` with /bin/sh -c in `working_directory`, sharing memo's stdin and process group
+// (so it keeps the terminal, and gets its Ctrl-C), as backfill does. Returns the exit code; a
+// command killed by signal N gives 128 + N, like a shell. memo outlives a SIGINT, SIGTERM,
+// SIGHUP or SIGQUIT while it runs, and passes one sent to memo alone on to the command
+// (signals.hpp): the caller then sees exec::interrupting_signal().
 std::expected<int, std::string> run_shell_command(const std::string& command,
-                                                  const std::filesystem::path& working_directory);
+                                                  const std::filesystem::path& working_directory,
+                                                  const ShellOptions& options = {});
 
 }  // namespace memo::exec

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -12,6 +13,7 @@
 
 #include "memo/archive/output_checks.hpp"
 #include "memo/archive/restore.hpp"
+#include "memo/exec/signals.hpp"
 #include "memo/exec/subprocess.hpp"
 #include "memo/hash/file_walk.hpp"
 #include "memo/hash/package_key.hpp"
@@ -23,6 +25,8 @@
 #include "memo/store/restore_journal.hpp"
 #include "memo/store/store_lock.hpp"
 #include "memo/store/store_stats.hpp"
+#include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
 #include "memo/util/log.hpp"
 #include "memo/util/staging_name.hpp"
 #include "memo/util/stopwatch.hpp"
@@ -85,9 +89,10 @@ class Step {
     report_.name = config.name;
     report_.provider = config.provider;
     report_.mode = std::string(config::mode_name(config.mode));
+    pass_on_ = options.output ? options.output : to_own_streams();
   }
 
-  int run() {
+  StepOutcome run() {
     auto compiled = hash::GlobSet::compile(config_.output_glob);
     if (!compiled) {
       // A bad glob is the user's to fix, but config loading validated the shape; be safe.
@@ -122,6 +127,8 @@ class Step {
       return false;
     }
     key_ = key->key;
+    outcome_.key = key_;
+    outcome_.input_count = key->file_count;
     manifest_ = key->manifest;
     records_ = std::move(key->records);
     start_keeping_records();
@@ -142,17 +149,52 @@ class Step {
     }
   }
 
-  int finish(int exit_code) {
+  StepOutcome finish(int exit_code) {
     if (config_.produce_performance_logs) {
       report_.total_ms = util::process_stopwatch().elapsed_ms();
       write_performance_log(config_.log_folder, report_);
     }
-    return exit_code;
+    outcome_.exit_code = exit_code;
+    outcome_.hash_ms = report_.hash_ms;
+    outcome_.fetch_ms = report_.fetch_ms;
+    if (!is_hit(outcome_.result)) outcome_.command_ms = report_.build_ms;
+    outcome_.store_ms = report_.put_ms;
+    return outcome_;
+  }
+
+  // memo's stdout and stderr; one whose reader went away (`memo -- x | head`) takes no more.
+  static exec::OutputChunk to_own_streams() {
+    return [out_open = true, err_open = true](exec::OutputStream stream,
+                                              std::string_view bytes) mutable {
+      const bool to_stdout = stream == exec::OutputStream::Stdout;
+      bool& open = to_stdout ? out_open : err_open;
+      if (open) open = util::write_all(to_stdout ? STDOUT_FILENO : STDERR_FILENO, bytes);
+    };
+  }
+
+  // Whether a miss may store: the command's output is then kept as it runs.
+  bool may_store() const {
+    return config_.mode != Mode::ReadOnly && config_.provider != "local-skip" && !store_unusable_;
+  }
+
+  // The command's output, passed on as it comes and, with a spool, kept for the entry.
+  exec::OutputChunk tee() {
+    return [this](exec::OutputStream stream, std::string_view bytes) {
+      pass_on_(stream, bytes);
+      if (!spool_ || log_problem_) return;
+      std::string records;
+      exec::append_output_records(records, stream, bytes);
+      if (auto written = spool_->write(records); !written) log_problem_ = written.error().message;
+    };
   }
 
   int run_command() {
     util::Stopwatch running;
-    auto exit_code = exec::run_shell_command(command_, config_.package_root);
+    exec::ShellOptions shell{.environment = options_.environment};
+    // With nothing to keep and nowhere else to send it, the output goes straight to memo's
+    // own streams: the command keeps its terminal.
+    if (spool_ || options_.output) shell.output = tee();
+    auto exit_code = exec::run_shell_command(command_, config_.package_root, shell);
     report_.build_ms = running.elapsed_ms();
     if (!exit_code) {
       Log::error("cannot start the command: " + exit_code.error());
@@ -161,9 +203,21 @@ class Step {
     return *exit_code;
   }
 
+  // After a SIGINT, SIGTERM, SIGHUP or SIGQUIT while the command ran: whatever it left is
+  // half-made, even when it exited 0 (a tool that catches Ctrl-C), so nothing is stored.
+  std::optional<int> interrupted() {
+    const int signal_number = exec::interrupting_signal();
+    if (signal_number == 0) return std::nullopt;
+    outcome_.interrupted = true;
+    Log::info(label() + "interrupted by " + exec::signal_name(signal_number) + " after " +
+              seconds(report_.build_ms) + "; nothing stored");
+    return 128 + signal_number;
+  }
+
   // The command without the cache: PASS mode, or a cache problem already said in a warning.
   int run_uncached() {
     int exit_code = run_command();
+    if (auto code = interrupted()) return *code;
     std::string why = config_.mode == Mode::Pass ? " (PASS mode)" : "";
     Log::info(label() + "ran uncached" + why + " in " + seconds(report_.build_ms) +
               (exit_code == 0 ? "" : ", exit " + std::to_string(exit_code)));
@@ -171,9 +225,19 @@ class Step {
   }
 
   int run_and_store() {
+    outcome_.result = options_.force ? CacheResult::Forced : CacheResult::Miss;
     clear_outputs_if_asked();
+    if (may_store()) {
+      auto spool = store_.log_spool();
+      if (spool) {
+        spool_.emplace(std::move(*spool));
+      } else {
+        log_problem_ = spool.error().message;
+      }
+    }
     int exit_code = run_command();
     new_bytes_ = 0;
+    if (auto code = interrupted()) return *code;
     if (exit_code != 0) {
       Log::info(label() + outcome() + ", command failed (exit " + std::to_string(exit_code) +
                 ") after " + seconds(report_.build_ms) + "; nothing stored");
@@ -234,6 +298,7 @@ class Step {
     }
     if (*current) {
       Log::info(label() + "hit " + short_key() + ", outputs already in place (local-skip)");
+      outcome_.result = CacheResult::HitIntact;
     }
     return *current;
   }
@@ -243,10 +308,14 @@ class Step {
     std::optional<std::set<std::string>> changed;
     if (!config_.clear_output) {
       if (auto state = state_.changed_outputs(package_path(), key_, config_.package_root)) {
-        if (state->changed.empty()) {
+        auto log = state->changed.empty() ? intact_hit_log() : std::nullopt;
+        if (log) {
           Log::info(label() + "hit " + short_key() + ", outputs intact, nothing to restore");
+          if (*log) replay(**log);
           store_.mark_used(key_);
           stats_.add({.hits = 1, .saved_ms = static_cast<std::uint64_t>(state->command_ms)});
+          outcome_.result = CacheResult::HitIntact;
+          outcome_.command_ms = state->command_ms;
           return true;
         }
         changed = std::set<std::string>(state->changed.begin(), state->changed.end());
@@ -256,6 +325,8 @@ class Step {
     auto lock = store::StoreLock::shared(config_.internal_cache_folder);
     auto entry = load_entry();
     if (!entry) return false;
+    auto log = open_log(*entry);
+    if (!log) return false;
     clear_outputs_if_asked();
     auto to_restore = outputs_to_restore(*entry, changed);
     util::Stopwatch restoring;
@@ -266,7 +337,70 @@ class Step {
     remember_outputs(entry->outputs, entry->command_ms);
     store_.mark_used(key_);
     report_hit(*entry, to_restore.size(), restore_ms);
+    if (*log) replay(**log);
+    outcome_.result =
+        source_ == store::HitSource::Remote ? CacheResult::HitRemote : CacheResult::HitLocal;
+    outcome_.command_ms = entry->command_ms;
     return true;
+  }
+
+  // The entry's output log, checked against its digest before anything is restored or
+  // replayed: nullopt inside when it has none; nullopt outside (the entry dropped) when the
+  // log is missing or damaged, since a hit must replay what the run printed.
+  std::optional<std::optional<util::Fd>> open_log(const store::Entry& entry) {
+    if (!entry.log) return std::optional<util::Fd>();
+    auto fd = store_.open_blob(entry.log->digest);
+    std::string problem = fd ? check_log(*entry.log, fd->get()) : fd.error().message;
+    if (problem.empty()) return std::optional<util::Fd>(std::move(*fd));
+    Log::warn("cache entry " + short_key() + " refused: its output log " + problem +
+              "; running the command");
+    store_.discard_blob(entry.log->digest);
+    drop_entry();
+    return std::nullopt;
+  }
+
+  // What is wrong with the log blob open as `fd` ("" when nothing is).
+  std::string check_log(const store::OutputLog& log, int fd) const {
+    if (store_.is_checked(log.digest, fd)) return "";
+    util::Hasher hasher(util::Hasher::Algorithm::Sha256);
+    std::uint64_t size = 0;
+    std::vector<char> buffer(1 << 16);
+    for (;;) {
+      ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(size));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return "cannot be read: " + util::errno_message(errno);
+      if (n == 0) break;
+      hasher.update(buffer.data(), static_cast<std::size_t>(n));
+      size += static_cast<std::uint64_t>(n);
+    }
+    if (size != log.size || hasher.hex_digest() != log.digest) return "is not what the entry says";
+    return "";
+  }
+
+  // For a hit with the outputs intact: the entry's log to replay (nullopt inside when it has
+  // none, or when the entry is gone); nullopt when it proved damaged, and the hit is off.
+  std::optional<std::optional<util::Fd>> intact_hit_log() {
+    auto entry = store_.get(key_);
+    if (!entry || !*entry) return std::optional<util::Fd>();
+    return open_log(**entry);
+  }
+
+  // Writes the stored output where the command's output goes, as the run wrote it.
+  void replay(const util::Fd& log) {
+    std::uint64_t offset = 0;
+    auto read = [&](char* into, std::size_t want) -> std::expected<std::size_t, std::string> {
+      for (;;) {
+        ssize_t n = ::pread(log.get(), into, want, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return std::unexpected(util::errno_message(errno));
+        offset += static_cast<std::uint64_t>(n);
+        return static_cast<std::size_t>(n);
+      }
+    };
+    if (auto replayed = exec::replay_output_records(read, pass_on_); !replayed) {
+      Log::warn("cannot replay the stored output of entry " + short_key() + ": " +
+                replayed.error());
+    }
   }
 
   // The entry under today's key when there is a usable one. A damaged or hostile entry is
@@ -465,6 +599,12 @@ class Step {
   }
 
   std::optional<std::string> put_entry(const std::vector<hash::WalkedFile>& files) {
+    if (log_problem_ || !spool_) {
+      // A hit would replay less than the run printed.
+      Log::warn("cannot keep the command's output (" + log_problem_.value_or("no spool") +
+                "); nothing stored");
+      return std::nullopt;
+    }
     store::Entry entry;
     entry.key = key_;
     entry.package = package_path();
@@ -473,7 +613,7 @@ class Step {
     entry.manifest = manifest_;
     entry.created = now_utc();
     entry.command_ms = report_.build_ms;
-    auto stored = store_.put(std::move(entry), config_.package_root, files);
+    auto stored = store_.put(std::move(entry), config_.package_root, files, &*spool_);
     if (!stored) {
       Log::warn("cannot store the outputs (" + stored.error().message + ")");
       return std::nullopt;
@@ -500,6 +640,10 @@ class Step {
   std::string key_;
   std::string manifest_;
   PerformanceReport report_;
+  StepOutcome outcome_;
+  exec::OutputChunk pass_on_;                         // where the command's output and replays go
+  std::optional<store::LocalStore::LogSpool> spool_;  // the output of a run that may be stored
+  std::optional<std::string> log_problem_;            // why it could not be kept
   store::HitSource source_ = store::HitSource::Local;
   bool store_unusable_ = false;
   bool cleared_ = false;
@@ -511,8 +655,33 @@ class Step {
 
 }  // namespace
 
-int run_cached_step(const config::Config& config, const std::string& command,
-                    const KeyInputs& inputs, store::Cache& cache, const StepOptions& options) {
+std::string_view cache_result_name(CacheResult result) {
+  switch (result) {
+    case CacheResult::Uncached:
+      return "uncached";
+    case CacheResult::Miss:
+      return "miss";
+    case CacheResult::Forced:
+      return "forced";
+    case CacheResult::HitLocal:
+      return "hit-local";
+    case CacheResult::HitRemote:
+      return "hit-remote";
+    case CacheResult::HitIntact:
+      return "hit-intact";
+  }
+  return "uncached";
+}
+
+bool is_hit(CacheResult result) {
+  return result == CacheResult::HitLocal || result == CacheResult::HitRemote ||
+         result == CacheResult::HitIntact;
+}
+
+StepOutcome run_cached_step(const config::Config& config, const std::string& command,
+                            const KeyInputs& inputs, store::Cache& cache,
+                            const StepOptions& options) {
+  util::ScopedLogSink sink(options.log);
   return Step(config, command, inputs, cache, options).run();
 }
 

@@ -21,6 +21,7 @@ std::string short_key(const std::string& key) {
 std::uint64_t output_bytes(const Entry& entry) {
   std::uint64_t total = 0;
   for (const auto& output : entry.outputs) total += output.size;
+  if (entry.log) total += entry.log->size;
   return total;
 }
 

@@ -53,6 +53,9 @@ std::string serialize_entry(const Entry& entry) {
   char milliseconds[400];  // "%.3f" of the largest double: 309 digits and the decimals
   std::snprintf(milliseconds, sizeof milliseconds, "%.3f", entry.command_ms);
   hash::append_manifest_line(body, "command-ms", {milliseconds});
+  if (entry.log) {
+    hash::append_manifest_line(body, "log", {std::to_string(entry.log->size), entry.log->digest});
+  }
   for (const auto& output : entry.outputs) {
     if (output.type == archive::OutputFile::Type::Symlink) {
       hash::append_manifest_line(body, "l", {output.path, output.link_target});
@@ -112,10 +115,18 @@ std::expected<archive::OutputFile, std::string> parse_output(std::vector<std::st
 struct EntryFields {
   std::optional<std::string> key, package, name, command, created;
   std::optional<double> command_ms;
+  std::optional<OutputLog> log;
 
   // Takes one field line; false when it is malformed or repeated.
   bool take(std::vector<std::string>& fields) {
     const std::string& kind = fields[0];
+    if (kind == "log") {
+      if (fields.size() != 3 || log) return false;
+      auto size = parse_number<std::uint64_t>(fields[1]);
+      if (!size || !util::is_hex_digest(fields[2], 64)) return false;
+      log = OutputLog{*size, fields[2]};
+      return true;
+    }
     if (kind == "command-ms") {
       if (fields.size() != 2 || command_ms) return false;
       command_ms = parse_milliseconds(fields[1]);
@@ -143,14 +154,24 @@ struct EntryFields {
                  .manifest = std::move(manifest),
                  .created = std::move(*created),
                  .command_ms = *command_ms,
-                 .outputs = std::move(outputs)};
+                 .outputs = std::move(outputs),
+                 .log = std::move(log)};
   }
 };
 
-constexpr std::string_view kFieldKinds[] = {"key",     "package", "name",
-                                            "command", "created", "command-ms"};
+constexpr std::string_view kFieldKinds[] = {"key",     "package", "name",      "command",
+                                            "created", "log",     "command-ms"};
 
 }  // namespace
+
+std::vector<std::string> blob_digests(const Entry& entry) {
+  std::vector<std::string> digests;
+  for (const auto& output : entry.outputs) {
+    if (output.type == archive::OutputFile::Type::File) digests.push_back(output.digest);
+  }
+  if (entry.log) digests.push_back(entry.log->digest);
+  return digests;
+}
 
 std::expected<Entry, std::string> parse_entry(std::string_view text) {
   auto body = checked_body(text);

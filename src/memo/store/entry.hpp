@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,14 @@
 #include "memo/archive/output_file.hpp"
 
 namespace memo::store {
+
+// The command's stdout and stderr as it ran (exec/output_log.hpp): a blob, like an output's
+// bytes, replayed on a hit.
+struct OutputLog {
+  std::uint64_t size = 0;
+  std::string digest;  // SHA-256
+  bool operator==(const OutputLog&) const = default;
+};
 
 // What one cache entry says about itself: the key and the manifest that produced it, the
 // command's outcome, and the outputs with their digests. Content lives in the blobs.
@@ -21,7 +30,11 @@ struct Entry {
   std::string created;    // UTC, ISO 8601
   double command_ms = 0;  // how long the command ran: the time a hit saves
   std::vector<archive::OutputFile> outputs;
+  std::optional<OutputLog> log;  // none from a memo before logs were kept
 };
+
+// The digests of every blob the entry names: its files' and its log's.
+std::vector<std::string> blob_digests(const Entry& entry);
 
 // Bumped when an entry written now must not be read by an older memo (see below).
 inline constexpr int kEntryFormatVersion = 2;
@@ -29,7 +42,7 @@ inline constexpr int kEntryFormatVersion = 2;
 // The stored form: a header line "memo-entry <format> <sha256 of the body>", then the body:
 // one line per field and per output, each field quoted as in key manifests
 //   key "<key>"   package "<folder>"   name "<name>"   command "<command>"
-//   created "<UTC>"   command-ms "<ms>"
+//   created "<UTC>"   command-ms "<ms>"   log "<size>" "<sha256>"
 //   f "<path>" "<octal mode>" "<size>" "<sha256>"     an output file
 //   l "<path>" "<target>"                             an output symlink
 // and last "manifest <bytes>" followed by the manifest, verbatim. Thousands of outputs parse

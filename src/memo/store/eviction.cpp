@@ -80,9 +80,7 @@ EntryFile read_entry_file(const fs::path& path, const std::string& key, const st
   if (!text) return entry;
   auto parsed = parse_entry(*text);
   if (!parsed || parsed->key != key.substr(2)) return entry;
-  for (const auto& output : parsed->outputs) {
-    if (output.type == archive::OutputFile::Type::File) entry.blobs.push_back(output.digest);
-  }
+  entry.blobs = blob_digests(*parsed);
   entry.damaged = false;
   return entry;
 }

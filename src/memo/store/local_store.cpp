@@ -66,6 +66,24 @@ StoreResult<std::uint64_t> write_blob(const fs::path& blobs, const std::string& 
   return bytes.size();
 }
 
+// Renames a temp file whose bytes were hashed as they were written to its digest, or drops it
+// when that blob is there already. Returns the bytes it added to the store.
+StoreResult<std::uint64_t> commit_streamed_blob(util::AtomicFile& temp, const std::string& digest,
+                                                std::uint64_t size, const fs::path& blobs) {
+  fs::path destination = blob_file(blobs, digest);
+  if (blob_in_place(destination, size)) {
+    temp.discard();
+    return 0;
+  }
+  if (auto made = util::create_directories(destination.parent_path()); !made) {
+    return std::unexpected(io_error(errno, made.error()));
+  }
+  if (auto committed = temp.commit_as(destination); !committed) {
+    return std::unexpected(io_error(errno, committed.error()));
+  }
+  return size;
+}
+
 // Streams a big file into a temp file in a shard folder chosen by its path, hashing on the
 // way, then renames it to its digest (or drops it when that blob is there). Fills in the
 // output's size and digest; returns the bytes written to the store.
@@ -89,18 +107,7 @@ StoreResult<std::uint64_t> stream_blob(int fd, archive::OutputFile& output, cons
     output.size += static_cast<std::uint64_t>(n);
   }
   output.digest = hasher.hex_digest();
-  fs::path destination = blob_file(blobs, output.digest);
-  if (blob_in_place(destination, output.size)) {
-    temp->discard();
-    return 0;
-  }
-  if (auto made = util::create_directories(destination.parent_path()); !made) {
-    return std::unexpected(io_error(errno, made.error()));
-  }
-  if (auto committed = temp->commit_as(destination); !committed) {
-    return std::unexpected(io_error(errno, committed.error()));
-  }
-  return output.size;
+  return commit_streamed_blob(*temp, output.digest, output.size, blobs);
 }
 
 // An output as stored, and the bytes its blob added to the store (0 when it was there).
@@ -283,8 +290,29 @@ void LocalStore::discard_blob(const std::string& digest) {
   fs::remove_all(blob_path(digest), ignored);
 }
 
+LocalStore::LogSpool::LogSpool(util::AtomicFile file)
+    : file_(std::move(file)),
+      hasher_(std::make_unique<util::Hasher>(util::Hasher::Algorithm::Sha256)) {}
+
+StoreResult<void> LocalStore::LogSpool::write(std::string_view bytes) {
+  hasher_->update(bytes);
+  size_ += bytes.size();
+  if (auto written = file_.write(bytes.data(), bytes.size()); !written) {
+    return std::unexpected(io_error(errno, written.error()));
+  }
+  return {};
+}
+
+StoreResult<LocalStore::LogSpool> LocalStore::log_spool() {
+  // A temp file in a shard folder, where eviction finds it if memo dies before the store.
+  auto file = util::AtomicFile::create(root_ / "blobs" / "00" / "log", 0444);
+  if (!file) return std::unexpected(io_error(errno, file.error()));
+  return LogSpool(std::move(*file));
+}
+
 StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& package_root,
-                                                const std::vector<hash::WalkedFile>& outputs) {
+                                                const std::vector<hash::WalkedFile>& outputs,
+                                                LogSpool* log) {
   util::Fd package_fd(::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!package_fd) {
     return std::unexpected(
@@ -313,6 +341,15 @@ StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& pac
         return std::unexpected(link_leaves_package(output.path, output.link_target));
       }
     }
+  }
+  if (log && log->size_ == 0) log->file_.discard();  // a silent command: nothing to replay
+  if (log && log->size_ > 0) {
+    const std::string digest = log->hasher_->hex_digest();
+    auto added = commit_streamed_blob(log->file_, digest, log->size_, blobs);
+    if (!added) return std::unexpected(added.error());
+    result.new_bytes += *added;
+    checked_.note(digest, blob_path(digest));
+    entry.log = OutputLog{log->size_, digest};
   }
   // The entry goes last: once it is readable, every blob it names is in place.
   const std::string text = serialize_entry(entry);

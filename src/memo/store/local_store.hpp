@@ -38,15 +38,32 @@ class LocalStore {
   // fails its checksum or is unsafe (the caller removes it).
   StoreResult<std::optional<Entry>> get(const std::string& key) const;
 
-  // Copies `outputs` (relative to `package_root`) into blobs, fills entry.outputs and writes the
-  // entry. Symlinks are stored as links, never followed; one that leaves the package (also
-  // through other links on its way) is refused.
+  // The command's output log as it runs: written to a temp file in the store as it comes,
+  // hashed on the way, and made a blob by put() with the entry that names it (removed with
+  // the spool otherwise).
+  class LogSpool {
+   public:
+    StoreResult<void> write(std::string_view bytes);
+
+   private:
+    friend class LocalStore;
+    explicit LogSpool(util::AtomicFile file);
+    util::AtomicFile file_;
+    std::unique_ptr<util::Hasher> hasher_;
+    std::uint64_t size_ = 0;
+  };
+  StoreResult<LogSpool> log_spool();
+
+  // Copies `outputs` (relative to `package_root`) into blobs, fills entry.outputs (and
+  // entry.log from `log`, unless the command printed nothing) and writes the entry. Symlinks are
+  // stored as links, never followed; one that leaves the package (also through other links on its
+  // way) is refused.
   struct Stored {
     Entry entry;
     std::uint64_t new_bytes = 0;  // written now: blobs not stored before, and the entry
   };
   StoreResult<Stored> put(Entry entry, const fs::path& package_root,
-                          const std::vector<hash::WalkedFile>& outputs);
+                          const std::vector<hash::WalkedFile>& outputs, LogSpool* log = nullptr);
 
   StoreResult<void> remove(const std::string& key);
 

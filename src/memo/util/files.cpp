@@ -1,6 +1,8 @@
 #include "memo/util/files.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +168,34 @@ std::expected<void, std::string> write_file_atomically(const fs::path& path,
   if (!file) return std::unexpected(file.error());
   if (auto written = file->write(content.data(), content.size()); !written) return written;
   return file->commit();
+}
+
+bool write_all(int fd, std::string_view bytes) {
+  // SIGPIPE is blocked for this thread while it writes, and one the write raised is taken
+  // back before it is unblocked.
+  sigset_t pipe_signal, before;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &before);
+  bool written = true;
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n > 0) {
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    } else if (n < 0 && errno == EAGAIN) {
+      pollfd writable{fd, POLLOUT, 0};
+      ::poll(&writable, 1, -1);
+    } else if (n < 0 && errno != EINTR) {
+      written = false;
+      break;
+    }
+  }
+  if (!written && errno == EPIPE) {
+    const timespec now{0, 0};
+    ::sigtimedwait(&pipe_signal, nullptr, &now);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return written;
 }
 
 }  // namespace memo::util

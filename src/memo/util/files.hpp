@@ -67,6 +67,10 @@ class AtomicFile {
   bool committed_ = false;
 };
 
+// Writes all of `bytes` to `fd` (memo's stdout, say), waiting while a pipe is full. false when
+// it cannot: a reader that went away gives EPIPE here, never a SIGPIPE that would end memo.
+bool write_all(int fd, std::string_view bytes);
+
 // A name no other process or thread uses at the same time: "<prefix>.<pid>.<counter>.tmp".
 std::string unique_temp_name(std::string_view prefix);
 

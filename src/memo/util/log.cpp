@@ -11,6 +11,7 @@ namespace memo::util {
 namespace {
 
 std::atomic<LogLevel> current_level{LogLevel::Info};
+thread_local LogSink* current_sink = nullptr;  // nullptr: stderr
 
 void emit(LogLevel level, std::string_view tag, std::string_view message) {
   if (!Log::enabled(level)) return;
@@ -18,11 +19,22 @@ void emit(LogLevel level, std::string_view tag, std::string_view message) {
   line += tag;
   line += printable(message);  // one line, whatever names it holds
   line += '\n';
+  if (current_sink != nullptr) {
+    current_sink->write_line(line);
+    return;
+  }
   // One write per line, so lines from parallel memo processes do not interleave mid-line.
   [[maybe_unused]] auto written = ::write(STDERR_FILENO, line.data(), line.size());
 }
 
 }  // namespace
+
+ScopedLogSink::ScopedLogSink(LogSink* sink) : previous_(current_sink) {
+  current_sink = sink;
+}
+ScopedLogSink::~ScopedLogSink() {
+  current_sink = previous_;
+}
 
 std::optional<LogLevel> parse_log_level(std::string_view text) {
   if (text == "mute") return LogLevel::Mute;

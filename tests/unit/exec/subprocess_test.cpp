@@ -7,6 +7,8 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -74,6 +76,34 @@ TEST(Subprocess, ShellCommandExitCodesAndSignals) {
   EXPECT_EQ(run_shell_command("kill -TERM $$", dir.path()).value(), 128 + 15);
   EXPECT_EQ(run_shell_command("touch made-here", dir.path()).value(), 0);
   EXPECT_TRUE(std::filesystem::exists(dir / "made-here"));
+}
+
+TEST(Subprocess, ShellCommandOutputIsHandedOnInTheOrderItCame) {
+  TempDir dir;
+  std::vector<std::pair<OutputStream, std::string>> chunks;
+  ShellOptions options;
+  options.output = [&](OutputStream stream, std::string_view bytes) {
+    chunks.emplace_back(stream, std::string(bytes));
+  };
+  // A pause between the writes, so that each is a chunk of its own.
+  auto exit_code = run_shell_command(
+      "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three; exit 3", dir.path(), options);
+  EXPECT_EQ(exit_code.value(), 3);
+  std::vector<std::pair<OutputStream, std::string>> expected{{OutputStream::Stdout, "one\n"},
+                                                             {OutputStream::Stderr, "two\n"},
+                                                             {OutputStream::Stdout, "three\n"}};
+  EXPECT_EQ(chunks, expected);
+}
+
+TEST(Subprocess, ShellCommandRunsInTheEnvironmentItIsGiven) {
+  TempDir dir;
+  const std::vector<std::string> environment{"PATH=/usr/bin:/bin", "MEMO_TEST_GIVEN=yes"};
+  std::string out;
+  ShellOptions options{.environment = &environment,
+                       .output = [&](OutputStream, std::string_view bytes) { out += bytes; }};
+  ASSERT_EQ(
+      run_shell_command("echo \"$MEMO_TEST_GIVEN:${HOME:-none}\"", dir.path(), options).value(), 0);
+  EXPECT_EQ(out, "yes:none\n");
 }
 
 TEST(Subprocess, CaptureReadsTheResultChannelApartFromStdout) {

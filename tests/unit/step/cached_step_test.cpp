@@ -43,11 +43,11 @@ class Machine {
   }
 
   // Runs the build through the cache, then shares what it uploaded.
-  int build() {
-    int exit_code = run_cached_step(config_, kBuild, {}, *cache_);
+  StepOutcome build() {
+    StepOutcome outcome = run_cached_step(config_, kBuild, {}, *cache_);
     cache_->finish_uploads();
     for (const auto& [key, bytes] : fake_->artifacts) remote_[key] = bytes;
-    return exit_code;
+    return outcome;
   }
   int runs() const {
     if (!fs::exists(config_.package_root.parent_path() / "runs")) return 0;
@@ -76,19 +76,30 @@ class CachedStepTest : public ::testing::Test {
 
 TEST_F(CachedStepTest, WhatCiBuiltIsARemoteHitOnAFreshClone) {
   Machine ci(tmp_ / "ci", remote_, {.write_remote = true});
-  ASSERT_EQ(ci.build(), 0);
+  StepOutcome built = ci.build();
+  ASSERT_EQ(built.exit_code, 0);
+  EXPECT_EQ(built.result, CacheResult::Miss);
+  EXPECT_EQ(built.key.size(), 64u);
+  EXPECT_GT(built.input_count, 0u);
   EXPECT_EQ(ci.runs(), 1);
   ASSERT_EQ(remote_.size(), 1u);
 
   Machine laptop(tmp_ / "laptop", remote_, {});
-  ASSERT_EQ(laptop.build(), 0);
+  StepOutcome downloaded = laptop.build();
+  ASSERT_EQ(downloaded.exit_code, 0);
+  EXPECT_EQ(downloaded.result, CacheResult::HitRemote);
+  EXPECT_EQ(downloaded.key, built.key);
+  EXPECT_NEAR(downloaded.command_ms, built.command_ms, 0.001) << "what the hit saved: CI's run";
   EXPECT_EQ(laptop.runs(), 0);
   EXPECT_EQ(memo::testing::read_file(laptop.output()), "built\n");
   EXPECT_EQ(laptop.remote().gets, 1);
 
+  // Untouched outputs for the same key: nothing to restore.
+  EXPECT_EQ(laptop.build().result, CacheResult::HitIntact);
+
   // The remote hit filled the local store: the next restore is local.
   fs::remove_all(laptop.output().parent_path());
-  ASSERT_EQ(laptop.build(), 0);
+  EXPECT_EQ(laptop.build().result, CacheResult::HitLocal);
   EXPECT_EQ(laptop.runs(), 0);
   EXPECT_TRUE(fs::exists(laptop.output()));
   EXPECT_EQ(laptop.remote().gets, 1);
@@ -98,24 +109,24 @@ TEST_F(CachedStepTest, WhatCiBuiltIsARemoteHitOnAFreshClone) {
 TEST_F(CachedStepTest, ARemoteThatIsDownNeverBreaksTheBuild) {
   Machine laptop(tmp_ / "laptop", remote_, {.write_remote = true});
   laptop.remote().fail_next(RemoteError::Kind::Unreachable, 5);
-  EXPECT_EQ(laptop.build(), 0);
+  EXPECT_EQ(laptop.build().exit_code, 0);
   EXPECT_EQ(laptop.runs(), 1);
   EXPECT_TRUE(fs::exists(laptop.output()));
 }
 
 TEST_F(CachedStepTest, ADamagedRemoteArtifactIsRebuiltAndReplaced) {
   Machine ci(tmp_ / "ci", remote_, {.write_remote = true});
-  ASSERT_EQ(ci.build(), 0);
+  ASSERT_EQ(ci.build().exit_code, 0);
   std::string& bytes = remote_.begin()->second;
   bytes.resize(bytes.size() - 20);
 
   Machine other_ci(tmp_ / "other-ci", remote_, {.write_remote = true});
-  ASSERT_EQ(other_ci.build(), 0);
+  ASSERT_EQ(other_ci.build().result, CacheResult::Miss);
   EXPECT_EQ(other_ci.runs(), 1);
   EXPECT_EQ(other_ci.remote().puts, 1);
 
   Machine laptop(tmp_ / "laptop", remote_, {});
-  ASSERT_EQ(laptop.build(), 0);
+  ASSERT_EQ(laptop.build().result, CacheResult::HitRemote);
   EXPECT_EQ(laptop.runs(), 0);
 }
 

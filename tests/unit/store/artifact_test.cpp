@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include "memo/store/artifact/artifact_importer.hpp"
 #include "memo/store/artifact/artifact_writer.hpp"
@@ -106,6 +108,36 @@ TEST_F(ArtifactTest, AnEntryTravelsWholeFromOneStoreToAnother) {
     if (output.type == archive::OutputFile::Type::Symlink) continue;
     EXPECT_TRUE(target_.open_blob(output.digest)) << output.path;
   }
+}
+
+TEST_F(ArtifactTest, TheCommandsOutputLogTravelsLast) {
+  tmp_.write("pkg/lib/one.js", "1\n");
+  auto spool = source_.log_spool();
+  ASSERT_TRUE(spool);
+  ASSERT_TRUE(spool->write("the run's output"));
+  Entry entry = entry_;
+  entry.key = util::sha256_hex("a key with a log");
+  auto stored = source_.put(entry, tmp_ / "pkg", {{"lib/one.js", false}}, &*spool);
+  ASSERT_TRUE(stored) << stored.error().message;
+  ASSERT_TRUE(stored->entry.log);
+  EXPECT_EQ(stored->entry.log->digest, util::sha256_hex("the run's output"));
+
+  ArtifactWriter writer(stored->entry, source_, {});
+  std::string bytes = read_all(writer);
+  write_file(tmp_ / "log.tar.zst", bytes);
+  TempDir listing;
+  ASSERT_EQ(
+      run_shell("zstd -q -d -c log.tar.zst | tar -t > " + (listing / "list").string(), tmp_.path()),
+      0);
+  EXPECT_EQ(listing.read("list"), ".memo/entry\nlib/one.js\n.memo/log\n");
+  auto imported = import(target_, entry.key, bytes);
+  ASSERT_TRUE(imported) << imported.error();
+  EXPECT_EQ(imported->log, stored->entry.log);
+  auto blob = target_.open_blob(stored->entry.log->digest);
+  ASSERT_TRUE(blob);
+  char text[64] = {};
+  EXPECT_EQ(::read(blob->get(), text, sizeof text), 16);
+  EXPECT_STREQ(text, "the run's output");
 }
 
 TEST_F(ArtifactTest, TarAndZstdListTheArtifact) {

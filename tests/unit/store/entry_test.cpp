@@ -56,6 +56,7 @@ void expect_same(const Entry& a, const Entry& b) {
   EXPECT_EQ(a.created, b.created);
   EXPECT_DOUBLE_EQ(a.command_ms, b.command_ms);
   EXPECT_EQ(a.outputs, b.outputs);
+  EXPECT_EQ(a.log, b.log);
 }
 
 TEST(EntryTest, RoundTrip) {
@@ -63,6 +64,32 @@ TEST(EntryTest, RoundTrip) {
   auto parsed = parse_entry(serialize_entry(entry));
   ASSERT_TRUE(parsed.has_value()) << parsed.error();
   expect_same(*parsed, entry);
+}
+
+TEST(EntryTest, RoundTripOfAnEntryWithItsOutputLog) {
+  Entry entry = sample_entry();
+  entry.log = OutputLog{1234, std::string(64, 'e')};
+  auto parsed = parse_entry(serialize_entry(entry));
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  expect_same(*parsed, entry);
+  EXPECT_EQ(
+      blob_digests(*parsed),
+      (std::vector<std::string>{std::string(64, 'd'), util::sha256_hex(""), std::string(64, 'e')}));
+}
+
+TEST(EntryTest, AMalformedLogFieldIsRefused) {
+  for (const char* line : {"log \"12\"\n",
+                           "log \"x\" \""
+                           "eeee\"\n",
+                           "log \"-1\" \"e\"\n"}) {
+    std::string body =
+        "key \"k\"\npackage \"p\"\nname \"n\"\ncommand \"c\"\n"
+        "created \"t\"\ncommand-ms \"1\"\n" +
+        std::string(line) + "manifest 0\n";
+    std::string text = "memo-entry " + std::to_string(kEntryFormatVersion) + " " +
+                       util::sha256_hex(body) + "\n" + body;
+    EXPECT_FALSE(parse_entry(text)) << line;
+  }
 }
 
 TEST(EntryTest, RoundTripOfAnEntryWithoutOutputs) {

@@ -57,6 +57,7 @@ std::expected<Entry, std::string> ArtifactImporter::finish() {
   if (!entry_ || next_output_ != entry_->outputs.size() || blob_) {
     return std::unexpected(std::string("the artifact lacks outputs its entry names"));
   }
+  if (entry_->log && !log_) return std::unexpected(std::string("the artifact lacks its log"));
   auto written = store_.put_entry_record(*entry_);
   if (!written) return std::unexpected(written.error().message);
   new_bytes_ += *written;
@@ -91,9 +92,7 @@ std::expected<void, std::string> ArtifactImporter::begin(const TarMember& member
 }
 
 std::expected<void, std::string> ArtifactImporter::begin_output(const TarMember& member) {
-  if (next_output_ >= entry_->outputs.size()) {
-    return std::unexpected("member " + member.name + " is not in the entry");
-  }
+  if (next_output_ >= entry_->outputs.size()) return begin_log(member);
   const archive::OutputFile& output = entry_->outputs[next_output_++];
   const std::string name = member.name.substr(layout_.prefix.size());
   const bool symlink = output.type == archive::OutputFile::Type::Symlink;
@@ -111,6 +110,22 @@ std::expected<void, std::string> ArtifactImporter::begin_output(const TarMember&
     return std::unexpected(output.path + " is not the size the entry says");
   }
   auto blob = store_.incoming_blob(output);
+  if (!blob) return std::unexpected(blob.error().message);
+  blob_.emplace(std::move(*blob));
+  return {};
+}
+
+// The log comes last, when the entry names one.
+std::expected<void, std::string> ArtifactImporter::begin_log(const TarMember& member) {
+  const std::string name = member.name.substr(layout_.prefix.size());
+  if (!entry_->log || log_ || name != kLogMember || member.type != TarMember::Type::File) {
+    return std::unexpected("member " + member.name + " is not in the entry");
+  }
+  log_ = log_member_file(*entry_->log);
+  if (member.size != log_->size) {
+    return std::unexpected(std::string("the log is not the size the entry says"));
+  }
+  auto blob = store_.incoming_blob(*log_);
   if (!blob) return std::unexpected(blob.error().message);
   blob_.emplace(std::move(*blob));
   return {};

@@ -40,6 +40,7 @@ class ArtifactImporter : public remote::ArtifactSink, private TarHandler {
   std::expected<void, std::string> content(std::string_view bytes) override;
   std::expected<void, std::string> end() override;
   std::expected<void, std::string> begin_output(const TarMember& member);
+  std::expected<void, std::string> begin_log(const TarMember& member);
   bool fail(std::string why);
 
   enum class Expecting { PackageJson, EntryRecord, Outputs };
@@ -55,6 +56,7 @@ class ArtifactImporter : public remote::ArtifactSink, private TarHandler {
   bool in_record_ = false;
   std::optional<Entry> entry_;
   std::size_t next_output_ = 0;
+  std::optional<archive::OutputFile> log_;  // once its member began
   std::optional<LocalStore::IncomingBlob> blob_;
   std::optional<std::string> error_;
   bool too_large_ = false;

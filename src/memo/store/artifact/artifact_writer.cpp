@@ -24,11 +24,22 @@ constexpr std::uint64_t kSizingBudget = 8 << 20;
 
 }  // namespace
 
+archive::OutputFile log_member_file(const OutputLog& log) {
+  archive::OutputFile file;
+  file.path = kLogMember;
+  file.mode = 0644;
+  file.size = log.size;
+  file.digest = log.digest;
+  return file;
+}
+
 ArtifactWriter::ArtifactWriter(Entry entry, const LocalStore& store, remote::ArtifactLayout layout)
     : entry_(std::move(entry)),
       store_(store),
       layout_(std::move(layout)),
-      compressor_(make_compressor(layout_.compression)) {}
+      compressor_(make_compressor(layout_.compression)) {
+  if (entry_.log) log_ = log_member_file(*entry_.log);
+}
 
 std::expected<std::size_t, std::string> ArtifactWriter::read(std::span<char> buffer) {
   while (pending_offset_ == pending_.size() && !finished_) {
@@ -56,6 +67,10 @@ std::expected<void, std::string> ArtifactWriter::produce() {
     return add_member(member, record);
   }
   if (next_output_ < entry_.outputs.size()) return next_member();
+  if (log_ && !log_begun_) {
+    log_begun_ = true;
+    return begin_file(*log_, layout_.prefix + kLogMember);
+  }
   finished_ = true;
   if (auto ended = compressor_->add(tar_end(), pending_); !ended) return ended;
   return compressor_->finish(pending_);
@@ -78,7 +93,12 @@ std::expected<void, std::string> ArtifactWriter::next_member() {
     member.link_target = output.link_target;
     return compressor_->add(tar_header(member), pending_);
   }
-  member.size = output.size;
+  return begin_file(output, member.name);
+}
+
+std::expected<void, std::string> ArtifactWriter::begin_file(const archive::OutputFile& output,
+                                                            const std::string& member_name) {
+  TarMember member{member_name, TarMember::Type::File, output.mode, output.size, ""};
   auto blob = store_.open_blob(output.digest);
   if (!blob) return std::unexpected(output.path + ": " + blob.error().message);
   if (auto added = compressor_->add(tar_header(member), pending_); !added) return added;
@@ -157,6 +177,7 @@ std::optional<std::uint64_t> ArtifactWriter::exact_size() {
   if (header_written_ || layout_.compression != Compression::Zstd) return std::nullopt;
   std::uint64_t total = 0;
   for (const auto& output : entry_.outputs) total += output.size;
+  if (log_) total += log_->size;
   if (total < kSizedFrom) return std::nullopt;
   // The same artifact once more, counted instead of kept; stored chunks are only sampled.
   ArtifactWriter counter(entry_, store_, layout_);

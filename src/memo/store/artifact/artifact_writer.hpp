@@ -18,13 +18,18 @@ namespace memo::store::artifact {
 // The name of the entry record inside an artifact, its first member (after an npm tarball's
 // package.json).
 inline constexpr const char* kEntryMember = ".memo/entry";
+// The command's output log, when the entry has one: the last member, after the outputs.
+inline constexpr const char* kLogMember = ".memo/log";
+
+// The entry's log as the blob an artifact carries after the outputs.
+archive::OutputFile log_member_file(const OutputLog& log);
 
 // Bumped when an artifact written now must not be read by an older memo. The entry record
 // inside has its own version (kEntryFormatVersion), and keys theirs (kKeyFormatVersion).
 inline constexpr int kArtifactFormatVersion = 1;
 
 // An entry of the local store as one artifact, produced as it is read: a tar stream of the
-// entry record, then each output (files with their bytes, symlinks), compressed as the
+// entry record, then each output (files with their bytes, symlinks) and the log, compressed as the
 // layout says. Blobs are read as the upload goes, checked against their digests on the way:
 // a blob damaged in the local store stops the upload instead of sharing the damage.
 class ArtifactWriter : public remote::ArtifactSource {
@@ -40,6 +45,8 @@ class ArtifactWriter : public remote::ArtifactSource {
  private:
   std::expected<void, std::string> produce();
   std::expected<void, std::string> next_member();
+  std::expected<void, std::string> begin_file(const archive::OutputFile& output,
+                                              const std::string& member_name);
   std::expected<void, std::string> add_member(const TarMember& member, std::string_view content);
   std::expected<void, std::string> continue_file();
   std::expected<void, std::string> end_file();
@@ -53,6 +60,8 @@ class ArtifactWriter : public remote::ArtifactSource {
   std::string pending_;  // compressed bytes not handed out yet
   std::size_t pending_offset_ = 0;
   std::size_t next_output_ = 0;
+  std::optional<archive::OutputFile> log_;  // the entry's log, as the last member
+  bool log_begun_ = false;
   bool header_written_ = false;
   bool finished_ = false;
   // The file being read: its blob, the bytes left and the digest of what was read.
