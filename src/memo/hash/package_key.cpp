@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <mutex>
 
 #include "memo/hash/digest_cache.hpp"
@@ -146,10 +148,70 @@ struct PackageFiles {
   std::optional<PendingRecord> pending;
 };
 
+std::expected<PackageFiles, std::string> walk_package_files(
+    const config::Config& config, const PackageSources& package, WalkOptions walk,
+    const std::string& prefix, const fs::path& record_file, LazyIndex& index,
+    DigestRecords& records);
+
+}  // namespace
+
+struct HashingSession::State {
+  explicit State(fs::path repo_root) : index(std::move(repo_root), {}) {}
+
+  // A package's files under one set of walk settings (its record file names them), found once.
+  struct Part {
+    std::once_flag once;
+    std::expected<PackageFiles, std::string> files = std::unexpected(std::string());
+    fs::path package_root;
+  };
+
+  // The part for `record_file`, computed by the first caller; the digest record to write goes
+  // to that caller alone.
+  template <typename Compute>
+  std::expected<PackageFiles, std::string> package_files(const fs::path& record_file,
+                                                         const fs::path& package_root,
+                                                         Compute compute) {
+    std::shared_ptr<Part> part;
+    {
+      std::lock_guard lock(mutex);
+      auto& slot = parts[record_file];
+      if (!slot) {
+        slot = std::make_shared<Part>();
+        slot->package_root = package_root;
+      }
+      part = slot;
+    }
+    bool computed_here = false;
+    std::call_once(part->once, [&] {
+      part->files = compute();
+      computed_here = true;
+    });
+    if (!part->files) return std::unexpected(part->files.error());
+    if (computed_here) {
+      PackageFiles mine{part->files->lines, part->files->count, std::move(part->files->pending)};
+      part->files->pending.reset();
+      return mine;
+    }
+    return PackageFiles{part->files->lines, part->files->count, std::nullopt};
+  }
+
+  void forget(const fs::path& package_root) {
+    std::lock_guard lock(mutex);
+    std::erase_if(parts,
+                  [&](const auto& item) { return item.second->package_root == package_root; });
+  }
+
+  LazyIndex index;  // every entry: the session hashes any package of the repo
+  std::mutex mutex;
+  std::map<fs::path, std::shared_ptr<Part>> parts;
+};
+
+namespace {
+
 std::expected<PackageFiles, std::string> add_package_files(const config::Config& config,
                                                            const PackageSources& package,
-                                                           LazyIndex& index,
-                                                           DigestRecords& records) {
+                                                           LazyIndex& index, DigestRecords& records,
+                                                           HashingSession::State* session) {
   std::optional<GlobSet> hash_globs;
   if (!package.hash_globs.empty()) {
     auto compiled = compile_setting(package.hash_globs, "hashGlobs");
@@ -169,6 +231,20 @@ std::expected<PackageFiles, std::string> add_package_files(const config::Config&
   if (prefix == ".") prefix.clear();
 
   const fs::path record_file = record_path(records.folder, config, package, walk);
+  if (session) {
+    return session->package_files(record_file, package.root, [&] {
+      return walk_package_files(config, package, walk, prefix, record_file, index, records);
+    });
+  }
+  return walk_package_files(config, package, walk, prefix, record_file, index, records);
+}
+
+// The package's files, from its digest record when that is still good, else walked and
+// digested.
+std::expected<PackageFiles, std::string> walk_package_files(
+    const config::Config& config, const PackageSources& package, WalkOptions walk,
+    const std::string& prefix, const fs::path& record_file, LazyIndex& index,
+    DigestRecords& records) {
   if (auto record = read_record(record_file, package.root)) {
     // A folder listed again gets the rules in force there: those from above the package,
     // then each .gitignore from the package root down to it, its own included.
@@ -225,10 +301,18 @@ std::expected<PackageFiles, std::string> add_package_files(const config::Config&
 
 }  // namespace
 
+HashingSession::HashingSession(fs::path repo_root)
+    : state_(std::make_unique<State>(std::move(repo_root))) {}
+HashingSession::~HashingSession() = default;
+
+void HashingSession::forget(const fs::path& package_root) {
+  state_->forget(package_root);
+}
+
 std::expected<PackageKey, std::string> compute_package_key(
     const config::Config& config, const std::string& command,
     const std::vector<fs::path>& nested_packages, const std::vector<PackageSources>& dependencies,
-    const ExternalPackages& external) {
+    const ExternalPackages& external, HashingSession* session) {
   KeyManifest manifest;
   PackageKey result;
   manifest.add("package", {package_path_in_repo(config)});
@@ -253,7 +337,9 @@ std::expected<PackageKey, std::string> compute_package_key(
   // Only the entries of the packages hashed here are kept.
   std::vector<fs::path> folders{config.package_root};
   for (const auto& dependency : dependencies) folders.push_back(dependency.root);
-  LazyIndex index(config.repo_root, folders);
+  LazyIndex own_index(config.repo_root, folders);
+  HashingSession::State* shared = session ? session->state_.get() : nullptr;
+  LazyIndex& index = shared ? shared->index : own_index;
 
   PackageSources self{config.name, config.package_root,
                       config.inputs.package ? *config.inputs.package : config.hash_globs,
@@ -272,7 +358,9 @@ std::expected<PackageKey, std::string> compute_package_key(
   std::vector<std::expected<PackageFiles, std::string>> parts(packages.size());
   util::parallel_for(
       packages.size(),
-      [&](std::size_t i) { parts[i] = add_package_files(config, *packages[i], index, records); },
+      [&](std::size_t i) {
+        parts[i] = add_package_files(config, *packages[i], index, records, shared);
+      },
       1);
   util::Log::verbose("file digests reused for " + std::to_string(records.reused) + " of " +
                      std::to_string(packages.size()) + " packages");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -45,6 +46,29 @@ struct PackageKey {
   std::vector<PendingRecord> records;
 };
 
+// What one process that computes many keys shares between them (`memo run`): git's index,
+// read once for the whole repo, and each package's file lines, walked and digested once and
+// reused by every key that covers the package (its own, its dependents'), until forget() says
+// its files may have changed (its command ran). Safe to use from many threads at once.
+class HashingSession {
+ public:
+  explicit HashingSession(std::filesystem::path repo_root);
+  ~HashingSession();
+  HashingSession(const HashingSession&) = delete;
+  HashingSession& operator=(const HashingSession&) = delete;
+
+  // The package's files are walked and digested again the next time a key covers them.
+  void forget(const std::filesystem::path& package_root);
+
+  struct State;  // package_key.cpp's
+
+ private:
+  friend std::expected<PackageKey, std::string> compute_package_key(
+      const config::Config&, const std::string&, const std::vector<std::filesystem::path>&,
+      const std::vector<PackageSources>&, const ExternalPackages&, HashingSession*);
+  std::unique_ptr<State> state_;
+};
+
 // Writes the records; one that cannot be written only costs the next run a walk.
 void keep_records(std::vector<PendingRecord>& records);
 
@@ -53,11 +77,12 @@ void keep_records(std::vector<PendingRecord>& records);
 // never the outputs nor memo's own folders), the files of every workspace package it depends
 // on (`dependencies`, each under its own globs), the repo-root files matched by
 // environmentGlob, the command, cacheKey, the listed env vars, the output globs and the entry
-// format version.
+// format version. With a session, what it already knows of a package is reused.
 std::expected<PackageKey, std::string> compute_package_key(
     const config::Config& config, const std::string& command,
     const std::vector<std::filesystem::path>& nested_packages = {},
-    const std::vector<PackageSources>& dependencies = {}, const ExternalPackages& external = {});
+    const std::vector<PackageSources>& dependencies = {}, const ExternalPackages& external = {},
+    HashingSession* session = nullptr);
 
 // The package's folder relative to the repo root, '/'-separated; "." for the root itself.
 std::string package_path_in_repo(const config::Config& config);

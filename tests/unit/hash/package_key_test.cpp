@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -384,6 +385,67 @@ TEST_F(PackageKeyTest, SamePackageNameAtAnotherPathGivesAnotherKey) {
   other.internal_cache_folder = other.package_root / ".memo";
   other.log_folder = other.package_root / "memo-logs";
   EXPECT_NE(compute(other).key, key());
+}
+
+}  // namespace
+}  // namespace memo::hash
+
+namespace memo::hash {
+namespace {
+
+// "app" depends on "other": a session digests other's files once for both keys.
+class HashingSessionTest : public ::testing::Test {
+ protected:
+  HashingSessionTest() : session_(tmp_ / "repo") {
+    make_repo(tmp_);
+    app_ = config_for(tmp_ / "repo");
+    other_ = app_;
+    other_.package_root = tmp_ / "repo/packages/other";
+    other_.internal_cache_folder = app_.internal_cache_folder;  // one store, as in memo run
+  }
+
+  std::string key_of(const config::Config& config,
+                     const std::vector<PackageSources>& dependencies = {}) {
+    auto key = compute_package_key(config, "build", {}, dependencies, {}, &session_);
+    EXPECT_TRUE(key) << (key ? "" : key.error());
+    return key ? key->key : "";
+  }
+  std::vector<PackageSources> other_as_dependency() const {
+    return {{"other", other_.package_root, {}, {}, {}}};
+  }
+
+  TempDir tmp_;
+  HashingSession session_;
+  config::Config app_, other_;
+};
+
+TEST_F(HashingSessionTest, ADependencysFilesAreDigestedOnceForEveryKeyThatCoversThem) {
+  const std::string before = key_of(app_, other_as_dependency());
+  // Changed behind the session's back, without forget(): the session still has the old lines.
+  tmp_.write("repo/packages/other/src/x.ts", "changed");
+  EXPECT_EQ(key_of(app_, other_as_dependency()), before);
+  session_.forget(other_.package_root);
+  EXPECT_NE(key_of(app_, other_as_dependency()), before);
+}
+
+TEST_F(HashingSessionTest, KeysWithASessionAreTheKeysWithout) {
+  const std::string with_session = key_of(app_, other_as_dependency());
+  auto without = compute_package_key(app_, "build", {}, other_as_dependency());
+  ASSERT_TRUE(without);
+  EXPECT_EQ(with_session, without->key);
+}
+
+TEST_F(HashingSessionTest, ManyThreadsAtOnceGetTheSameKeys) {
+  const std::string expected = key_of(app_, other_as_dependency());
+  session_.forget(app_.package_root);
+  session_.forget(other_.package_root);
+  std::vector<std::string> keys(8);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    threads.emplace_back([&, i] { keys[i] = key_of(app_, other_as_dependency()); });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& key : keys) EXPECT_EQ(key, expected);
 }
 
 }  // namespace
