@@ -37,12 +37,17 @@ constexpr Switch kSwitches[] = {
     {"--force", &Arguments::force},
     {"--no-remote", &Arguments::no_remote},
     {"--manifest", &Arguments::manifest},
+    {"--continue", &Arguments::keep_going},
+    {"--only", &Arguments::only},
+    {"--dry-run", &Arguments::dry_run},
 };
 
 // Options that take a value and are no config setting.
-constexpr std::string_view kValueOptions[] = {"--config", "--cwd", "--max-size", "--max-age"};
+constexpr std::string_view kValueOptions[] = {"--config",  "--cwd",     "--max-size",
+                                              "--max-age", "--to",      "--scope",
+                                              "--from",    "--summary", "--concurrency"};
 
-constexpr std::string_view kSubcommands[] = {"hash", "config", "explain", "cache", "help"};
+constexpr std::string_view kSubcommands[] = {"hash", "config", "explain", "cache", "run", "help"};
 constexpr std::string_view kCacheActions[] = {"stats", "prune"};
 
 bool is_one_of(std::string_view word, std::span<const std::string_view> words) {
@@ -79,6 +84,10 @@ class ArgumentReader {
     if (args_.subcommand == "cache" && args_.cache_action.empty() &&
         is_one_of(word, kCacheActions)) {
       args_.cache_action = word;
+      return {};
+    }
+    if (args_.subcommand == "run") {
+      args_.tasks.push_back(word);
       return {};
     }
     return std::unexpected("unexpected \"" + word +
@@ -128,6 +137,10 @@ class ArgumentReader {
     if (name == "--cwd") args_.cwd = value;
     if (name == "--max-size") args_.max_size = value;
     if (name == "--max-age") args_.max_age = value;
+    if (name == "--to") args_.to.push_back(value);
+    if (name == "--scope" || name == "--from") args_.scope.push_back(value);
+    if (name == "--summary") args_.summary_file = value;
+    if (name == "--concurrency") args_.concurrency = value;
   }
 
   static const SettingFlag* setting_flag(const std::string& name) {

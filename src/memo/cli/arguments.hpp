@@ -12,7 +12,7 @@ namespace memo::cli {
 // What the command line asked for.
 struct Arguments {
   std::string subcommand;    // "" (run the command through the cache), "hash", "explain",
-                             // "config", "cache"
+                             // "config", "cache", "run"
   std::string cache_action;  // memo cache stats | prune
   std::optional<std::string> max_size;  // memo cache prune --max-size
   std::optional<std::string> max_age;   // memo cache prune --max-age
@@ -26,6 +26,16 @@ struct Arguments {
   config::Flags flags;
   std::vector<std::string> command_words;  // after "--"
   bool saw_separator = false;
+
+  // memo run <task…>
+  std::vector<std::string> tasks;
+  std::optional<std::string> concurrency;   // --concurrency N (checked by memo run)
+  bool keep_going = false;                  // --continue
+  bool only = false;                        // --only: no dependencies
+  bool dry_run = false;                     // --dry-run
+  std::vector<std::string> to;              // --to pkg: it and its dependencies
+  std::vector<std::string> scope;           // --scope / --from pkg: it and its dependents
+  std::optional<std::string> summary_file;  // --summary FILE
 
   // The words after "--" joined with spaces, as backfill does; run by /bin/sh -c.
   std::string command() const;

@@ -77,6 +77,31 @@ std::string help_text(const std::string& subcommand) {
         "restore is reading. With maxCacheSize set, memo trims the store by itself after a\n"
         "store takes it over the size.\n");
   }
+  if (subcommand == "run") {
+    return std::string(
+               "Usage: memo run [flags] <task...>\n\n"
+               "Runs each selected package's package.json script for every task, as `npm run`\n"
+               "would (node_modules/.bin on PATH, npm_package_* and npm_lifecycle_event set), in\n"
+               "its folder, each through the cache as `memo --` runs a command. A target starts\n"
+               "once the targets it depends on succeeded. The pipeline is memo.json's \"tasks\"\n"
+               "at the repo root, else turbo.json's \"tasks\" (or \"pipeline\"):\n"
+               "  {\"tasks\": {\"build\": {\"dependsOn\": [\"^build\"], \"outputs\": "
+               "[\"lib/**\"]}}}\n"
+               "\"^build\" is build in every workspace dependency, \"build\" this package's,\n"
+               "\"pkg#build\" that package's. Each line is prefixed with its target; a hit "
+               "replays\n"
+               "the stored output. The first failure stops new work.\n\n") +
+           kCommonFlags +
+           "  --concurrency N        run N targets at once (default: the number of cores)\n"
+           "  --to PKG               PKG and the packages it depends on (a name or a glob)\n"
+           "  --scope PKG, --from PKG  PKG and the packages that depend on it\n"
+           "  --only                 the selected targets without their dependencies\n"
+           "  --continue             after a failure, run what does not depend on it\n"
+           "  --dry-run              print the targets in order, run nothing\n"
+           "  --summary FILE         write what each target did as JSON\n"
+           "  --force                run every script whatever the cache holds\n"
+           "  --no-remote            neither read nor write the remote cache in this run\n";
+  }
   if (subcommand == "config") {
     return std::string(
                "Usage: memo config [flags] [--json]\n\n"
@@ -89,6 +114,7 @@ std::string help_text(const std::string& subcommand) {
              "memo: a build cache for monorepos.\n\n"
              "Usage:\n"
              "  memo [flags] -- <command...>   run <command> in this package through the cache\n"
+             "  memo run [flags] <task...>     every package's script for the tasks, in order\n"
              "  memo hash [flags] -- <command...>  print the key\n"
              "  memo explain [flags] -- <command...>  why the next run would miss\n"
              "  memo config [--json]           print the effective config and its origins\n"

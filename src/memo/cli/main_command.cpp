@@ -10,6 +10,7 @@
 #include "memo/cli/cache_command.hpp"
 #include "memo/cli/explain_command.hpp"
 #include "memo/cli/help.hpp"
+#include "memo/cli/run_command.hpp"
 #include "memo/config/loader.hpp"
 #include "memo/hash/package_key.hpp"
 #include "memo/step/cache_setup.hpp"
@@ -101,7 +102,8 @@ int main_command(int argc, const char* const* argv) {
     std::cout << help_text(args->subcommand);
     return 0;
   }
-  const bool takes_command = args->subcommand != "config" && args->subcommand != "cache";
+  const bool takes_command =
+      args->subcommand != "config" && args->subcommand != "cache" && args->subcommand != "run";
   if (takes_command && (!args->saw_separator || args->command_words.empty())) {
     return usage_error("no command given; usage: memo [flags] -- <command...> (see memo --help)");
   }
@@ -131,6 +133,7 @@ int main_command(int argc, const char* const* argv) {
     }
   }
   if (working_directory.filename().empty()) working_directory = working_directory.parent_path();
+  if (args->subcommand == "run") return run_tasks(*args, working_directory);
 
   auto config = config::load_config(working_directory, args->flags, config::process_environment());
   if (!config) return usage_error(config.error());

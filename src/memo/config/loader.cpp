@@ -73,7 +73,7 @@ std::expected<void, std::string> load_memo_json(RawValues& raw, const fs::path& 
   const json values = std::move(*parsed);
   if (!values.is_object()) return std::unexpected(file.string() + ": expected a JSON object");
   for (const auto& [key, value] : values.items()) {
-    if (key == "$schema") continue;
+    if (key == "$schema" || key == "tasks") continue;  // "tasks": memo run's pipeline
     const SettingSpec* spec = find_setting(key);
     if (!spec || spec->key == "packageRoot") {
       return std::unexpected(file.string() + ": unknown setting \"" + key +

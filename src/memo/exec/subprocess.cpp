@@ -267,6 +267,9 @@ std::expected<int, std::string> run_shell_command(const std::string& command,
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  if (options.no_stdin) {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
   if (out) {
     posix_spawn_file_actions_adddup2(&actions, out->write_end.get(), STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err->write_end.get(), STDERR_FILENO);

@@ -41,6 +41,8 @@ std::expected<CapturedOutput, std::string> capture_output(
 struct ShellOptions {
   // The command's environment, "NAME=value" each (nullptr: memo's own).
   const std::vector<std::string>* environment = nullptr;
+  // The command's stdin is /dev/null instead of memo's.
+  bool no_stdin = false;
   // When set, the command's stdout and stderr are pipes to memo, and each chunk it writes is
   // handed to `output` as it comes (to pass on and to record), in the order it came. When
   // not, they are memo's own.

@@ -113,14 +113,17 @@ class Step {
   }
 
  private:
-  std::string label() const { return config_.name.empty() ? "" : config_.name + ": "; }
+  // The package's name before each line, unless the lines go to a sink that says whose they are.
+  std::string label() const {
+    return config_.name.empty() || options_.log ? "" : config_.name + ": ";
+  }
   std::string short_key() const { return key_.substr(0, 12); }
   // What a run that did not hit is called: a miss, or forced by --force.
   std::string outcome() const { return (options_.force ? "forced " : "miss ") + short_key(); }
 
   bool compute_key() {
     util::Stopwatch hashing;
-    auto key = step::compute_key(config_, command_, inputs_);
+    auto key = step::compute_key(config_, command_, inputs_, options_.session);
     report_.hash_ms = hashing.elapsed_ms();
     if (!key) {
       Log::warn("cannot compute the key (" + key.error() + "); running uncached");
@@ -190,7 +193,7 @@ class Step {
 
   int run_command() {
     util::Stopwatch running;
-    exec::ShellOptions shell{.environment = options_.environment};
+    exec::ShellOptions shell{.environment = options_.environment, .no_stdin = options_.no_stdin};
     // With nothing to keep and nowhere else to send it, the output goes straight to memo's
     // own streams: the command keeps its terminal.
     if (spool_ || options_.output) shell.output = tee();
@@ -307,7 +310,7 @@ class Step {
     // Outputs memo left for this very key and that nobody touched: nothing to do at all.
     std::optional<std::set<std::string>> changed;
     if (!config_.clear_output) {
-      if (auto state = state_.changed_outputs(package_path(), key_, config_.package_root)) {
+      if (auto state = state_.changed_outputs(state_name(), key_, config_.package_root)) {
         auto log = state->changed.empty() ? intact_hit_log() : std::nullopt;
         if (log) {
           Log::info(label() + "hit " + short_key() + ", outputs intact, nothing to restore");
@@ -444,7 +447,7 @@ class Step {
       const store::Entry& entry, const std::optional<std::set<std::string>>& changed) const {
     std::set<std::string> in_place;
     if (!changed && !config_.clear_output) {
-      in_place = state_.already_in_place(package_path(), config_.package_root, entry.outputs);
+      in_place = state_.already_in_place(state_name(), config_.package_root, entry.outputs);
     }
     std::vector<archive::OutputFile> outputs;
     for (const auto& output : entry.outputs) {
@@ -504,7 +507,7 @@ class Step {
     const double saved_ms = std::max(0.0, entry.command_ms - restore_ms);
     stats_.add({.hits = 1, .saved_ms = static_cast<std::uint64_t>(saved_ms)});
     const std::string saved = ", saved " + seconds(saved_ms);
-    if (entry.outputs.empty()) {
+    if (entry.outputs.empty() && !config_.output_glob.empty()) {
       Log::warn("hit " + short_key() +
                 " restores nothing: outputGlob matched no file when it was stored " +
                 kNoOutputsHint);
@@ -530,7 +533,7 @@ class Step {
   }
 
   void remember_outputs(const std::vector<archive::OutputFile>& outputs, double command_ms) {
-    if (auto saved = state_.save(package_path(), key_, config_.package_root, outputs, command_ms);
+    if (auto saved = state_.save(state_name(), key_, config_.package_root, outputs, command_ms);
         !saved) {
       Log::verbose("could not record the outputs' state: " + saved.error().message);
     }
@@ -543,6 +546,9 @@ class Step {
   }
 
   std::string package_path() const { return hash::package_path_in_repo(config_); }
+  // What memo's record of the outputs it left is kept under: the package and the command, so
+  // a package's tasks (build, test) each find their own.
+  std::string state_name() const { return package_path() + '\0' + command_; }
 
   // The outputs on disk now; staging files (never outputs) left by a process that is gone are
   // removed on the way.
@@ -579,7 +585,7 @@ class Step {
       return;
     }
     report_.put_ms = storing.elapsed_ms();
-    if (files->empty()) {
+    if (files->empty() && !config_.output_glob.empty()) {
       Log::warn("outputGlob matched no file in " + config_.package_root.string() +
                 "; the entry holds no outputs " + kNoOutputsHint);
     }

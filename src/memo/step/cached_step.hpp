@@ -34,6 +34,10 @@ struct StepOptions {
   // Where the command's output goes as it comes, and a hit's replayed output (empty: memo's
   // stdout and stderr).
   exec::OutputChunk output;
+  // The command's stdin is /dev/null instead of memo's (targets running side by side).
+  bool no_stdin = false;
+  // Shared by the keys of one process (memo run): see hash::HashingSession.
+  hash::HashingSession* session = nullptr;
 };
 
 // What the cache did for a step.

@@ -103,11 +103,12 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
 
 std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
                                                          const std::string& command,
-                                                         const KeyInputs& inputs) {
+                                                         const KeyInputs& inputs,
+                                                         hash::HashingSession* session) {
   if (inputs.cache_problem) return std::unexpected(*inputs.cache_problem);
   return hash::compute_package_key(
       config, command, inputs.nested_packages, inputs.dependencies,
-      {inputs.external_packages, inputs.root_external_packages, inputs.lockfile_fallback});
+      {inputs.external_packages, inputs.root_external_packages, inputs.lockfile_fallback}, session);
 }
 
 std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& config,

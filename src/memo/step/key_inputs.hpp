@@ -37,7 +37,8 @@ struct KeyInputs {
 // when it is set.
 std::expected<hash::PackageKey, std::string> compute_key(const config::Config& config,
                                                          const std::string& command,
-                                                         const KeyInputs& inputs);
+                                                         const KeyInputs& inputs,
+                                                         hash::HashingSession* session = nullptr);
 
 // A dependency's config that cannot be read is an error naming its file.
 std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& config,

@@ -260,6 +260,16 @@ std::expected<Workspace, WorkspaceError> discover_workspace(const fs::path& repo
       package.name =
           folder == "." ? repo_root.filename().string() : fs::path(folder).filename().string();
     }
+    if (auto version = manifest->find("version");
+        version != manifest->end() && version->is_string()) {
+      package.version = version->get<std::string>();
+    }
+    if (auto scripts = manifest->find("scripts");
+        scripts != manifest->end() && scripts->is_object()) {
+      for (const auto& [name, script] : scripts->items()) {
+        if (script.is_string()) package.scripts.emplace(name, script.get<std::string>());
+      }
+    }
     for (const char* field : kDependencyFields) {
       const json& dependencies = manifest->value(field, json::object());
       if (!dependencies.is_object()) continue;

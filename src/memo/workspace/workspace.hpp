@@ -16,6 +16,8 @@ struct WorkspacePackage {
   // Every dependency the package declares (dependencies, devDependencies, peerDependencies,
   // optionalDependencies): name -> range as written.
   std::map<std::string, std::string> dependencies;
+  std::string version;                         // "" when it has none
+  std::map<std::string, std::string> scripts;  // package.json "scripts" (memo run)
 };
 
 // The packages of a monorepo and how they depend on each other.

@@ -1,0 +1,325 @@
+#include "memo/cli/run_command.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "memo/config/loader.hpp"
+#include "memo/exec/signals.hpp"
+#include "memo/hash/package_key.hpp"
+#include "memo/run/pipeline.hpp"
+#include "memo/run/scheduler.hpp"
+#include "memo/run/target_graph.hpp"
+#include "memo/run/target_output.hpp"
+#include "memo/step/cache_setup.hpp"
+#include "memo/step/cached_step.hpp"
+#include "memo/step/key_inputs.hpp"
+#include "memo/util/json.hpp"
+#include "memo/util/log.hpp"
+#include "memo/util/stopwatch.hpp"
+
+extern char** environ;
+
+namespace memo::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using util::Log;
+
+constexpr int kUsageError = 2;
+
+int usage_error(const std::string& message) {
+  Log::error(message);
+  return kUsageError;
+}
+
+std::expected<std::size_t, std::string> concurrency_of(const std::optional<std::string>& text) {
+  if (!text) return std::max(1u, std::thread::hardware_concurrency());
+  std::size_t value = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size() || value == 0) {
+    return std::unexpected("--concurrency " + *text +
+                           ": expected a whole number of workers, 1 or more");
+  }
+  return value;
+}
+
+// The environment `npm run <task>` gives a script: the package's and the repo's
+// node_modules/.bin first on PATH, and npm's variables for the package and the task.
+std::vector<std::string> script_environment(const fs::path& repo_root,
+                                            const workspace::WorkspacePackage& package,
+                                            const std::string& task, const std::string& script) {
+  const fs::path folder = (repo_root / package.folder).lexically_normal();
+  std::vector<std::string> environment;
+  std::string path =
+      (folder / "node_modules/.bin").string() + ":" + (repo_root / "node_modules/.bin").string();
+  for (char** variable = environ; *variable; ++variable) {
+    std::string_view entry(*variable);
+    if (entry.starts_with("PATH=")) {
+      path += ":" + std::string(entry.substr(5));
+    } else if (!entry.starts_with("npm_lifecycle_") && !entry.starts_with("npm_package_")) {
+      environment.emplace_back(entry);
+    }
+  }
+  environment.push_back("PATH=" + path);
+  environment.push_back("npm_lifecycle_event=" + task);
+  environment.push_back("npm_lifecycle_script=" + script);
+  environment.push_back("npm_package_name=" + package.name);
+  environment.push_back("npm_package_version=" + package.version);
+  environment.push_back("npm_package_json=" + (folder / "package.json").string());
+  return environment;
+}
+
+// What one target came to, for the summary.
+struct TargetReport {
+  step::StepOutcome outcome;
+  bool ran_step = false;  // false: no script, or its config could not be read
+  double total_ms = 0;
+};
+
+class TaskRun {
+ public:
+  TaskRun(const Arguments& args, config::Config root_config, workspace::Workspace workspace,
+          run::TargetGraph graph, store::Cache& cache)
+      : args_(args),
+        root_config_(std::move(root_config)),
+        workspace_(std::move(workspace)),
+        graph_(std::move(graph)),
+        cache_(cache),
+        session_(root_config_.repo_root),
+        printer_(::isatty(STDOUT_FILENO) != 1),
+        reports_(graph_.targets.size()) {}
+
+  int run(std::size_t concurrency) {
+    util::Stopwatch clock;
+    run::ScheduleOptions options{.concurrency = concurrency, .keep_going = args_.keep_going};
+    std::function<bool(std::size_t)> run_one = [this](std::size_t i) { return run_target(i); };
+    std::function<bool()> stop = [] { return exec::interrupting_signal() != 0; };
+    const auto states = run::run_targets(graph_, options, run_one, stop);
+    summarize(states, clock.elapsed_ms());
+    if (args_.summary_file) write_summary(states, clock.elapsed_ms());
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      if (states[i] == run::TargetState::Failed) {
+        const int code = reports_[i].outcome.exit_code;
+        return code == 0 ? 1 : code;
+      }
+    }
+    return 0;
+  }
+
+ private:
+  bool run_target(std::size_t i) {
+    const run::Target& target = graph_.targets[i];
+    util::Stopwatch clock;
+    run::OutputPrinter::TargetOutput output(printer_,
+                                            target.package->name + ":" + target.task + ": ");
+    util::ScopedLogSink sink(&output);
+    TargetReport& report = reports_[i];
+    if (!target.script) return true;  // nothing to run: only an order to keep
+    auto config = config_for(target);
+    if (!config) {
+      Log::error(config.error());
+      report.outcome.exit_code = kUsageError;
+      return false;
+    }
+    auto inputs = step::resolve_key_inputs(*config, workspace_);
+    if (!inputs) {
+      Log::error(inputs.error());
+      report.outcome.exit_code = kUsageError;
+      return false;
+    }
+    const auto environment =
+        script_environment(root_config_.repo_root, *target.package, target.task, *target.script);
+    step::StepOptions options{
+        .force = args_.force,
+        .log = &output,
+        .environment = &environment,
+        .output = [&output](exec::OutputStream stream,
+                            std::string_view bytes) { output.chunk(stream, bytes); },
+        .no_stdin = true,
+        .session = &session_};
+    report.outcome = step::run_cached_step(*config, *target.script, *inputs, cache_, options);
+    report.ran_step = true;
+    report.total_ms = clock.elapsed_ms();
+    // The script may have changed its package's files: its dependents hash them again.
+    if (!step::is_hit(report.outcome.result)) session_.forget(config->package_root);
+    return report.outcome.exit_code == 0 && !report.outcome.interrupted;
+  }
+
+  // The package's own settings, with what the pipeline says of the task on top.
+  std::expected<config::Config, std::string> config_for(const run::Target& target) const {
+    const fs::path folder = (root_config_.repo_root / target.package->folder).lexically_normal();
+    auto config = config::load_config(folder, args_.flags, config::process_environment());
+    if (!config) return config;
+    const run::TaskSpec& spec = *target.spec;
+    if (spec.outputs) config->output_glob = *spec.outputs;
+    if (spec.inputs) config->inputs.package = *spec.inputs;
+    config->env.insert(config->env.end(), spec.env.begin(), spec.env.end());
+    if (!spec.cache) config->mode = config::Mode::Pass;
+    return config;
+  }
+
+  struct Counts {
+    std::size_t targets = 0, local = 0, remote = 0, intact = 0, misses = 0, failed = 0, blocked = 0,
+                not_run = 0, without_script = 0;
+    double saved_ms = 0;
+  };
+
+  Counts count(const std::vector<run::TargetState>& states) const {
+    Counts counts;
+    counts.targets = states.size();
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      const auto& report = reports_[i];
+      if (states[i] == run::TargetState::Failed) ++counts.failed;
+      if (states[i] == run::TargetState::Blocked) ++counts.blocked;
+      if (states[i] == run::TargetState::NotRun) ++counts.not_run;
+      if (states[i] != run::TargetState::Succeeded) continue;
+      if (!graph_.targets[i].script) ++counts.without_script;
+      if (!report.ran_step) continue;
+      switch (report.outcome.result) {
+        case step::CacheResult::HitLocal:
+          ++counts.local;
+          break;
+        case step::CacheResult::HitRemote:
+          ++counts.remote;
+          break;
+        case step::CacheResult::HitIntact:
+          ++counts.intact;
+          break;
+        default:
+          ++counts.misses;
+      }
+      if (step::is_hit(report.outcome.result)) {
+        counts.saved_ms += std::max(0.0, report.outcome.command_ms - report.total_ms);
+      }
+    }
+    return counts;
+  }
+
+  static std::string seconds(double ms) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f s", ms / 1000);
+    return text;
+  }
+
+  void summarize(const std::vector<run::TargetState>& states, double total_ms) const {
+    const Counts c = count(states);
+    std::string line = "run: " + std::to_string(c.targets) + " targets in " + seconds(total_ms) +
+                       ": " + std::to_string(c.local + c.remote + c.intact) + " hits (" +
+                       std::to_string(c.local) + " local, " + std::to_string(c.remote) +
+                       " remote, " + std::to_string(c.intact) + " intact), " +
+                       std::to_string(c.misses) + " misses, " + std::to_string(c.failed) +
+                       " failed";
+    if (c.blocked) line += ", " + std::to_string(c.blocked) + " not run after a failure";
+    if (c.not_run) line += ", " + std::to_string(c.not_run) + " not started";
+    if (c.without_script) line += ", " + std::to_string(c.without_script) + " without a script";
+    line += "; saved " + seconds(c.saved_ms);
+    Log::info(line);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      if (states[i] == run::TargetState::Failed) {
+        Log::info("failed: " + graph_.targets[i].id() + " (exit " +
+                  std::to_string(reports_[i].outcome.exit_code) + ")");
+      }
+    }
+  }
+
+  static const char* state_name(run::TargetState state) {
+    switch (state) {
+      case run::TargetState::Succeeded:
+        return "succeeded";
+      case run::TargetState::Failed:
+        return "failed";
+      case run::TargetState::Blocked:
+        return "blocked";
+      case run::TargetState::NotRun:
+        return "not-run";
+    }
+    return "not-run";
+  }
+
+  void write_summary(const std::vector<run::TargetState>& states, double total_ms) const {
+    const Counts c = count(states);
+    nlohmann::json targets = nlohmann::json::array();
+    for (std::size_t i = 0; i < states.size(); ++i) {
+      const auto& target = graph_.targets[i];
+      const auto& outcome = reports_[i].outcome;
+      nlohmann::json item{{"target", target.id()},
+                          {"package", target.package->name},
+                          {"task", target.task},
+                          {"state", state_name(states[i])},
+                          {"script", target.script ? nlohmann::json(*target.script) : nullptr}};
+      if (reports_[i].ran_step) {
+        item["key"] = outcome.key;
+        item["cache"] = std::string(step::cache_result_name(outcome.result));
+        item["hit"] = step::is_hit(outcome.result);
+        item["exitCode"] = outcome.exit_code;
+        item["inputCount"] = outcome.input_count;
+        item["hashMs"] = outcome.hash_ms;
+        item["fetchMs"] = outcome.fetch_ms;
+        item["commandMs"] = outcome.command_ms;
+        item["storeMs"] = outcome.store_ms;
+        item["totalMs"] = reports_[i].total_ms;
+      }
+      targets.push_back(std::move(item));
+    }
+    nlohmann::json summary{
+        {"targets", std::move(targets)},
+        {"totalMs", total_ms},
+        {"hits", {{"local", c.local}, {"remote", c.remote}, {"intact", c.intact}}},
+        {"misses", c.misses},
+        {"failed", c.failed},
+        {"savedMs", c.saved_ms}};
+    std::ofstream file(*args_.summary_file);
+    file << util::json_text(summary, 2) << "\n";
+    if (!file) Log::warn("--summary " + *args_.summary_file + ": cannot write it");
+  }
+
+  const Arguments& args_;
+  config::Config root_config_;
+  workspace::Workspace workspace_;
+  run::TargetGraph graph_;
+  store::Cache& cache_;
+  hash::HashingSession session_;
+  run::OutputPrinter printer_;
+  std::vector<TargetReport> reports_;
+};
+
+}  // namespace
+
+int run_tasks(const Arguments& args, const fs::path& working_directory) {
+  if (args.tasks.empty()) return usage_error("memo run needs a task: memo run build [test …]");
+  auto config = config::load_config(working_directory, args.flags, config::process_environment());
+  if (!config) return usage_error(config.error());
+  Log::set_level(config->log_level);
+  auto workspace = workspace::discover_workspace(config->repo_root);
+  if (!workspace) return usage_error(workspace.error().message);
+  for (const auto& warning : workspace->warnings) Log::warn(warning);
+  auto pipeline = run::load_pipeline(config->repo_root);
+  if (!pipeline) return usage_error(pipeline.error());
+  run::Selection selection{args.to, args.scope, args.only};
+  auto graph = run::build_target_graph(*workspace, *pipeline, args.tasks, selection);
+  if (!graph) return usage_error(graph.error());
+  auto concurrency = concurrency_of(args.concurrency);
+  if (!concurrency) return usage_error(concurrency.error());
+  if (args.dry_run) {
+    for (const auto& target : graph->targets) {
+      std::cout << target.id() << (target.script ? "  " + *target.script : "  (no script)") << "\n";
+    }
+    return 0;
+  }
+  auto opened = step::OpenedCache::open(*config, args.no_remote);
+  if (!opened) return usage_error(opened.error());
+  const int exit_code =
+      TaskRun(args, *config, std::move(*workspace), std::move(*graph), (*opened)->cache())
+          .run(*concurrency);
+  (*opened)->cache().finish_uploads();
+  return exit_code;
+}
+
+}  // namespace memo::cli
