@@ -231,11 +231,109 @@ TEST_F(RunTasksTest, ATurboRepoRunsUnchanged) {
   EXPECT_TRUE(ran("tool"));
 }
 
-TEST_F(RunTasksTest, DryRunListsTheTargetsInOrderAndRunsNothing) {
-  auto run = memo({"run", "build", "--dry-run"});
+TEST_F(RunTasksTest, ALageRepoRunsUnchanged) {
+  fs::remove(dir_ / "memo.json");
+  write("lage.config.js",
+        "module.exports = {\n"
+        "  pipeline: { build: ['^build'], test: { dependsOn: ['build'], outputs: [] } },\n"
+        "  npmClient: 'yarn',\n"
+        "  cacheOptions: { outputGlob: ['lib/**'] },\n"
+        "};\n");
+  auto run = memo({"run", "build"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_LT(position("end lib"), position("start app")) << dir_.read("events.log");
+  // cacheOptions.outputGlob is what each build stores: a hit restores lib/.
+  fs::remove_all(dir_ / "packages/app/lib");
+  clear_events();
+  auto hit = memo({"run", "build"});
+  EXPECT_TRUE(events().empty()) << dir_.read("events.log");
+  EXPECT_EQ(dir_.read("packages/app/lib/index.js"), "app\n");
+
+  write("lage.config.js", "module.exports = { pipeline: { build: ['lint'] } };\n");
+  auto bad = memo({"run", "build"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find((dir_ / "lage.config.js").string()), std::string::npos) << bad.err;
+  write("lage.config.js", "module.exports = { pipeline: ;\n");
+  bad = memo({"run", "build"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find((dir_ / "lage.config.js").string()), std::string::npos) << bad.err;
+}
+
+TEST_F(RunTasksTest, AMicrolambdaRepoRunsUnchanged) {
+  fs::remove(dir_ / "memo.json");
+  write("mila.json", R"({"targets": {
+    "build": {"script": "build", "src": {"internals": ["src/**", "package.json"]},
+              "artifacts": ["lib/**"]},
+    "check": {"cmd": ["echo checking >> ../../events.log", "echo checked"]}}})");
+  auto run = memo({"run", "build"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_LT(position("end lib"), position("start app")) << "topological, as mila -t runs";
+  fs::remove_all(dir_ / "packages/app/lib");
+  clear_events();
+  ASSERT_EQ(memo({"run", "build"}).exit_code, 0);
   EXPECT_TRUE(events().empty());
-  EXPECT_LT(run.out.find("lib#build"), run.out.find("app#build")) << run.out;
+  EXPECT_EQ(dir_.read("packages/app/lib/index.js"), "app\n") << "artifacts are the outputs";
+
+  auto check = memo({"run", "check", "--to", "tool"});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("tool:check: checked\n"), std::string::npos) << check.out;
+}
+
+TEST_F(RunTasksTest, DryRunListsTheTargetsInOrderWithTheirKeysAndRunsNothing) {
+  auto before = memo({"run", "build", "--dry-run"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_TRUE(events().empty());
+  EXPECT_LT(before.out.find("lib#build"), before.out.find("app#build")) << before.out;
+  EXPECT_NE(before.out.find("  miss  "), std::string::npos) << before.out;
+  EXPECT_EQ(before.out.find("  hit  "), std::string::npos) << before.out;
+  ASSERT_EQ(memo({"run", "build"}).exit_code, 0);
+  auto after = memo({"run", "build", "--dry-run"});
+  EXPECT_EQ(after.out.find("  miss  "), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("app#build  "), std::string::npos) << after.out;
+  EXPECT_NE(after.out.find("  hit  "), std::string::npos) << after.out;
+}
+
+TEST_F(RunTasksTest, OnATerminalAStatusLineSaysWhatIsDoneRunningAndQueued) {
+  // script(1) runs memo on a pseudo-terminal and copies what it shows into typescript.
+  const std::string command = std::string(MEMO_BINARY) + " run build --concurrency 1";
+  ASSERT_EQ(run_shell("script -qec '" + command + "' typescript > /dev/null", dir_.path()), 0);
+  const std::string shown = dir_.read("typescript");
+  EXPECT_NE(shown.find("memo run: 0/3 done (0 hits), 1 running, 2 queued"), std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("\r\x1b[K"), std::string::npos) << "the line is rewritten in place";
+  EXPECT_NE(shown.find("app:build: built app"), std::string::npos) << shown;
+
+  // Off a terminal (a CI log), no status line at all.
+  fs::remove_all(dir_ / "node_modules/.cache");
+  auto logged = memo({"run", "build"});
+  EXPECT_EQ(logged.err.find("memo run: "), std::string::npos) << logged.err;
+  EXPECT_EQ(logged.err.find("\x1b["), std::string::npos) << logged.err;
+}
+
+TEST_F(RunTasksTest, GraphPrintsTheTargetGraphAsDot) {
+  auto run = memo({"run", "build", "--graph"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(run.out.starts_with("digraph memo {\n")) << run.out;
+  EXPECT_NE(run.out.find("\"app#build\" -> \"lib#build\";"), std::string::npos) << run.out;
+  EXPECT_TRUE(events().empty());
+}
+
+TEST_F(RunTasksTest, SinceRunsThePackagesChangedSinceARefAndTheirDependents) {
+  write("packages/lib/src/index.ts", "export const lib = 2;\n");
+  auto run = memo({"run", "build", "--since", "HEAD"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(ran("lib"));
+  EXPECT_TRUE(ran("app")) << "app depends on lib";
+  EXPECT_FALSE(ran("tool"));
+
+  clear_events();
+  write("packages/tool/src/new.ts", "new\n");  // not in git yet
+  ASSERT_EQ(memo({"run", "build", "--since", "HEAD"}).exit_code, 0);
+  EXPECT_TRUE(ran("tool"));
+
+  auto bad = memo({"run", "build", "--since", "no-such-ref"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--since no-such-ref"), std::string::npos) << bad.err;
 }
 
 // Two targets that sleep until stopped, started side by side in the background.

@@ -40,12 +40,13 @@ constexpr Switch kSwitches[] = {
     {"--continue", &Arguments::keep_going},
     {"--only", &Arguments::only},
     {"--dry-run", &Arguments::dry_run},
+    {"--graph", &Arguments::graph},
 };
 
 // Options that take a value and are no config setting.
-constexpr std::string_view kValueOptions[] = {"--config",  "--cwd",     "--max-size",
-                                              "--max-age", "--to",      "--scope",
-                                              "--from",    "--summary", "--concurrency"};
+constexpr std::string_view kValueOptions[] = {"--config",      "--cwd",   "--max-size", "--max-age",
+                                              "--to",          "--scope", "--from",     "--summary",
+                                              "--concurrency", "--since"};
 
 constexpr std::string_view kSubcommands[] = {"hash", "config", "explain", "cache", "run", "help"};
 constexpr std::string_view kCacheActions[] = {"stats", "prune"};
@@ -141,6 +142,7 @@ class ArgumentReader {
     if (name == "--scope" || name == "--from") args_.scope.push_back(value);
     if (name == "--summary") args_.summary_file = value;
     if (name == "--concurrency") args_.concurrency = value;
+    if (name == "--since") args_.since = value;
   }
 
   static const SettingFlag* setting_flag(const std::string& name) {

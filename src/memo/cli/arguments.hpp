@@ -33,6 +33,8 @@ struct Arguments {
   bool keep_going = false;                  // --continue
   bool only = false;                        // --only: no dependencies
   bool dry_run = false;                     // --dry-run
+  bool graph = false;                       // --graph: the target graph as DOT
+  std::optional<std::string> since;         // --since REF: packages changed since REF
   std::vector<std::string> to;              // --to pkg: it and its dependencies
   std::vector<std::string> scope;           // --scope / --from pkg: it and its dependents
   std::optional<std::string> summary_file;  // --summary FILE

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "memo/config/loader.hpp"
 #include "memo/exec/signals.hpp"
+#include "memo/exec/subprocess.hpp"
 #include "memo/hash/package_key.hpp"
 #include "memo/run/pipeline.hpp"
 #include "memo/run/scheduler.hpp"
@@ -76,6 +78,30 @@ std::vector<std::string> script_environment(const fs::path& repo_root,
   return environment;
 }
 
+// The files changed since `ref` (committed, staged or not, and new ones git does not
+// ignore), relative to the repo root.
+std::expected<std::vector<std::string>, std::string> files_changed_since(const fs::path& repo_root,
+                                                                         const std::string& ref) {
+  std::vector<std::string> files;
+  const std::vector<std::vector<std::string>> listings{
+      {"git", "diff", "--name-only", "--relative", ref, "--"},
+      {"git", "ls-files", "--others", "--exclude-standard"}};
+  for (const auto& argv : listings) {
+    auto listed = exec::capture_output(argv, repo_root);
+    if (!listed || listed->exit_code != 0) {
+      std::string why = listed ? listed->stderr_text : listed.error();
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      return std::unexpected("--since " + ref + ": git cannot compare with it (" + why + ")");
+    }
+    std::size_t start = 0;
+    for (std::size_t end; (end = listed->stdout_text.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+      if (end > start) files.push_back(listed->stdout_text.substr(start, end - start));
+    }
+  }
+  return files;
+}
+
 // What one target came to, for the summary.
 struct TargetReport {
   step::StepOutcome outcome;
@@ -93,15 +119,38 @@ class TaskRun {
         graph_(std::move(graph)),
         cache_(cache),
         session_(root_config_.repo_root),
-        printer_(::isatty(STDOUT_FILENO) != 1),
+        printer_(::isatty(STDOUT_FILENO) != 1, ::isatty(STDERR_FILENO) == 1),
         reports_(graph_.targets.size()) {}
+
+  // Each target in order, with its key and whether the cache has it now; runs nothing.
+  int dry_run() {
+    for (const auto& target : graph_.targets) {
+      const std::string id = target.id();
+      if (!target.script) {
+        std::cout << id << "  (no script)\n";
+        continue;
+      }
+      auto key = key_of(target);
+      if (!key) {
+        std::cout << id << "  (no key: " << key.error() << ")\n";
+        continue;
+      }
+      auto stored = cache_.local().get(*key);
+      const bool hit = stored && *stored;
+      std::cout << id << "  " << key->substr(0, 12) << "  " << (hit ? "hit" : "miss") << "  "
+                << *target.script << "\n";
+    }
+    return 0;
+  }
 
   int run(std::size_t concurrency) {
     util::Stopwatch clock;
     run::ScheduleOptions options{.concurrency = concurrency, .keep_going = args_.keep_going};
     std::function<bool(std::size_t)> run_one = [this](std::size_t i) { return run_target(i); };
     std::function<bool()> stop = [] { return exec::interrupting_signal() != 0; };
+    show_status();
     const auto states = run::run_targets(graph_, options, run_one, stop);
+    printer_.clear_status();
     summarize(states, clock.elapsed_ms());
     if (args_.summary_file) write_summary(states, clock.elapsed_ms());
     for (std::size_t i = 0; i < states.size(); ++i) {
@@ -114,7 +163,28 @@ class TaskRun {
   }
 
  private:
+  // "memo run: 4/12 done (3 hits), 2 running, 6 queued" on a terminal's last line.
+  void show_status() {
+    const std::size_t total = graph_.targets.size();
+    const std::size_t done = done_.load(), running = running_.load();
+    printer_.set_status("memo run: " + std::to_string(done) + "/" + std::to_string(total) +
+                        " done (" + std::to_string(hits_.load()) + " hits), " +
+                        std::to_string(running) + " running, " +
+                        std::to_string(total - done - running) + " queued");
+  }
+
   bool run_target(std::size_t i) {
+    ++running_;
+    show_status();
+    const bool succeeded = run_target_step(i);
+    if (reports_[i].ran_step && step::is_hit(reports_[i].outcome.result)) ++hits_;
+    --running_;
+    ++done_;
+    show_status();
+    return succeeded;
+  }
+
+  bool run_target_step(std::size_t i) {
     const run::Target& target = graph_.targets[i];
     util::Stopwatch clock;
     run::OutputPrinter::TargetOutput output(printer_,
@@ -152,6 +222,16 @@ class TaskRun {
     return report.outcome.exit_code == 0 && !report.outcome.interrupted;
   }
 
+  std::expected<std::string, std::string> key_of(const run::Target& target) {
+    auto config = config_for(target);
+    if (!config) return std::unexpected(config.error());
+    auto inputs = step::resolve_key_inputs(*config, workspace_);
+    if (!inputs) return std::unexpected(inputs.error());
+    auto key = step::compute_key(*config, *target.script, *inputs, &session_);
+    if (!key) return std::unexpected(key.error());
+    return key->key;
+  }
+
   // The package's own settings, with what the pipeline says of the task on top.
   std::expected<config::Config, std::string> config_for(const run::Target& target) const {
     const fs::path folder = (root_config_.repo_root / target.package->folder).lexically_normal();
@@ -160,6 +240,8 @@ class TaskRun {
     const run::TaskSpec& spec = *target.spec;
     if (spec.outputs) config->output_glob = *spec.outputs;
     if (spec.inputs) config->inputs.package = *spec.inputs;
+    if (spec.dependency_inputs) config->inputs.deps = *spec.dependency_inputs;
+    if (spec.root_inputs) config->inputs.root = *spec.root_inputs;
     config->env.insert(config->env.end(), spec.env.begin(), spec.env.end());
     if (!spec.cache) config->mode = config::Mode::Pass;
     return config;
@@ -288,6 +370,7 @@ class TaskRun {
   hash::HashingSession session_;
   run::OutputPrinter printer_;
   std::vector<TargetReport> reports_;
+  std::atomic<std::size_t> done_{0}, running_{0}, hits_{0};
 };
 
 }  // namespace
@@ -300,24 +383,33 @@ int run_tasks(const Arguments& args, const fs::path& working_directory) {
   auto workspace = workspace::discover_workspace(config->repo_root);
   if (!workspace) return usage_error(workspace.error().message);
   for (const auto& warning : workspace->warnings) Log::warn(warning);
-  auto pipeline = run::load_pipeline(config->repo_root);
+  auto pipeline =
+      run::load_pipeline(config->repo_root, config->internal_cache_folder / "config-js");
   if (!pipeline) return usage_error(pipeline.error());
   run::Selection selection{args.to, args.scope, args.only};
+  if (args.since) {
+    auto changed = files_changed_since(config->repo_root, *args.since);
+    if (!changed) return usage_error(changed.error());
+    auto packages = run::packages_holding(*workspace, *changed);
+    if (packages.empty() && selection.to.empty() && selection.scope.empty()) {
+      Log::info("run: no package changed since " + *args.since + "; nothing to run");
+      return 0;
+    }
+    selection.scope.insert(selection.scope.end(), packages.begin(), packages.end());
+  }
   auto graph = run::build_target_graph(*workspace, *pipeline, args.tasks, selection);
   if (!graph) return usage_error(graph.error());
   auto concurrency = concurrency_of(args.concurrency);
   if (!concurrency) return usage_error(concurrency.error());
-  if (args.dry_run) {
-    for (const auto& target : graph->targets) {
-      std::cout << target.id() << (target.script ? "  " + *target.script : "  (no script)") << "\n";
-    }
+  if (args.graph) {
+    std::cout << run::target_graph_dot(*graph);
     return 0;
   }
   auto opened = step::OpenedCache::open(*config, args.no_remote);
   if (!opened) return usage_error(opened.error());
-  const int exit_code =
-      TaskRun(args, *config, std::move(*workspace), std::move(*graph), (*opened)->cache())
-          .run(*concurrency);
+  TaskRun run(args, *config, std::move(*workspace), std::move(*graph), (*opened)->cache());
+  if (args.dry_run) return run.dry_run();
+  const int exit_code = run.run(*concurrency);
   (*opened)->cache().finish_uploads();
   return exit_code;
 }

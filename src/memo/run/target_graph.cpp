@@ -93,7 +93,10 @@ class GraphBuilder {
     made.package = &package;
     made.task = task;
     made.spec = spec;
-    if (auto script = package.scripts.find(task); script != package.scripts.end()) {
+    if (spec->command) {
+      made.script = spec->command;
+    } else if (auto script = package.scripts.find(spec->script.value_or(task));
+               script != package.scripts.end()) {
       made.script = script->second;
     }
     const std::size_t at = targets_.size();
@@ -223,6 +226,31 @@ std::expected<TargetGraph, std::string> build_target_graph(const Workspace& work
     }
   }
   return builder.finish();
+}
+
+std::vector<std::string> packages_holding(const Workspace& workspace,
+                                          const std::vector<std::string>& changed_files) {
+  std::set<std::string> names;
+  for (const auto& file : changed_files) {
+    const WorkspacePackage* holder = nullptr;
+    for (const auto& package : workspace.packages) {
+      const bool inside = package.folder == "." || file.starts_with(package.folder + "/");
+      if (inside &&
+          (!holder || holder->folder == "." || package.folder.size() > holder->folder.size())) {
+        holder = &package;
+      }
+    }
+    if (!holder) continue;
+    if (holder->folder == "." && workspace.packages.size() > 1) {
+      // A root file (the lockfile, a shared config): every package may depend on it.
+      for (const auto& package : workspace.packages) {
+        if (package.folder != ".") names.insert(package.name);
+      }
+    } else {
+      names.insert(holder->name);
+    }
+  }
+  return {names.begin(), names.end()};
 }
 
 std::string target_graph_dot(const TargetGraph& graph) {

@@ -42,6 +42,12 @@ std::expected<TargetGraph, std::string> build_target_graph(const workspace::Work
                                                            const std::vector<std::string>& tasks,
                                                            const Selection& selection);
 
+// The names of the packages holding `changed_files` (paths relative to the repo root): the
+// package whose folder is the longest prefix of each. A file of no package but the root's is
+// the root's, and so every package's (`--since` then selects all).
+std::vector<std::string> packages_holding(const workspace::Workspace& workspace,
+                                          const std::vector<std::string>& changed_files);
+
 // The graph as Graphviz DOT: an edge from each target to each it depends on.
 std::string target_graph_dot(const TargetGraph& graph);
 

@@ -60,9 +60,38 @@ void OutputPrinter::TargetOutput::emit(exec::OutputStream stream, std::string_vi
 }
 
 void OutputPrinter::write(exec::OutputStream stream, std::string_view text) {
+  erase_status();
   const bool to_stdout = stream == exec::OutputStream::Stdout;
   bool& open = to_stdout ? out_open_ : err_open_;
   if (open) open = util::write_all(to_stdout ? STDOUT_FILENO : STDERR_FILENO, text);
+  draw_status();
+}
+
+void OutputPrinter::set_status(std::string status) {
+  if (!status_line_) return;
+  std::lock_guard lock(mutex_);
+  erase_status();
+  status_ = std::move(status);
+  draw_status();
+}
+
+void OutputPrinter::clear_status() {
+  if (!status_line_) return;
+  std::lock_guard lock(mutex_);
+  erase_status();
+  status_.clear();
+}
+
+void OutputPrinter::erase_status() {
+  if (!status_shown_ || !err_open_) return;
+  err_open_ = util::write_all(STDERR_FILENO, "\r\x1b[K");  // to the line's start, then clear it
+  status_shown_ = false;
+}
+
+void OutputPrinter::draw_status() {
+  if (!status_line_ || status_.empty() || !err_open_) return;
+  err_open_ = util::write_all(STDERR_FILENO, status_);
+  status_shown_ = true;
 }
 
 }  // namespace memo::run

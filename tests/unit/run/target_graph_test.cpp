@@ -114,6 +114,17 @@ TEST(TargetGraphTest, MistakesAreOneErrorNamingTheFileAndTheTasks) {
   }
 }
 
+TEST(TargetGraphTest, AChangedFileBelongsToThePackageWithTheLongestFolder) {
+  auto workspace = sample_workspace();
+  EXPECT_EQ(packages_holding(workspace, {"packages/ui/src/a.ts", "packages/ui/b.ts",
+                                         "packages/core/package.json"}),
+            (std::vector<std::string>{"core", "ui"}));
+  EXPECT_EQ(packages_holding(workspace, {"yarn.lock"}),
+            (std::vector<std::string>{"app", "core", "docs", "ui"}))
+      << "a root file may matter to every package";
+  EXPECT_TRUE(packages_holding(workspace, {}).empty());
+}
+
 TEST(TargetGraphTest, TheDotGraphHasAnEdgeToEachDependency) {
   auto workspace = sample_workspace();
   auto graph = build_target_graph(workspace, pipeline_of({{"build", {"^build"}}}), {"build"},
