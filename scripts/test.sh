@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything CI checks, in this order (about 26 minutes on 2 cores, see docs/testing.md):
+# Everything CI checks, in this order (about 15 minutes on 2 cores, see docs/testing.md):
 #   1. the formatting of every .cpp/.hpp (scripts/check-format.sh; seconds)
 #   2. the release build (build/) and every test through CTest, with the stress tests
 #   3. a build with AddressSanitizer, UndefinedBehaviorSanitizer and libFuzzer's coverage
