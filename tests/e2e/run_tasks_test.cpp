@@ -231,6 +231,21 @@ TEST_F(RunTasksTest, ATurboRepoRunsUnchanged) {
   EXPECT_TRUE(ran("tool"));
 }
 
+TEST_F(RunTasksTest, TurbosGlobalDependenciesAndGlobalEnvEnterEveryKey) {
+  fs::remove(dir_ / "memo.json");
+  write("tsconfig.base.json", "{}\n");
+  write("turbo.json", R"({"globalDependencies": ["tsconfig.base.json"], "globalEnv": ["TARGET"],
+                         "tasks": {"build": {"dependsOn": ["^build"], "outputs": ["lib/**"]}}})");
+  ASSERT_EQ(memo({"run", "build"}).exit_code, 0);
+  clear_events();
+  write("tsconfig.base.json", "{\"compilerOptions\": {\"strict\": true}}\n");
+  ASSERT_EQ(memo({"run", "build"}).exit_code, 0);
+  EXPECT_TRUE(ran("lib") && ran("app") && ran("tool")) << "a global file changed";
+  clear_events();
+  ASSERT_EQ(run_memo({"run", "build"}, dir_.path(), {{"TARGET", "es2022"}}).exit_code, 0);
+  EXPECT_TRUE(ran("tool")) << "a global env var changed";
+}
+
 TEST_F(RunTasksTest, ALageRepoRunsUnchanged) {
   fs::remove(dir_ / "memo.json");
   write("lage.config.js",
@@ -248,6 +263,16 @@ TEST_F(RunTasksTest, ALageRepoRunsUnchanged) {
   auto hit = memo({"run", "build"});
   EXPECT_TRUE(events().empty()) << dir_.read("events.log");
   EXPECT_EQ(dir_.read("packages/app/lib/index.js"), "app\n");
+  // cacheOptions.environmentGlob: repo-root files every key covers.
+  write("lage.config.js",
+        "module.exports = { pipeline: { build: ['^build'] },\n"
+        "  cacheOptions: { outputGlob: ['lib/**'], environmentGlob: ['tools/**'] } };\n");
+  write("tools/build.js", "one\n");
+  ASSERT_EQ(memo({"run", "build"}).exit_code, 0);
+  clear_events();
+  write("tools/build.js", "two\n");
+  ASSERT_EQ(memo({"run", "build"}).exit_code, 0);
+  EXPECT_TRUE(ran("tool")) << "a file of environmentGlob changed";
 
   write("lage.config.js", "module.exports = { pipeline: { build: ['lint'] } };\n");
   auto bad = memo({"run", "build"});

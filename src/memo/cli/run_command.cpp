@@ -112,8 +112,9 @@ struct TargetReport {
 class TaskRun {
  public:
   TaskRun(const Arguments& args, config::Config root_config, workspace::Workspace workspace,
-          run::TargetGraph graph, store::Cache& cache)
+          run::Pipeline pipeline, run::TargetGraph graph, store::Cache& cache)
       : args_(args),
+        pipeline_(std::move(pipeline)),
         root_config_(std::move(root_config)),
         workspace_(std::move(workspace)),
         graph_(std::move(graph)),
@@ -237,12 +238,19 @@ class TaskRun {
     const fs::path folder = (root_config_.repo_root / target.package->folder).lexically_normal();
     auto config = config::load_config(folder, args_.flags, config::process_environment());
     if (!config) return config;
+    auto add = [](std::vector<std::string>& to, const std::vector<std::string>& more) {
+      for (const auto& item : more) {
+        if (std::find(to.begin(), to.end(), item) == to.end()) to.push_back(item);
+      }
+    };
+    add(config->environment_glob, pipeline_.environment_glob);
+    add(config->env, pipeline_.env);
     const run::TaskSpec& spec = *target.spec;
     if (spec.outputs) config->output_glob = *spec.outputs;
     if (spec.inputs) config->inputs.package = *spec.inputs;
     if (spec.dependency_inputs) config->inputs.deps = *spec.dependency_inputs;
     if (spec.root_inputs) config->inputs.root = *spec.root_inputs;
-    config->env.insert(config->env.end(), spec.env.begin(), spec.env.end());
+    add(config->env, spec.env);
     if (!spec.cache) config->mode = config::Mode::Pass;
     return config;
   }
@@ -363,6 +371,7 @@ class TaskRun {
   }
 
   const Arguments& args_;
+  run::Pipeline pipeline_;
   config::Config root_config_;
   workspace::Workspace workspace_;
   run::TargetGraph graph_;
@@ -407,7 +416,8 @@ int run_tasks(const Arguments& args, const fs::path& working_directory) {
   }
   auto opened = step::OpenedCache::open(*config, args.no_remote);
   if (!opened) return usage_error(opened.error());
-  TaskRun run(args, *config, std::move(*workspace), std::move(*graph), (*opened)->cache());
+  TaskRun run(args, *config, std::move(*workspace), std::move(*pipeline), std::move(*graph),
+              (*opened)->cache());
   if (args.dry_run) return run.dry_run();
   const int exit_code = run.run(*concurrency);
   (*opened)->cache().finish_uploads();

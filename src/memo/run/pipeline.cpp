@@ -58,6 +58,13 @@ std::expected<Pipeline, std::string> parse_pipeline(const std::string& text, con
   }
   Pipeline pipeline;
   pipeline.file = file;
+  for (auto [field, into] : {std::pair{"globalDependencies", &pipeline.environment_glob},
+                             std::pair{"globalEnv", &pipeline.env}}) {
+    if (!parsed->contains(field)) continue;
+    auto strings = strings_of((*parsed)[field], std::string("\"") + field + "\"");
+    if (!strings) return std::unexpected(file.string() + ": " + strings.error());
+    *into = std::move(*strings);
+  }
   for (const auto& [name, value] : tasks.items()) {
     // turbo's "pkg#task" keys configure one package's task: that package's own settings.
     auto task = parse_task(name, value);
@@ -75,14 +82,19 @@ std::expected<Pipeline, std::string> lage_pipeline(const json& exports, const fs
     return std::unexpected(file.string() + ": \"pipeline\" must be an object of tasks");
   }
   std::optional<std::vector<std::string>> output_glob;
+  Pipeline pipeline;
+  pipeline.file = file;
   const json cache_options = exports.value("cacheOptions", json::object());
   if (cache_options.is_object() && cache_options.contains("outputGlob")) {
     auto globs = strings_of(cache_options["outputGlob"], "cacheOptions.outputGlob");
     if (!globs) return std::unexpected(file.string() + ": " + globs.error());
     output_glob = std::move(*globs);
   }
-  Pipeline pipeline;
-  pipeline.file = file;
+  if (cache_options.is_object() && cache_options.contains("environmentGlob")) {
+    auto globs = strings_of(cache_options["environmentGlob"], "cacheOptions.environmentGlob");
+    if (!globs) return std::unexpected(file.string() + ": " + globs.error());
+    pipeline.environment_glob = std::move(*globs);
+  }
   for (const auto& [name, value] : tasks.items()) {
     // "build": ["^build"] is lage's short form of {"dependsOn": ["^build"]}.
     auto task =

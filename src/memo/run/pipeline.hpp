@@ -31,6 +31,11 @@ struct TaskSpec {
 
 struct Pipeline {
   std::map<std::string, TaskSpec> tasks;
+  // Repo-root files every task's key covers (turbo's globalDependencies, lage's
+  // cacheOptions.environmentGlob), added to each package's environmentGlob; and env vars
+  // (turbo's globalEnv), added to each package's env.
+  std::vector<std::string> environment_glob;
+  std::vector<std::string> env;
   std::filesystem::path file;  // where it was read, for messages
 };
 
