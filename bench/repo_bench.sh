@@ -37,87 +37,13 @@ repo="$work/repo"
 mkdir -p "$repo"
 echo "generating the repo…"
 start=$(date +%s.%N)
-node - "$repo" > "$work/closures" <<'JS'
-const fs = require("fs");
-const path = require("path");
-const repo = process.argv[2];
-const N = 200, FOLDERS = 10, FILES = 50;
-let seed = 12345;
-const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor(seed / 65536) % n; };
-const name = (i) => `p${String(i).padStart(3, "0")}`;
-const deps = [];
-const closure = [];
-for (let i = 0; i < N; i++) {
-  const mine = new Set();
-  if (i === N - 1) {
-    let best = 0;
-    for (let j = 1; j < i; j++) if (closure[j].size > closure[best].size) best = j;
-    mine.add(best).add(i - 1).add(Math.floor(i / 2));
-  } else if (i > 0) {
-    const k = rnd(4);
-    for (let d = 0; d < k; d++) mine.add(Math.max(0, i - 1 - rnd(30)));
-  }
-  deps.push([...mine].sort((a, b) => a - b));
-  const all = new Set(deps[i]);
-  for (const d of deps[i]) for (const t of closure[d]) all.add(t);
-  closure.push(all);
-}
-for (let i = 0; i < N; i++) {
-  const dir = path.join(repo, "packages", name(i));
-  const pkg = {
-    name: `@bench/${name(i)}`, version: "1.0.0", private: true, main: "lib/index.js",
-    scripts: { build: "memo -- tsc -b" },
-    dependencies: Object.fromEntries(deps[i].map((d) => [`@bench/${name(d)}`, "*"])),
-  };
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-  for (let f = 0; f < FOLDERS; f++) {
-    const sub = path.join(dir, "src", `mod${f}`);
-    fs.mkdirSync(sub, { recursive: true });
-    for (let g = 0; g < FILES; g++) {
-      const id = `${name(i)}_${f}_${g}`;
-      const body =
-        `import { helper } from "./file${String((g + 1) % FILES).padStart(2, "0")}";\n` +
-        `export const value_${id} = ${(i * 7919 + f * 104729 + g) % 100000};\n` +
-        `export function fn_${id}(x: number): number {\n  return helper(x) + value_${id};\n}\n` +
-        `// ${"-".repeat(40)}\n`;
-      fs.writeFileSync(path.join(sub, `file${String(g).padStart(2, "0")}.ts`), body);
-    }
-  }
-}
-const root = {
-  name: "bench-root", private: true, workspaces: ["packages/*"], packageManager: "npm@10.0.0",
-};
-fs.writeFileSync(path.join(repo, "package.json"), JSON.stringify(root, null, 2) + "\n");
-fs.writeFileSync(path.join(repo, ".gitignore"), "node_modules\nlib\n.turbo\n");
-const turbo = {
-  $schema: "https://turborepo.com/schema.json",
-  remoteCache: { enabled: false },
-  tasks: { build: { dependsOn: ["^build"], outputs: ["lib/**"] } },
-};
-fs.writeFileSync(path.join(repo, "turbo.json"), JSON.stringify(turbo, null, 2) + "\n");
-for (const i of [0, 100, 199]) console.log(`${name(i)} ${deps[i].length} ${closure[i].size}`);
-JS
+node "$root/bench/generate_monorepo.js" "$repo" 200 10 50 "memo -- tsc -b" > "$work/closures"
 cd "$repo"
-# npm resolves workspace-only dependencies without the network; if it cannot, write a
-# minimal lockfileVersion 3 by hand.
+# npm resolves workspace-only dependencies without the network; if it cannot, the minimal
+# lockfileVersion 3 the generator wrote stays.
 if ! npm install --package-lock-only --ignore-scripts --offline --no-audit --no-fund \
     --loglevel=error >/dev/null 2>"$work/npm.err"; then
-  echo "npm install --package-lock-only failed ($(head -c 200 "$work/npm.err")); writing a minimal lockfile"
-  node - "$repo" <<'JS'
-const fs = require("fs");
-const repo = process.argv[2];
-const root = JSON.parse(fs.readFileSync(`${repo}/package.json`, "utf8"));
-const lock = { name: root.name, lockfileVersion: 3, requires: true,
-               packages: { "": { name: root.name, workspaces: root.workspaces } } };
-for (const dir of fs.readdirSync(`${repo}/packages`).sort()) {
-  const pkg = JSON.parse(fs.readFileSync(`${repo}/packages/${dir}/package.json`, "utf8"));
-  lock.packages[`node_modules/${pkg.name}`] = { resolved: `packages/${dir}`, link: true };
-  lock.packages[`packages/${dir}`] = { name: pkg.name, version: pkg.version,
-                                       dependencies: pkg.dependencies };
-}
-fs.writeFileSync(`${repo}/package-lock.json`, JSON.stringify(lock, null, 2) + "\n");
-JS
+  echo "npm install --package-lock-only failed ($(head -c 200 "$work/npm.err")); keeping a minimal lockfile"
 fi
 git init -q && git add -A && git -c user.name=b -c user.email=b@example.com commit -qm init
 end=$(date +%s.%N)
