@@ -199,7 +199,7 @@ class TaskRun {
       report.outcome.exit_code = kUsageError;
       return false;
     }
-    auto inputs = step::resolve_key_inputs(*config, workspace_);
+    auto inputs = step::resolve_key_inputs(*config, workspace_, &key_inputs_);
     if (!inputs) {
       Log::error(inputs.error());
       report.outcome.exit_code = kUsageError;
@@ -226,7 +226,7 @@ class TaskRun {
   std::expected<std::string, std::string> key_of(const run::Target& target) {
     auto config = config_for(target);
     if (!config) return std::unexpected(config.error());
-    auto inputs = step::resolve_key_inputs(*config, workspace_);
+    auto inputs = step::resolve_key_inputs(*config, workspace_, &key_inputs_);
     if (!inputs) return std::unexpected(inputs.error());
     auto key = step::compute_key(*config, *target.script, *inputs, &session_);
     if (!key) return std::unexpected(key.error());
@@ -377,6 +377,7 @@ class TaskRun {
   run::TargetGraph graph_;
   store::Cache& cache_;
   hash::HashingSession session_;
+  step::KeyInputsCache key_inputs_;
   run::OutputPrinter printer_;
   std::vector<TargetReport> reports_;
   std::atomic<std::size_t> done_{0}, running_{0}, hits_{0};

@@ -47,7 +47,7 @@ void cover_unresolved(KeyInputs& inputs, const workspace::Lockfile& lockfile) {
 void add_external_packages(KeyInputs& inputs, const workspace::Workspace& workspace,
                            const workspace::WorkspacePackage& self,
                            const std::vector<const workspace::WorkspacePackage*>& dependencies,
-                           const workspace::WorkspacePackage* root) {
+                           const workspace::WorkspacePackage* root, KeyInputsCache* cache) {
   std::vector<const workspace::WorkspacePackage*> packages{&self};
   packages.insert(packages.end(), dependencies.begin(), dependencies.end());
   bool declares_external = false;
@@ -62,7 +62,9 @@ void add_external_packages(KeyInputs& inputs, const workspace::Workspace& worksp
   }
   if (!declares_external) return;
 
-  auto lockfile = workspace::Lockfile::load(workspace.root);
+  std::optional<KeyInputsCache::LockfileResult> own;
+  if (!cache) own = workspace::Lockfile::load(workspace.root);
+  const KeyInputsCache::LockfileResult& lockfile = cache ? cache->lockfile(workspace.root) : *own;
   if (!lockfile && !lockfile.error().stand_in) {
     inputs.cache_problem = lockfile.error().message;
     return;
@@ -111,8 +113,28 @@ std::expected<hash::PackageKey, std::string> compute_key(const config::Config& c
       {inputs.external_packages, inputs.root_external_packages, inputs.lockfile_fallback}, session);
 }
 
+const KeyInputsCache::ConfigResult& KeyInputsCache::package_config(
+    const fs::path& root, const std::string& name, const config::EnvLookup& environment) {
+  std::unique_lock lock(mutex_);
+  if (auto known = configs_.find(root); known != configs_.end()) return *known->second;
+  lock.unlock();
+  // Read outside the lock (it may start node); two threads may read the same one, the first
+  // result stays.
+  auto loaded = std::make_unique<ConfigResult>(
+      config::load_package_config({root, workspace::find_repo_root(root), name}, environment));
+  lock.lock();
+  auto [slot, inserted] = configs_.emplace(root, std::move(loaded));
+  return *slot->second;
+}
+
+const KeyInputsCache::LockfileResult& KeyInputsCache::lockfile(const fs::path& repo_root) {
+  std::call_once(lockfile_once_, [&] { lockfile_ = workspace::Lockfile::load(repo_root); });
+  return *lockfile_;
+}
+
 std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& config,
-                                                         const workspace::Workspace& workspace) {
+                                                         const workspace::Workspace& workspace,
+                                                         KeyInputsCache* cache) {
   KeyInputs inputs;
   const std::string folder = hash::package_path_in_repo(config);
   inputs.nested_packages = nested_in(workspace, folder);
@@ -135,8 +157,11 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
       dependencies.size(),
       [&](std::size_t i) {
         // The dependency's own repo root: a submodule or nested workspace is its own.
-        configs[i] = config::load_package_config(
-            {roots[i], workspace::find_repo_root(roots[i]), dependencies[i]->name}, environment);
+        configs[i] =
+            cache ? cache->package_config(roots[i], dependencies[i]->name, environment)
+                  : config::load_package_config(
+                        {roots[i], workspace::find_repo_root(roots[i]), dependencies[i]->name},
+                        environment);
       },
       4);
   for (std::size_t i = 0; i < dependencies.size(); ++i) {
@@ -154,7 +179,7 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
   // The root's own dependencies (build tools) count for every package, unless turned off.
   const workspace::WorkspacePackage* root = workspace.find_by_folder(".");
   if (!config.include_root_dependencies || root == self) root = nullptr;
-  add_external_packages(inputs, workspace, *self, dependencies, root);
+  add_external_packages(inputs, workspace, *self, dependencies, root, cache);
   return inputs;
 }
 

@@ -2,12 +2,17 @@
 
 #include <expected>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "memo/config/config.hpp"
+#include "memo/config/loader.hpp"
 #include "memo/hash/package_key.hpp"
+#include "memo/workspace/lockfile.hpp"
 #include "memo/workspace/workspace.hpp"
 
 namespace memo::step {
@@ -40,8 +45,29 @@ std::expected<hash::PackageKey, std::string> compute_key(const config::Config& c
                                                          const KeyInputs& inputs,
                                                          hash::HashingSession* session = nullptr);
 
-// A dependency's config that cannot be read is an error naming its file.
+// What the keys of one process (memo run) share: each package's config and the lockfile,
+// read once for every target whose key they enter. Safe to use from many threads at once.
+class KeyInputsCache {
+ public:
+  using ConfigResult = std::expected<config::Config, std::string>;
+  using LockfileResult =
+      std::expected<std::optional<workspace::Lockfile>, workspace::LockfileError>;
+
+  const ConfigResult& package_config(const std::filesystem::path& root, const std::string& name,
+                                     const config::EnvLookup& environment);
+  const LockfileResult& lockfile(const std::filesystem::path& repo_root);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::filesystem::path, std::unique_ptr<ConfigResult>> configs_;
+  std::once_flag lockfile_once_;
+  std::optional<LockfileResult> lockfile_;
+};
+
+// A dependency's config that cannot be read is an error naming its file. With a cache, what
+// it read already is not read again.
 std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& config,
-                                                         const workspace::Workspace& workspace);
+                                                         const workspace::Workspace& workspace,
+                                                         KeyInputsCache* cache = nullptr);
 
 }  // namespace memo::step
