@@ -210,6 +210,9 @@ TEST_F(RunTasksTest, MistakesInThePipelineStopMemoBeforeAnythingRuns) {
     EXPECT_TRUE(events().empty()) << pipeline;
   }
   write("memo.json", R"({"tasks": {"build": {}}})");
+  auto misplaced = memo({"--to", "app", "--", "true"});
+  EXPECT_EQ(misplaced.exit_code, 2);
+  EXPECT_NE(misplaced.err.find("go with memo run"), std::string::npos) << misplaced.err;
   auto unknown = memo({"run", "deploy"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("no task \"deploy\""), std::string::npos) << unknown.err;

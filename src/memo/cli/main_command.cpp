@@ -118,6 +118,14 @@ int main_command(int argc, const char* const* argv) {
   if ((args->max_size || args->max_age) && args->cache_action != "prune") {
     return usage_error("--max-size and --max-age go with memo cache prune");
   }
+  const bool run_options = args->concurrency || args->keep_going || args->only || args->dry_run ||
+                           args->graph || args->since || args->summary_file || !args->to.empty() ||
+                           !args->scope.empty();
+  if (run_options && args->subcommand != "run") {
+    return usage_error(
+        "--concurrency, --continue, --only, --dry-run, --graph, --since, --summary, --to and "
+        "--scope go with memo run, as in: memo run build --to app");
+  }
 
   std::error_code error;
   fs::path working_directory = fs::current_path(error);
