@@ -27,14 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using util::Log;
 
-constexpr int kUsageError = 2;
-
-int usage_error(const std::string& message) {
-  Log::set_level(util::LogLevel::Error);
-  Log::error(message);
-  return kUsageError;
-}
-
 int print_config(const config::Config& config, bool as_json) {
   if (as_json) {
     nlohmann::json out = nlohmann::json::object();
@@ -90,6 +82,12 @@ std::expected<step::KeyInputs, int> key_inputs(const config::Config& config) {
 }
 
 }  // namespace
+
+int usage_error(const std::string& message) {
+  Log::set_level(util::LogLevel::Error);
+  Log::error(message);
+  return kUsageError;
+}
 
 int main_command(int argc, const char* const* argv) {
   auto args = parse_arguments(argc, argv);

@@ -1,5 +1,7 @@
 #include "memo/cli/run_command.hpp"
 
+#include "memo/cli/main_command.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -33,13 +35,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using util::Log;
-
-constexpr int kUsageError = 2;
-
-int usage_error(const std::string& message) {
-  Log::error(message);
-  return kUsageError;
-}
 
 std::expected<std::size_t, std::string> concurrency_of(const std::optional<std::string>& text) {
   if (!text) return std::max(1u, std::thread::hardware_concurrency());
