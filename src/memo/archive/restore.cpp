@@ -1,6 +1,8 @@
 #include "memo/archive/restore.hpp"
 
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +72,28 @@ OutputFailure package_problem(const std::string& path, int error_number) {
   return {path + ": " + util::errno_message(error_number)};
 }
 
+OutputFailure stored_bytes_wrong(const OutputFile& file) {
+  return {file.path + ": stored bytes do not match the entry's digest", true, file.digest};
+}
+
+// Hashes the whole blob open as `source`: its bytes must be the entry's before they are shared.
+std::expected<void, OutputFailure> verify_blob(int source, const OutputFile& file) {
+  auto content = util::sha256_of_open_file(source);
+  if (!content) return std::unexpected(package_problem(file.path, content.error()));
+  if (content->size != file.size || content->sha256 != file.digest) {
+    return std::unexpected(stored_bytes_wrong(file));
+  }
+  return {};
+}
+
+// Errors that say a file cannot be shared between these two places (another file system, no
+// reflinks, too many links, a store file this user may not link), not that the package is wrong.
+bool cannot_share(int error_number) {
+  return error_number == EXDEV || error_number == EOPNOTSUPP || error_number == ENOTTY ||
+         error_number == EINVAL || error_number == ENOSYS || error_number == EPERM ||
+         error_number == EACCES || error_number == EMLINK || error_number == ENOENT;
+}
+
 // Copies the blob open as `source` into `target`, checking size and digest on the way.
 std::expected<std::uint64_t, OutputFailure> copy_verified(int source, int target,
                                                           const OutputFile& file) {
@@ -94,8 +118,7 @@ std::expected<std::uint64_t, OutputFailure> copy_verified(int source, int target
     total += static_cast<std::uint64_t>(n);
   }
   if (total != file.size || hasher.hex_digest() != file.digest) {
-    return std::unexpected(OutputFailure{
-        file.path + ": stored bytes do not match the entry's digest", true, file.digest});
+    return std::unexpected(stored_bytes_wrong(file));
   }
   return total;
 }
@@ -117,19 +140,18 @@ std::expected<std::uint64_t, OutputFailure> copy_checked(int source, int target,
     if (n == 0) break;
     total += static_cast<std::uint64_t>(n);
   }
-  if (total != file.size) {
-    return std::unexpected(OutputFailure{
-        file.path + ": stored bytes do not match the entry's digest", true, file.digest});
-  }
+  if (total != file.size) return std::unexpected(stored_bytes_wrong(file));
   return total;
 }
 
 class Restore {
  public:
-  Restore(int root_fd, const std::vector<OutputFile>& outputs, const BlobOpener& open_blob)
+  Restore(int root_fd, const std::vector<OutputFile>& outputs, const BlobOpener& open_blob,
+          RestoreMode mode)
       : root_fd_(root_fd),
         outputs_(outputs),
         open_blob_(open_blob),
+        mode_(mode),
         groups_(group_by_folder(outputs)),
         umask_(current_umask()),
         written_(outputs.size()),
@@ -156,6 +178,7 @@ class Restore {
       (output.type == OutputFile::Type::Symlink ? stats.symlinks : stats.files) += 1;
     }
     stats.bytes = bytes_;
+    stats.linked = linked_;
     return stats;
   }
 
@@ -194,9 +217,11 @@ class Restore {
   }
 
   // Creates `name` with `create` (returning an fd or -1 with errno), or its staging name when
-  // something stands there, and records what was made.
+  // something stands there, and records what was made. `by_name`: what `create` makes has no
+  // descriptor of its own (a symlink, a hardlink), and `create` returns any valid one for "made".
   template <typename Create>
-  std::expected<util::Fd, OutputFailure> create_output(int dir_fd, std::size_t i, Create create) {
+  std::expected<util::Fd, OutputFailure> create_output(int dir_fd, std::size_t i, Create create,
+                                                       bool by_name = false) {
     const std::string name(split_parent(outputs_[i].path).second);
     Written& written = written_[i];
     written.name = name;
@@ -214,8 +239,7 @@ class Restore {
     }
     // What was made, for undo(): a file by its descriptor, a link (which has none) by name.
     struct stat info {};
-    const bool is_link = outputs_[i].type == OutputFile::Type::Symlink;
-    if ((is_link ? ::fstatat(dir_fd, written.name.c_str(), &info, AT_SYMLINK_NOFOLLOW)
+    if ((by_name ? ::fstatat(dir_fd, written.name.c_str(), &info, AT_SYMLINK_NOFOLLOW)
                  : ::fstat(fd.get(), &info)) == 0) {
       written.device = info.st_dev;
       written.inode = info.st_ino;
@@ -225,10 +249,13 @@ class Restore {
 
   std::expected<void, OutputFailure> stage_link(int dir_fd, std::size_t i) {
     const std::string& target = outputs_[i].link_target;
-    auto made = create_output(dir_fd, i, [&](const std::string& name) {
-      // A link has no fd: any valid descriptor stands for "made".
-      return ::symlinkat(target.c_str(), dir_fd, name.c_str()) == 0 ? ::dup(dir_fd) : -1;
-    });
+    auto made = create_output(
+        dir_fd, i,
+        [&](const std::string& name) {
+          // A link has no fd: any valid descriptor stands for "made".
+          return ::symlinkat(target.c_str(), dir_fd, name.c_str()) == 0 ? ::dup(dir_fd) : -1;
+        },
+        true);
     if (!made) return std::unexpected(made.error());
     return {};
   }
@@ -242,13 +269,22 @@ class Restore {
       if (kind == BlobOpenError::Kind::Damaged) failure.bad_blob = file.digest;
       return std::unexpected(failure);
     }
+    // An executable is never linked: the store's file has no x bits, and its mode is shared.
+    if (mode_ == RestoreMode::Hardlink && (file.mode & 0111) == 0) {
+      auto linked = stage_hardlink(dir_fd, i, *blob);
+      if (!linked) return std::unexpected(linked.error());
+      if (*linked) return {};
+      blob->checked = true;  // hashed already; the copy need not hash it again
+    }
     auto target = create_output(dir_fd, i, [&](const std::string& name) {
       return ::openat(dir_fd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                       file.mode & ~umask_);
     });
     if (!target) return std::unexpected(target.error());
-    auto copied = blob->checked ? copy_checked(blob->fd.get(), target->get(), file)
-                                : copy_verified(blob->fd.get(), target->get(), file);
+    auto copied = mode_ == RestoreMode::Clone && !cannot_clone_
+                      ? clone(blob->fd.get(), target->get(), file, blob->checked)
+                  : blob->checked ? copy_checked(blob->fd.get(), target->get(), file)
+                                  : copy_verified(blob->fd.get(), target->get(), file);
     if (!copied) return std::unexpected(copied.error());
     bytes_ += *copied;
     // The umask may have taken bits the entry wants (a 0664 output under umask 022).
@@ -256,6 +292,68 @@ class Restore {
       return std::unexpected(package_problem(file.path, errno));
     }
     return {};
+  }
+
+  // Links the stored file open as `blob` into the package once its bytes are checked: true when
+  // linked, false when it cannot be (the caller copies it).
+  std::expected<bool, OutputFailure> stage_hardlink(int dir_fd, std::size_t i, OpenedBlob& blob) {
+    const OutputFile& file = outputs_[i];
+    if (!blob.checked) {
+      if (auto verified = verify_blob(blob.fd.get(), file); !verified) {
+        return std::unexpected(verified.error());
+      }
+    }
+    // Read-only, so that a tool writing the output in place fails rather than writes the store.
+    struct stat info {};
+    if (::fstat(blob.fd.get(), &info) != 0) return false;
+    if (static_cast<std::uint64_t>(info.st_size) != file.size) {
+      return std::unexpected(stored_bytes_wrong(file));
+    }
+    if ((info.st_mode & 0222) != 0 && ::fchmod(blob.fd.get(), info.st_mode & 0555) != 0) {
+      return false;
+    }
+    // Linked through the descriptor: the very file just hashed, whatever its name is now.
+    const std::string from = "/proc/self/fd/" + std::to_string(blob.fd.get());
+    bool unsupported = false;
+    auto made = create_output(
+        dir_fd, i,
+        [&](const std::string& name) {
+          if (::linkat(AT_FDCWD, from.c_str(), dir_fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+            return ::dup(dir_fd);
+          }
+          unsupported = cannot_share(errno);
+          return -1;
+        },
+        true);
+    if (!made) {
+      if (unsupported) return false;
+      return std::unexpected(made.error());
+    }
+    bytes_ += file.size;
+    linked_ += 1;
+    return true;
+  }
+
+  // Shares the blob's blocks with `target` (a reflink), its bytes checked first; a file system
+  // without reflinks is said once, and this and every later file is copied.
+  std::expected<std::uint64_t, OutputFailure> clone(int source, int target, const OutputFile& file,
+                                                    bool checked) {
+    if (!checked) {
+      if (auto verified = verify_blob(source, file); !verified) {
+        return std::unexpected(verified.error());
+      }
+    }
+    struct stat info {};
+    if (::fstat(source, &info) == 0 && static_cast<std::uint64_t>(info.st_size) != file.size) {
+      return std::unexpected(stored_bytes_wrong(file));
+    }
+    if (::ioctl(target, FICLONE, source) == 0) {
+      linked_ += 1;
+      return file.size;
+    }
+    if (!cannot_share(errno)) return std::unexpected(package_problem(file.path, errno));
+    cannot_clone_ = true;
+    return copy_checked(source, target, file);
   }
 
   // Phase 2: staged outputs are renamed over what stood in their place.
@@ -295,12 +393,15 @@ class Restore {
   const int root_fd_;
   const std::vector<OutputFile>& outputs_;
   const BlobOpener& open_blob_;
+  const RestoreMode mode_;
   const std::vector<FolderGroup> groups_;
   const mode_t umask_;
   std::vector<Written> written_;  // per output; each touched by its folder's thread only
   FolderPreparation folders_;
   std::atomic<bool> failed_{false};
   std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<std::size_t> linked_{0};
+  std::atomic<bool> cannot_clone_{false};  // the file system has no reflinks: copy
   std::mutex mutex_;
   RestoreFailure failure_;
 };
@@ -313,7 +414,7 @@ RestoreFailure entry_problem(std::string message) {
 
 std::expected<RestoreStats, RestoreFailure> restore_outputs(
     const std::filesystem::path& package_root, const std::vector<OutputFile>& outputs,
-    const BlobOpener& open_blob) {
+    const BlobOpener& open_blob, RestoreMode mode) {
   for (const auto& output : outputs) {
     if (auto checked = check_output_file(output); !checked) {
       return std::unexpected(entry_problem("refusing to restore: " + checked.error()));
@@ -329,7 +430,7 @@ std::expected<RestoreStats, RestoreFailure> restore_outputs(
                                          ": the symlink leads outside the package through the "
                                          "links on its way"));
   }
-  return Restore(root.get(), outputs, open_blob).run();
+  return Restore(root.get(), outputs, open_blob, mode).run();
 }
 
 }  // namespace memo::archive

@@ -34,8 +34,18 @@ struct OpenedBlob {
 using BlobOpener =
     std::function<std::expected<OpenedBlob, BlobOpenError>(const std::string& digest)>;
 
+// How a file's stored bytes reach the package. Copy writes them anew. Clone shares the store's
+// blocks (FICLONE) where the file system has reflinks, else copies, silently. Hardlink links the
+// stored file itself into the package, read-only (its mode is the store's: no write bits), and
+// copies what cannot be linked (an executable, another file system, a store file memo may not
+// link or chmod). Clone and hardlink hash the stored bytes before they are placed, as copy does
+// while it writes: bytes that no longer match their digest (a linked output written in place
+// writes the store's file too) fail the restore and are never placed.
+enum class RestoreMode { Copy, Clone, Hardlink };
+
 struct RestoreStats {
   std::size_t files = 0;
+  std::size_t linked = 0;  // of `files`, hardlinked or cloned rather than copied
   std::size_t symlinks = 0;
   std::uint64_t bytes = 0;
 };
@@ -60,6 +70,6 @@ struct RestoreFailure {
 // moved aside goes back.
 std::expected<RestoreStats, RestoreFailure> restore_outputs(
     const std::filesystem::path& package_root, const std::vector<OutputFile>& outputs,
-    const BlobOpener& open_blob);
+    const BlobOpener& open_blob, RestoreMode mode = RestoreMode::Copy);
 
 }  // namespace memo::archive

@@ -17,9 +17,8 @@ struct SettingFlag {
   std::string_view key;
 };
 constexpr SettingFlag kSettingFlags[] = {
-    {"--log-level", "logLevel"},
-    {"--mode", "mode"},
-    {"--cache-provider", "cacheStorageConfig"},
+    {"--log-level", "logLevel"},       {"--mode", "mode"},
+    {"--restore-mode", "restoreMode"}, {"--cache-provider", "cacheStorageConfig"},
     {"--output-glob", "outputGlob"},
 };
 

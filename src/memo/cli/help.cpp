@@ -36,6 +36,7 @@ constexpr const char* kCommonFlags =
     "  --cwd DIR              run as if started in DIR\n"
     "  --config FILE          also read this memo.json or backfill.config.js (over the others)\n"
     "  --mode MODE            READ_WRITE, READ_ONLY, WRITE_ONLY or PASS\n"
+    "  --restore-mode MODE    copy, clone or hardlink: how a hit puts files back\n"
     "  --cache-provider NAME  local or local-skip\n"
     "  --output-glob GLOB     an output glob (repeat it, or give a JSON array)\n"
     "  --log-level LEVEL      error, warn, info, verbose, silly or mute\n"

@@ -29,6 +29,25 @@ std::string_view mode_name(Mode mode) {
   return "READ_WRITE";
 }
 
+std::optional<RestoreMode> parse_restore_mode(std::string_view text) {
+  if (text == "copy") return RestoreMode::Copy;
+  if (text == "clone") return RestoreMode::Clone;
+  if (text == "hardlink") return RestoreMode::Hardlink;
+  return std::nullopt;
+}
+
+std::string_view restore_mode_name(RestoreMode mode) {
+  switch (mode) {
+    case RestoreMode::Copy:
+      return "copy";
+    case RestoreMode::Clone:
+      return "clone";
+    case RestoreMode::Hardlink:
+      return "hardlink";
+  }
+  return "copy";
+}
+
 std::string Origin::describe() const {
   switch (kind) {
     case Kind::Default:

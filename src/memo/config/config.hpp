@@ -23,6 +23,13 @@ enum class Mode { ReadWrite, ReadOnly, WriteOnly, Pass };
 std::optional<Mode> parse_mode(std::string_view text);
 std::string_view mode_name(Mode mode);
 
+// How a hit puts the stored files in the package: "copy" (the default), "clone" (reflinks where
+// the file system has them) or "hardlink" (read-only links to the store's files).
+enum class RestoreMode { Copy, Clone, Hardlink };
+
+std::optional<RestoreMode> parse_restore_mode(std::string_view text);
+std::string_view restore_mode_name(RestoreMode mode);
+
 // Where an effective value came from, for `memo config` and for errors that name the culprit.
 struct Origin {
   enum class Kind { Default, File, DotEnv, Environment, Flag };
@@ -60,6 +67,7 @@ struct Config {
   fs::path log_folder;                        // absolute
   util::LogLevel log_level = util::LogLevel::Info;
   Mode mode = Mode::ReadWrite;
+  RestoreMode restore_mode = RestoreMode::Copy;
   std::string name;
   std::vector<std::string> output_glob{"lib/**"};
   bool produce_performance_logs = false;

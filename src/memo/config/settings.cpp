@@ -38,6 +38,8 @@ std::string expectation(Type type) {
       return "expected an array of strings";
     case Type::Mode:
       return "expected one of READ_WRITE, READ_ONLY, WRITE_ONLY, PASS";
+    case Type::RestoreMode:
+      return "expected one of copy, clone, hardlink";
     case Type::LogLevel:
       return "expected one of error, warn, info, verbose, silly, mute";
     case Type::Provider:
@@ -65,6 +67,7 @@ bool valid_shape(Type type, const json& value) {
     case Type::String:
     case Type::Path:
     case Type::Mode:
+    case Type::RestoreMode:
     case Type::LogLevel:
     case Type::Size:
       return value.is_string();
@@ -168,6 +171,16 @@ std::expected<void, std::string> apply_mode(Config& config, const json& value,
   return {};
 }
 
+std::expected<void, std::string> apply_restore_mode(Config& config, const json& value,
+                                                    const std::filesystem::path&) {
+  auto mode = parse_restore_mode(value.get<std::string>());
+  if (!mode) {
+    return std::unexpected(expectation(Type::RestoreMode) + ", got " + util::json_text(value));
+  }
+  config.restore_mode = *mode;
+  return {};
+}
+
 std::expected<void, std::string> apply_log_level(Config& config, const json& value,
                                                  const std::filesystem::path&) {
   auto level = util::parse_log_level(value.get<std::string>());
@@ -253,6 +266,12 @@ const std::vector<SettingSpec>& setting_specs() {
       {"mode", Type::Mode, "MODE", true, "--mode",
        "READ_WRITE (default), READ_ONLY, WRITE_ONLY or PASS", apply_mode,
        [](const Config& config) { return json(mode_name(config.mode)); }},
+      {"restoreMode", Type::RestoreMode, "RESTORE_MODE", false, "--restore-mode",
+       "how a hit puts files back: copy (default), clone (reflinks where the file system has "
+       "them, else copy) or hardlink (read-only links to the store's files; executables are "
+       "copied)",
+       apply_restore_mode,
+       [](const Config& config) { return json(restore_mode_name(config.restore_mode)); }},
       {"name", Type::String, "NAME", true, "",
        "the package's name in logs (default: package.json name)", set_value<&Config::name>(),
        show_value<&Config::name>()},

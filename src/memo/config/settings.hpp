@@ -25,6 +25,7 @@ struct SettingSpec {
     StringList,
     GlobList,
     Mode,
+    RestoreMode,
     LogLevel,
     Path,
     Provider,

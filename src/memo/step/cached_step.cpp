@@ -324,26 +324,42 @@ class Step {
         changed = std::set<std::string>(state->changed.begin(), state->changed.end());
       }
     }
-    // Shared with other restores and stores; eviction waits until the blobs are read.
-    auto lock = store::StoreLock::shared(config_.internal_cache_folder);
-    auto entry = load_entry();
-    if (!entry) return false;
-    auto log = open_log(*entry);
-    if (!log) return false;
-    clear_outputs_if_asked();
-    auto to_restore = outputs_to_restore(*entry, changed);
-    util::Stopwatch restoring;
-    if (!restore(to_restore)) return false;
-    double restore_ms = restoring.elapsed_ms();
-    lock.reset();
-    if (config_.validate_output && !outputs_valid(*entry)) return false;
-    remember_outputs(entry->outputs, entry->command_ms);
+    for (bool again = false;; again = true) {
+      // Shared with other restores and stores; eviction waits until the blobs are read.
+      auto lock = store::StoreLock::shared(config_.internal_cache_folder);
+      auto entry = load_entry();
+      if (!entry) return false;
+      auto log = open_log(*entry);
+      if (!log) return false;
+      clear_outputs_if_asked();
+      auto to_restore = outputs_to_restore(*entry, changed);
+      util::Stopwatch restoring;
+      auto restored = restore(to_restore);
+      if (restored) {
+        double restore_ms = restoring.elapsed_ms();
+        lock.reset();
+        return finish_hit(*entry, *log, to_restore.size(), restore_ms);
+      }
+      // The local entry held wrong bytes (a hardlinked output written in place writes the
+      // store's file) and is gone: the remote's copy is fetched instead, once.
+      const bool refetch = restored.error().entry_at_fault && !again &&
+                           source_ == store::HitSource::Local && cache_.has_remote();
+      Log::warn("cannot restore entry " + short_key() + " (" + restored.error().message + "); " +
+                (refetch ? "fetching it again from the remote cache" : "running the command"));
+      if (!refetch) return false;
+    }
+  }
+
+  bool finish_hit(const store::Entry& entry, const std::optional<util::Fd>& log,
+                  std::size_t restored, double restore_ms) {
+    if (config_.validate_output && !outputs_valid(entry)) return false;
+    remember_outputs(entry.outputs, entry.command_ms);
     store_.mark_used(key_);
-    report_hit(*entry, to_restore.size(), restore_ms);
-    if (*log) replay(**log);
+    report_hit(entry, restored, restore_ms);
+    if (log) replay(*log);
     outcome_.result =
         source_ == store::HitSource::Remote ? CacheResult::HitRemote : CacheResult::HitLocal;
-    outcome_.command_ms = entry->command_ms;
+    outcome_.command_ms = entry.command_ms;
     return true;
   }
 
@@ -365,18 +381,11 @@ class Step {
   // What is wrong with the log blob open as `fd` ("" when nothing is).
   std::string check_log(const store::OutputLog& log, int fd) const {
     if (store_.is_checked(log.digest, fd)) return "";
-    util::Hasher hasher(util::Hasher::Algorithm::Sha256);
-    std::uint64_t size = 0;
-    std::vector<char> buffer(1 << 16);
-    for (;;) {
-      ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(size));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return "cannot be read: " + util::errno_message(errno);
-      if (n == 0) break;
-      hasher.update(buffer.data(), static_cast<std::size_t>(n));
-      size += static_cast<std::uint64_t>(n);
+    auto content = util::sha256_of_open_file(fd);
+    if (!content) return "cannot be read: " + util::errno_message(content.error());
+    if (content->size != log.size || content->sha256 != log.digest) {
+      return "is not what the entry says";
     }
-    if (size != log.size || hasher.hex_digest() != log.digest) return "is not what the entry says";
     return "";
   }
 
@@ -458,30 +467,44 @@ class Step {
     return outputs;
   }
 
-  bool restore(const std::vector<archive::OutputFile>& outputs) {
-    if (outputs.empty()) return true;
+  // Puts `outputs` back from the local store. On a failure whose fault is the entry's, the
+  // blobs that proved wrong and the entry are dropped; a full disk or a folder in the way is
+  // the package's, and leaves them.
+  std::expected<void, archive::RestoreFailure> restore(
+      const std::vector<archive::OutputFile>& outputs) {
+    if (outputs.empty()) return {};
     store::RestoreJournal journal(config_.internal_cache_folder, config_.package_root,
                                   folders_of(outputs));
-    auto restored =
-        archive::restore_outputs(config_.package_root, outputs,
-                                 [this](const std::string& digest)
-                                     -> std::expected<archive::OpenedBlob, archive::BlobOpenError> {
-                                   auto fd = store_.open_blob(digest);
-                                   if (!fd) return std::unexpected(fd.error());
-                                   const bool checked = store_.is_checked(digest, fd->get());
-                                   return archive::OpenedBlob{std::move(*fd), checked};
-                                 });
-    if (restored) {
-      restored_files_ = restored->files + restored->symlinks;
-      return true;
+    auto restored = archive::restore_outputs(
+        config_.package_root, outputs,
+        [this](const std::string& digest)
+            -> std::expected<archive::OpenedBlob, archive::BlobOpenError> {
+          auto fd = store_.open_blob(digest);
+          if (!fd) return std::unexpected(fd.error());
+          const bool checked = store_.is_checked(digest, fd->get());
+          return archive::OpenedBlob{std::move(*fd), checked};
+        },
+        archive_restore_mode());
+    if (!restored) {
+      for (const auto& digest : restored.error().bad_blobs) store_.discard_blob(digest);
+      if (restored.error().entry_at_fault) drop_entry();
+      return std::unexpected(std::move(restored.error()));
     }
-    const archive::RestoreFailure& failure = restored.error();
-    Log::warn("cannot restore entry " + short_key() + " (" + failure.message +
-              "); running the command");
-    // Only an entry at fault is dropped: a full disk or a folder in the way is the package's.
-    for (const auto& digest : failure.bad_blobs) store_.discard_blob(digest);
-    if (failure.entry_at_fault) drop_entry();
-    return false;
+    restored_files_ = restored->files + restored->symlinks;
+    restored_shared_ = restored->linked;
+    return {};
+  }
+
+  archive::RestoreMode archive_restore_mode() const {
+    switch (config_.restore_mode) {
+      case config::RestoreMode::Clone:
+        return archive::RestoreMode::Clone;
+      case config::RestoreMode::Hardlink:
+        return archive::RestoreMode::Hardlink;
+      case config::RestoreMode::Copy:
+        break;
+    }
+    return archive::RestoreMode::Copy;
   }
 
   bool outputs_valid(const store::Entry& entry) {
@@ -520,6 +543,11 @@ class Step {
     std::string how_many = count_of(restored_files_, "file");
     if (restored < entry.outputs.size()) {
       how_many += " of " + std::to_string(entry.outputs.size()) + " (the others were intact)";
+    }
+    if (restored_shared_ > 0) {
+      how_many += config_.restore_mode == config::RestoreMode::Hardlink
+                      ? ", " + std::to_string(restored_shared_) + " hardlinked"
+                      : ", " + std::to_string(restored_shared_) + " cloned";
     }
     Log::info(label() + "hit " + short_key() + from_where() + ", restored " + how_many + " in " +
               seconds(restore_ms) + saved);
@@ -654,7 +682,8 @@ class Step {
   bool store_unusable_ = false;
   bool cleared_ = false;
   std::size_t restored_files_ = 0;
-  std::uint64_t new_bytes_ = 0;  // what the last store added to the store
+  std::size_t restored_shared_ = 0;  // of those, hardlinked or cloned
+  std::uint64_t new_bytes_ = 0;      // what the last store added to the store
   std::vector<hash::PendingRecord> records_;
   std::jthread keeping_records_;  // last: joined before anything it uses goes away
 };

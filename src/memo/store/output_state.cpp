@@ -81,11 +81,13 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
       return;
     }
     bool link = output.type == archive::OutputFile::Type::Symlink;
+    // The mode memo left, which is the entry's but for a hardlinked output (read-only).
+    unsigned mode = link ? output.mode : static_cast<unsigned>(info.st_mode & 0777);
     std::string& line = lines[i];
     line = "o";
     for (const std::string& field :
          {std::to_string(nanoseconds(info.st_mtim)), std::to_string(nanoseconds(info.st_ctim)),
-          std::to_string(info.st_ino), std::string(link ? "l" : "f"), std::to_string(output.mode),
+          std::to_string(info.st_ino), std::string(link ? "l" : "f"), std::to_string(mode),
           std::to_string(output.size), output.digest, output.path, output.link_target}) {
       line += ' ';
       line += hash::quote_field(field);

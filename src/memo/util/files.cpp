@@ -9,6 +9,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <vector>
+
+#include "memo/util/digest.hpp"
 
 namespace memo::util {
 
@@ -168,6 +171,22 @@ std::expected<void, std::string> write_file_atomically(const fs::path& path,
   if (!file) return std::unexpected(file.error());
   if (auto written = file->write(content.data(), content.size()); !written) return written;
   return file->commit();
+}
+
+std::expected<ContentDigest, int> sha256_of_open_file(int fd) {
+  Hasher hasher(Hasher::Algorithm::Sha256);
+  std::vector<char> buffer(1 << 16);
+  ContentDigest result;
+  for (;;) {
+    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(result.size));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(errno);
+    if (n == 0) break;
+    hasher.update(buffer.data(), static_cast<std::size_t>(n));
+    result.size += static_cast<std::uint64_t>(n);
+  }
+  result.sha256 = hasher.hex_digest();
+  return result;
 }
 
 bool write_all(int fd, std::string_view bytes) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <expected>
 #include <filesystem>
 #include <string>
@@ -70,6 +71,14 @@ class AtomicFile {
 // Writes all of `bytes` to `fd` (memo's stdout, say), waiting while a pipe is full. false when
 // it cannot: a reader that went away gives EPIPE here, never a SIGPIPE that would end memo.
 bool write_all(int fd, std::string_view bytes);
+
+// The size and SHA-256 (lowercase hex) of the whole file open as `fd`, read from its start with
+// pread (the file offset is left alone). The error is the errno.
+struct ContentDigest {
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+std::expected<ContentDigest, int> sha256_of_open_file(int fd);
 
 // A name no other process or thread uses at the same time: "<prefix>.<pid>.<counter>.tmp".
 std::string unique_temp_name(std::string_view prefix);

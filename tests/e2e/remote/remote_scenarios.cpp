@@ -70,6 +70,25 @@ TEST_P(RemoteScenarios, WhatCiStoredIsARemoteHitOnAFreshClone) {
   EXPECT_EQ(runs(), 1);
 }
 
+// A hardlinked output written in place writes the local store's file: the next hit finds those
+// bytes wrong and fetches the entry from the remote again instead of running the command.
+TEST_P(RemoteScenarios, StoredBytesWrittenThroughAHardlinkAreFetchedAgain) {
+  ASSERT_EQ(ci_build().exit_code, 0);
+  const std::string built = read("packages/a/lib/index.js");
+  auto hardlink = with(target().env(), {{"MEMO_RESTORE_MODE", "hardlink"}});
+  fs::remove_all(package() / "lib");
+  ASSERT_EQ(memo_run(kBuild, hardlink).exit_code, 0);
+  fs::permissions(package() / "lib/index.js", fs::perms::owner_write, fs::perm_options::add);
+  write("packages/a/lib/index.js", "tampered\n");
+
+  auto again = memo_run(kBuild, hardlink);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(contains(again.err, "fetching it again from the remote cache")) << again.err;
+  EXPECT_TRUE(contains(again.err, "from the remote cache (")) << again.err;
+  EXPECT_EQ(runs(), 1) << again.err;
+  EXPECT_EQ(read("packages/a/lib/index.js"), built);
+}
+
 TEST_P(RemoteScenarios, WithoutTheWriteSwitchTheRemoteIsOnlyRead) {
   auto laptop = memo_run(kBuild, target().env());
   ASSERT_EQ(laptop.exit_code, 0) << laptop.err;

@@ -110,6 +110,7 @@ class FakeBlobs {
   }
 
   int opened() const { return opened_; }
+  fs::path path_of(const OutputFile& file) const { return dir_.path() / file.digest; }
 
  private:
   TempDir dir_;
@@ -254,7 +255,9 @@ TEST_F(RestoreTest, WrongBlobSizeChangesNothing) {
   for (bool checked : {false, true}) {
     auto stats = restore_outputs(package(), outputs, blobs_.opener(checked));
     ASSERT_FALSE(stats.has_value()) << checked;
-    if (checked) EXPECT_TRUE(stats.error().entry_at_fault);
+    if (checked) {
+      EXPECT_TRUE(stats.error().entry_at_fault);
+    }
     EXPECT_EQ(snapshot(package()), before) << checked;
   }
 }
@@ -269,6 +272,77 @@ TEST_F(RestoreTest, ACheckedBlobIsCopiedWhole) {
   EXPECT_EQ(stats->bytes, big.size());
   EXPECT_EQ(tmp_.read("pkg/lib/big.bin"), big);
   EXPECT_EQ(mode_of(package() / "lib/big.bin"), 0640u);
+}
+
+ino_t inode_of(const fs::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::lstat(path.c_str(), &info), 0) << path;
+  return info.st_ino;
+}
+
+TEST_F(RestoreTest, HardlinkModeLinksTheStoredFilesReadOnlyAndCopiesExecutables) {
+  tmp_.write("pkg/lib/old.js", "previous");
+  const OutputFile index = blobs_.add("lib/index.js", "export const a = 1;\n");
+  const OutputFile replaced = blobs_.add("lib/old.js", "new");
+  const OutputFile tool = blobs_.add("bin/cli.js", "#!/usr/bin/env node\n", 0755);
+  auto stats =
+      restore_outputs(package(), {index, replaced, tool}, blobs_.opener(), RestoreMode::Hardlink);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
+  EXPECT_EQ(stats->files, 3u);
+  EXPECT_EQ(stats->linked, 2u);
+  EXPECT_EQ(inode_of(package() / "lib/index.js"), inode_of(blobs_.path_of(index)));
+  EXPECT_EQ(inode_of(package() / "lib/old.js"), inode_of(blobs_.path_of(replaced)));
+  EXPECT_NE(inode_of(package() / "bin/cli.js"), inode_of(blobs_.path_of(tool)));
+  EXPECT_EQ(tmp_.read("pkg/lib/old.js"), "new");
+  EXPECT_EQ(mode_of(package() / "lib/index.js"), 0444u);
+  EXPECT_EQ(mode_of(package() / "bin/cli.js"), 0755u);
+  for (const auto& [path, node] : snapshot(package())) EXPECT_FALSE(is_temp_name(path)) << path;
+}
+
+// A tool that writes a linked output in place (root ignores the read-only mode) writes the
+// store's file: the next restore of those bytes hashes them, refuses them and places nothing.
+TEST_F(RestoreTest, HardlinkModeRefusesAStoredFileWrittenThroughALink) {
+  const OutputFile index = blobs_.add("lib/index.js", "export const a = 1;\n");
+  ASSERT_TRUE(restore_outputs(package(), {index}, blobs_.opener(), RestoreMode::Hardlink));
+  ::chmod((package() / "lib/index.js").c_str(), 0644);
+  tmp_.write("pkg/lib/index.js", "export const a = 2;\n");  // in place, as the tool does
+  ASSERT_EQ(memo::testing::read_file(blobs_.path_of(index)), "export const a = 2;\n");
+
+  fs::create_directories(tmp_ / "other");
+  for (auto mode : {RestoreMode::Hardlink, RestoreMode::Clone, RestoreMode::Copy}) {
+    auto stats = restore_outputs(tmp_ / "other", {index}, blobs_.opener(), mode);
+    ASSERT_FALSE(stats.has_value());
+    EXPECT_TRUE(stats.error().entry_at_fault);
+    EXPECT_EQ(stats.error().bad_blobs, std::vector<std::string>{index.digest});
+    EXPECT_FALSE(fs::exists(tmp_ / "other/lib/index.js"));
+  }
+}
+
+TEST_F(RestoreTest, HardlinkAndCloneModesRefuseAStoredFileOfTheWrongSizeEvenWhenChecked) {
+  const OutputFile lying = blobs_.add_lying("lib/bad.js", "short", "much longer than promised");
+  for (auto mode : {RestoreMode::Hardlink, RestoreMode::Clone}) {
+    for (bool checked : {false, true}) {
+      auto stats = restore_outputs(package(), {lying}, blobs_.opener(checked), mode);
+      ASSERT_FALSE(stats.has_value());
+      EXPECT_TRUE(stats.error().entry_at_fault);
+      EXPECT_FALSE(fs::exists(package() / "lib/bad.js"));
+    }
+  }
+}
+
+// Where the file system has no reflinks (ext4, tmpfs) clone copies, with the entry's modes.
+TEST_F(RestoreTest, CloneModeRestoresTheBytesAndModes) {
+  tmp_.write("pkg/lib/old.js", "previous");
+  std::vector<OutputFile> outputs = {blobs_.add("lib/index.js", "index"),
+                                     blobs_.add("lib/old.js", "new"),
+                                     blobs_.add("bin/cli.js", "#!/bin/sh\n", 0755)};
+  auto stats = restore_outputs(package(), outputs, blobs_.opener(), RestoreMode::Clone);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message;
+  EXPECT_EQ(tmp_.read("pkg/lib/index.js"), "index");
+  EXPECT_EQ(tmp_.read("pkg/lib/old.js"), "new");
+  EXPECT_EQ(mode_of(package() / "lib/index.js"), 0644u);
+  EXPECT_EQ(mode_of(package() / "bin/cli.js"), 0755u);
+  EXPECT_NE(inode_of(package() / "lib/index.js"), inode_of(blobs_.path_of(outputs[0])));
 }
 
 TEST_F(RestoreTest, MissingBlobChangesNothing) {

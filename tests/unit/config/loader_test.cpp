@@ -457,6 +457,7 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
     "logFolder": "/abs/logs",
     "logLevel": "silly",
     "mode": "WRITE_ONLY",
+    "restoreMode": "clone",
     "name": "renamed",
     "outputGlob": ["lib/**", "!lib/**/*.map"],
     "producePerformanceLogs": true,
@@ -485,6 +486,7 @@ TEST_F(LoaderTest, EverySettingFromMemoJson) {
   EXPECT_EQ(config.log_folder, fs::path("/abs/logs"));
   EXPECT_EQ(config.log_level, util::LogLevel::Silly);
   EXPECT_EQ(config.mode, Mode::WriteOnly);
+  EXPECT_EQ(config.restore_mode, RestoreMode::Clone);
   EXPECT_EQ(config.name, "renamed");
   EXPECT_EQ(config.output_glob, (std::vector<std::string>{"lib/**", "!lib/**/*.map"}));
   EXPECT_TRUE(config.produce_performance_logs);
@@ -616,6 +618,9 @@ TEST_F(LoaderTest, EveryMemoVariableMapsToItsSetting) {
         break;
       case SettingSpec::Type::Mode:
         text = "PASS";
+        break;
+      case SettingSpec::Type::RestoreMode:
+        text = "hardlink";
         break;
       case SettingSpec::Type::LogLevel:
         text = "silly";
