@@ -2,9 +2,10 @@
 # Benchmark for `memo run build` next to `turbo run build` and `lage build` (installed from the
 # npm registry into a scratch folder) on one generated monorepo (bench/generate_monorepo.js),
 # each package's build copying its sources into lib/. Three states: cold (no cache, no
-# outputs), warm with the outputs deleted, warm with the outputs intact; with `cp -a` of the
-# same outputs and the scripts run without any cache (memo run in PASS mode, same scheduler
-# and concurrency) as the floors. Not a test: it prints figures.
+# outputs), warm with the outputs deleted (memo in copy mode, and in hardlink mode), warm with
+# the outputs intact; with `cp -a` of the same outputs and the scripts run without any cache
+# (memo run in PASS mode, same scheduler and concurrency) as the floors. Not a test: it prints
+# figures.
 # Usage: bench/run_bench.sh [runs] [packages] [folders per package] [files per folder]
 #   bench/run_bench.sh 3 200 10 50    # 200 packages x 500 files (the default)
 #   bench/run_bench.sh 10 20 5 10     # 20 packages x 50 files
@@ -74,6 +75,10 @@ for tool in memo turbo lage; do
   # The cache is filled now: outputs deleted, then intact.
   result[$tool,deleted]=$(measure "$tool deleted" "$outputs" 0 "${command[$tool]}")
   result[$tool,intact]=$(measure "$tool intact" "true" 1 "${command[$tool]}")
+  if [ "$tool" = memo ]; then  # memo's restoreMode hardlink, on the same filled cache
+    result[hardlink,deleted]=$(measure "memo deleted, hardlink" "$outputs" 0 \
+      "${command[memo]} --restore-mode hardlink")
+  fi
   eval "$caches; $outputs"
 done
 
@@ -118,5 +123,7 @@ echo "scripts without a cache: $(ms "${result[plain,cold]}") ms; memo cold / tha
   "$(ratio "${result[memo,cold]}" "${result[plain,cold]}")"
 echo "cp -a of the outputs: $(ms "${result[cp,deleted]}") ms; memo deleted / that:" \
   "$(ratio "${result[memo,deleted]}" "${result[cp,deleted]}")"
+echo "memo deleted in hardlink mode: $(ms "${result[hardlink,deleted]}") ms; turbo / that:" \
+  "$(ratio "${result[turbo,deleted]}" "${result[hardlink,deleted]}")"
 echo "memo peak RSS: cold $((peak_cold / 1024)) MB, deleted $((peak_deleted / 1024)) MB"
 echo "memo's restored outputs are turbo's: $same"

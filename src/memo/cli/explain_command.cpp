@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "memo/hash/manifest.hpp"
 #include "memo/hash/manifest_diff.hpp"
 #include "memo/hash/package_key.hpp"
 #include "memo/store/local_skip_store.hpp"
@@ -27,20 +28,24 @@ struct Previous {
 std::optional<Previous> previous_manifest(const config::Config& config, const std::string& package,
                                           const std::string& command,
                                           const std::string& current_key) {
+  store::LocalStore store(config.internal_cache_folder);
+  auto expanded = [&](const std::string& manifest) {
+    return hash::expand_manifest(
+        manifest, [&](const std::string& digest) { return store.manifest_part(digest); });
+  };
   if (config.provider == "local-skip") {
     auto record = store::LocalSkipStore(config.internal_cache_folder).last_record(package);
     if (!record || record->second.empty()) return std::nullopt;
-    return Previous{record->first, record->second, ""};
+    return Previous{record->first, expanded(record->second), ""};
   }
-  store::LocalStore store(config.internal_cache_folder);
   if (auto entry = store.get(current_key); entry && *entry) {
-    return Previous{current_key, (*entry)->manifest, (*entry)->created};
+    return Previous{current_key, expanded((*entry)->manifest), (*entry)->created};
   }
   auto key = store.latest(package, command);
   if (!key) return std::nullopt;
   auto entry = store.get(*key);
   if (!entry || !*entry) return std::nullopt;
-  return Previous{*key, (*entry)->manifest, (*entry)->created};
+  return Previous{*key, expanded((*entry)->manifest), (*entry)->created};
 }
 
 // What the remote says of today's key, in a line; empty without a remote.
@@ -65,7 +70,9 @@ int explain(const config::Config& config, const std::string& command, const step
   const std::string package = hash::package_path_in_repo(config);
   auto previous = previous_manifest(config, package, command, current->key);
   std::vector<hash::ManifestChange> changes;
-  if (previous) changes = hash::diff_manifests(previous->manifest, current->manifest);
+  if (previous) {
+    changes = hash::diff_manifests(previous->manifest, hash::expanded_manifest(*current));
+  }
   const std::optional<bool> remote_has =
       cache.remote_has({current->key, config.name.empty() ? package : config.name, command});
 

@@ -52,7 +52,7 @@ int print_key(const config::Config& config, const std::string& command,
     Log::error("cannot compute the key: " + key.error());
     return 1;
   }
-  std::cout << (manifest ? key->manifest : key->key + "\n");
+  std::cout << (manifest ? hash::expanded_manifest(*key) : key->key + "\n");
   hash::keep_records(key->records);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "memo/hash/manifest_diff.hpp"
 #include "memo/util/digest.hpp"
 
 namespace memo::hash {
@@ -58,6 +59,10 @@ void KeyManifest::append(KeyManifest&& other) {
 }
 
 std::string KeyManifest::text() const {
+  return "memo-key-manifest " + std::to_string(kKeyFormatVersion) + "\n" + sorted_lines();
+}
+
+std::string KeyManifest::sorted_lines() const {
   std::vector<std::string_view> lines;
   std::size_t size = 0;
   for (const auto& block : blocks_) {
@@ -89,8 +94,8 @@ std::string KeyManifest::text() const {
     }
     bounds = std::move(merged);
   }
-  std::string text = "memo-key-manifest " + std::to_string(kKeyFormatVersion) + "\n";
-  text.reserve(text.size() + size);
+  std::string text;
+  text.reserve(size);
   for (auto line : lines) {
     text += line;
     text += '\n';
@@ -100,6 +105,31 @@ std::string KeyManifest::text() const {
 
 std::string KeyManifest::key() const {
   return util::sha256_hex(text());
+}
+
+std::string expand_manifest(std::string_view manifest, const PartLookup& part_lines) {
+  const std::string header = "memo-key-manifest " + std::to_string(kKeyFormatVersion) + "\n";
+  if (!manifest.starts_with(header)) return std::string(manifest);
+  KeyManifest expanded;
+  std::string_view rest = manifest.substr(header.size());
+  while (!rest.empty()) {
+    std::size_t end = std::min(rest.find('\n'), rest.size());
+    std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    std::optional<std::string> part;
+    std::vector<std::string> fields;
+    if (line.starts_with("dependency ")) {
+      fields = split_manifest_line(line);
+      if (fields.size() == 4) part = part_lines(fields[3]);
+    }
+    if (part) {
+      expanded.add("dependency", {fields[1], fields[2]});
+      expanded.add_lines(std::move(*part));
+    } else {
+      expanded.add_lines(std::string(line) + "\n");
+    }
+  }
+  return expanded.text();
 }
 
 }  // namespace memo::hash

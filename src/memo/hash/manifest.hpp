@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,7 +11,7 @@ namespace memo::hash {
 
 // Bumped whenever what goes into a key changes shape, so keys of an older memo never match.
 // (The stored entry has a version of its own, store::kEntryFormatVersion.)
-inline constexpr int kKeyFormatVersion = 2;
+inline constexpr int kKeyFormatVersion = 3;
 
 // The canonical list of everything a key covers: one line per input, "<kind> <field>…" with
 // every field quoted with quote_field (so no two different inputs can print alike), sorted, under a
@@ -34,10 +36,21 @@ class KeyManifest {
   void append(KeyManifest&& other);
   // The lines sorted under the header: call it once the manifest is complete.
   std::string text() const;
+  // The lines sorted, without the header (a dependency's part: see expand_manifest).
+  std::string sorted_lines() const;
   std::string key() const;
 
  private:
   std::vector<std::string> blocks_;  // each one or more whole lines
 };
+
+// A workspace dependency's files enter a key as one line, `dependency "<name>" "<path>"
+// "<digest>"`, the digest being the SHA-256 of the dependency's sorted `file` lines (its part):
+// a package with 40 dependencies hashes 40 short lines, not their 40,000 files. For `memo
+// explain` and `memo hash --manifest`, expand_manifest puts each part's lines back in place
+// (and the line as `dependency "<name>" "<path>"`), looking the parts up with `part_lines`;
+// a line whose part is unknown is left as it is. A manifest of another format is returned as is.
+using PartLookup = std::function<std::optional<std::string>(const std::string& digest)>;
+std::string expand_manifest(std::string_view manifest, const PartLookup& part_lines);
 
 }  // namespace memo::hash

@@ -142,11 +142,20 @@ GitignoreRules ancestor_gitignore_rules(const config::Config& config, const Pack
 
 // One package's part of the key: its files' lines, how many files, and the digest record to
 // write when the package's record was missing or out of date.
+// A package's files as a key sees them: their sorted `file` lines (shared by every key that
+// covers the package, never copied), the lines' digest, and how many files.
 struct PackageFiles {
-  KeyManifest lines;
+  std::shared_ptr<const std::string> lines;
+  std::string digest;
   std::size_t count = 0;
   std::optional<PendingRecord> pending;
 };
+
+PackageFiles package_files_of(const KeyManifest& lines, std::size_t count) {
+  auto sorted = std::make_shared<const std::string>(lines.sorted_lines());
+  std::string digest = util::sha256_hex(*sorted);
+  return {std::move(sorted), std::move(digest), count, std::nullopt};
+}
 
 std::expected<PackageFiles, std::string> walk_package_files(
     const config::Config& config, const PackageSources& package, WalkOptions walk,
@@ -158,15 +167,20 @@ std::expected<PackageFiles, std::string> walk_package_files(
 struct HashingSession::State {
   explicit State(fs::path repo_root) : index(std::move(repo_root), {}) {}
 
-  // A package's files under one set of walk settings (its record file names them), found once.
+  // A package's files under one set of walk settings (its record file names them), kept once
+  // found.
   struct Part {
-    std::once_flag once;
-    std::expected<PackageFiles, std::string> files = std::unexpected(std::string());
+    std::mutex mutex;
+    std::optional<std::expected<PackageFiles, std::string>> files;
+    bool computing = false;
     fs::path package_root;
   };
 
-  // The part for `record_file`, computed by the first caller; the digest record to write goes
-  // to that caller alone.
+  // The part for `record_file`: the one kept, else computed here; the digest record to write
+  // goes to the caller that computed it. A caller never waits for another's computation: the
+  // pool's threads help with other work while they wait for their own (a walk's parallel_for),
+  // and that work may be a key that needs the very part this thread is computing. While one
+  // computes a part, another that needs it computes it too.
   template <typename Compute>
   std::expected<PackageFiles, std::string> package_files(const fs::path& record_file,
                                                          const fs::path& package_root,
@@ -181,18 +195,29 @@ struct HashingSession::State {
       }
       part = slot;
     }
-    bool computed_here = false;
-    std::call_once(part->once, [&] {
-      part->files = compute();
-      computed_here = true;
-    });
-    if (!part->files) return std::unexpected(part->files.error());
-    if (computed_here) {
-      PackageFiles mine{part->files->lines, part->files->count, std::move(part->files->pending)};
-      part->files->pending.reset();
-      return mine;
+    bool keep = false;
+    {
+      std::lock_guard lock(part->mutex);
+      if (part->files) {
+        if (!*part->files) return std::unexpected(part->files->error());
+        const PackageFiles& kept = **part->files;
+        return PackageFiles{kept.lines, kept.digest, kept.count, std::nullopt};
+      }
+      keep = !part->computing;
+      part->computing = true;
     }
-    return PackageFiles{part->files->lines, part->files->count, std::nullopt};
+    auto computed = compute();
+    if (keep) {
+      std::lock_guard lock(part->mutex);
+      part->computing = false;
+      if (computed) {
+        part->files =
+            PackageFiles{computed->lines, computed->digest, computed->count, std::nullopt};
+      } else {
+        part->files = std::unexpected(computed.error());
+      }
+    }
+    return computed;
   }
 
   void forget(const fs::path& package_root) {
@@ -268,9 +293,9 @@ std::expected<PackageFiles, std::string> walk_package_files(
     };
     auto check = reuse_record(package.root, prefix, records.started_ns, *record, relist);
     if (check != RecordCheck::kStale) {
-      PackageFiles result;
-      result.lines.add_lines(manifest_lines(*record));
-      result.count = record->files.size();
+      KeyManifest lines;
+      lines.add_lines(manifest_lines(*record));
+      PackageFiles result = package_files_of(lines, record->files.size());
       if (check == RecordCheck::kUpdated) {
         result.pending = PendingRecord{record_file, package.root, std::move(*record)};
       }
@@ -287,15 +312,16 @@ std::expected<PackageFiles, std::string> walk_package_files(
   if (!files) return std::unexpected(files.error());
   auto digests = digest_files(package.root, *files, shortcut_for(index.get(), package.root));
   if (!digests) return std::unexpected(digests.error());
-  PackageFiles result;
-  result.count = digests->size();
-  if (auto record = make_record(records.started_ns, trace, *digests, prefix)) {
-    // Only a speed-up: a record that cannot be written is walked for again next time.
-    result.lines.add_lines(manifest_lines(*record));
-    result.pending = PendingRecord{record_file, package.root, std::move(*record)};
+  KeyManifest lines;
+  auto record = make_record(records.started_ns, trace, *digests, prefix);
+  if (record) {
+    lines.add_lines(manifest_lines(*record));
   } else {
-    add_to_manifest(result.lines, "file", prefix, *digests);
+    add_to_manifest(lines, "file", prefix, *digests);
   }
+  PackageFiles result = package_files_of(lines, digests->size());
+  // Only a speed-up: a record that cannot be written is walked for again next time.
+  if (record) result.pending = PendingRecord{record_file, package.root, std::move(*record)};
   return result;
 }
 
@@ -347,11 +373,6 @@ std::expected<PackageKey, std::string> compute_package_key(
   if (config.inputs.package && config.inputs.package->empty()) {
     self.hash_globs = {"!**"};  // declared as none: no file of the package counts
   }
-  for (const auto& dependency : dependencies) {
-    manifest.add(
-        "dependency",
-        {dependency.name, dependency.root.lexically_relative(config.repo_root).generic_string()});
-  }
   // Packages are walked and hashed side by side: a walk is mostly waiting on the filesystem.
   std::vector<const PackageSources*> packages{&self};
   for (const auto& dependency : dependencies) packages.push_back(&dependency);
@@ -364,9 +385,20 @@ std::expected<PackageKey, std::string> compute_package_key(
       1);
   util::Log::verbose("file digests reused for " + std::to_string(records.reused) + " of " +
                      std::to_string(packages.size()) + " packages");
-  for (auto& part : parts) {
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    auto& part = parts[i];
     if (!part) return std::unexpected(part.error());
-    manifest.append(std::move(part->lines));
+    if (i == 0) {
+      manifest.add_lines(*part->lines);
+    } else {
+      // A dependency is one line: the digest of its files' lines (see expand_manifest).
+      const PackageSources& dependency = dependencies[i - 1];
+      manifest.add(
+          "dependency",
+          {dependency.name, dependency.root.lexically_relative(config.repo_root).generic_string(),
+           part->digest});
+      result.parts.push_back({part->digest, part->lines});
+    }
     if (part->pending) result.records.push_back(std::move(*part->pending));
     result.file_count += part->count;
   }
@@ -401,6 +433,16 @@ std::expected<PackageKey, std::string> compute_package_key(
   result.manifest = manifest.text();
   result.key = util::sha256_hex(result.manifest);
   return result;
+}
+
+std::string expanded_manifest(const PackageKey& key) {
+  return expand_manifest(key.manifest,
+                         [&](const std::string& digest) -> std::optional<std::string> {
+                           for (const auto& part : key.parts) {
+                             if (part.digest == digest) return *part.lines;
+                           }
+                           return std::nullopt;
+                         });
 }
 
 void keep_records(std::vector<PendingRecord>& records) {

@@ -37,9 +37,16 @@ struct PendingRecord {
   DigestRecord record;
 };
 
+// A dependency's files as its key line names them: the digest, and the sorted lines it is of.
+struct ManifestPart {
+  std::string digest;
+  std::shared_ptr<const std::string> lines;
+};
+
 struct PackageKey {
   std::string key;       // 64 hex digits
-  std::string manifest;  // KeyManifest::text()
+  std::string manifest;  // KeyManifest::text(): a dependency is one line (see expand_manifest)
+  std::vector<ManifestPart> parts;  // each dependency's
   std::size_t file_count = 0;
   // Not written yet: the caller keeps them with keep_records, when it suits it (while the
   // command runs, say). Keys never depend on them.
@@ -86,5 +93,8 @@ std::expected<PackageKey, std::string> compute_package_key(
 
 // The package's folder relative to the repo root, '/'-separated; "." for the root itself.
 std::string package_path_in_repo(const config::Config& config);
+
+// The manifest with every dependency's lines in place, for people to read.
+std::string expanded_manifest(const PackageKey& key);
 
 }  // namespace memo::hash

@@ -133,6 +133,7 @@ class Step {
     outcome_.key = key_;
     outcome_.input_count = key->file_count;
     manifest_ = key->manifest;
+    manifest_parts_ = std::move(key->parts);
     records_ = std::move(key->records);
     start_keeping_records();
     report_.hash = key_;
@@ -311,7 +312,7 @@ class Step {
     std::optional<std::set<std::string>> changed;
     if (!config_.clear_output) {
       if (auto state = state_.changed_outputs(state_name(), key_, config_.package_root)) {
-        auto log = state->changed.empty() ? intact_hit_log() : std::nullopt;
+        auto log = state->changed.empty() ? intact_hit_log(state->log) : std::nullopt;
         if (log) {
           Log::info(label() + "hit " + short_key() + ", outputs intact, nothing to restore");
           if (*log) replay(**log);
@@ -353,7 +354,7 @@ class Step {
   bool finish_hit(const store::Entry& entry, const std::optional<util::Fd>& log,
                   std::size_t restored, double restore_ms) {
     if (config_.validate_output && !outputs_valid(entry)) return false;
-    remember_outputs(entry.outputs, entry.command_ms);
+    remember_outputs(entry.outputs, entry.command_ms, entry.log);
     store_.mark_used(key_);
     report_hit(entry, restored, restore_ms);
     if (log) replay(*log);
@@ -390,8 +391,15 @@ class Step {
   }
 
   // For a hit with the outputs intact: the entry's log to replay (nullopt inside when it has
-  // none, or when the entry is gone); nullopt when it proved damaged, and the hit is off.
-  std::optional<std::optional<util::Fd>> intact_hit_log() {
+  // none, or when the entry is gone); nullopt when it proved damaged, and the hit is off. The
+  // log memo recorded with the outputs (`recorded`) spares reading the entry while it is whole.
+  std::optional<std::optional<util::Fd>> intact_hit_log(
+      const std::optional<store::OutputLog>& recorded) {
+    if (!recorded) return std::optional<util::Fd>();  // the command printed nothing
+    auto fd = store_.open_blob(recorded->digest);
+    if (fd && check_log(*recorded, fd->get()).empty()) {
+      return std::optional<util::Fd>(std::move(*fd));
+    }
     auto entry = store_.get(key_);
     if (!entry || !*entry) return std::optional<util::Fd>();
     return open_log(**entry);
@@ -560,8 +568,10 @@ class Step {
                : "";
   }
 
-  void remember_outputs(const std::vector<archive::OutputFile>& outputs, double command_ms) {
-    if (auto saved = state_.save(state_name(), key_, config_.package_root, outputs, command_ms);
+  void remember_outputs(const std::vector<archive::OutputFile>& outputs, double command_ms,
+                        const std::optional<store::OutputLog>& log) {
+    if (auto saved =
+            state_.save(state_name(), key_, config_.package_root, outputs, command_ms, log);
         !saved) {
       Log::verbose("could not record the outputs' state: " + saved.error().message);
     }
@@ -625,6 +635,7 @@ class Step {
   std::optional<std::string> record_skip(const std::vector<hash::WalkedFile>& files) {
     auto recorded =
         skip_store_.record(package_path(), key_, config_.package_root, files, manifest_);
+    for (const auto& part : manifest_parts_) store_.keep_manifest_part(part.digest, *part.lines);
     if (!recorded) {
       Log::warn("cannot record the key (" + recorded.error().message + "); nothing stored");
       return std::nullopt;
@@ -652,7 +663,8 @@ class Step {
       Log::warn("cannot store the outputs (" + stored.error().message + ")");
       return std::nullopt;
     }
-    remember_outputs(stored->entry.outputs, report_.build_ms);
+    for (const auto& part : manifest_parts_) store_.keep_manifest_part(part.digest, *part.lines);
+    remember_outputs(stored->entry.outputs, report_.build_ms, stored->entry.log);
     new_bytes_ = stored->new_bytes;
     cache_.upload(artifact_id(), stored->entry);
     if (auto latest = store_.record_latest(package_path(), command_, key_); !latest) {
@@ -673,6 +685,7 @@ class Step {
   hash::GlobSet outputs_;
   std::string key_;
   std::string manifest_;
+  std::vector<hash::ManifestPart> manifest_parts_;
   PerformanceReport report_;
   StepOutcome outcome_;
   exec::OutputChunk pass_on_;                         // where the command's output and replays go

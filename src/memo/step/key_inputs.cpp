@@ -150,24 +150,28 @@ std::expected<KeyInputs, std::string> resolve_key_inputs(const config::Config& c
   }
   // The dependencies' own settings say which of their files are sources and which are
   // outputs; reading them is mostly waiting on small files, so side by side.
-  std::vector<std::expected<config::Config, std::string>> configs(dependencies.size(),
-                                                                  std::unexpected(std::string()));
+  // The cache's are used in place: a Config is big to copy.
+  using ConfigResult = KeyInputsCache::ConfigResult;
+  std::vector<ConfigResult> owned(cache ? 0 : dependencies.size(), std::unexpected(std::string()));
+  std::vector<const ConfigResult*> configs(dependencies.size());
   const auto environment = config::process_environment();
   util::parallel_for(
       dependencies.size(),
       [&](std::size_t i) {
+        if (cache) {
+          configs[i] = &cache->package_config(roots[i], dependencies[i]->name, environment);
+          return;
+        }
         // The dependency's own repo root: a submodule or nested workspace is its own.
-        configs[i] =
-            cache ? cache->package_config(roots[i], dependencies[i]->name, environment)
-                  : config::load_package_config(
-                        {roots[i], workspace::find_repo_root(roots[i]), dependencies[i]->name},
-                        environment);
+        owned[i] = config::load_package_config(
+            {roots[i], workspace::find_repo_root(roots[i]), dependencies[i]->name}, environment);
+        configs[i] = &owned[i];
       },
       4);
   for (std::size_t i = 0; i < dependencies.size(); ++i) {
     const auto* dependency = dependencies[i];
     const fs::path& root = roots[i];
-    auto& dependency_config = configs[i];
+    const ConfigResult& dependency_config = *configs[i];
     if (!dependency_config) return std::unexpected(dependency_config.error());
     // Declared "deps" inputs replace each dependency's own hashGlobs ([] means none).
     std::vector<std::string> globs = dependency_config->hash_globs;

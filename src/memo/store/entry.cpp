@@ -170,6 +170,15 @@ std::vector<std::string> blob_digests(const Entry& entry) {
     if (output.type == archive::OutputFile::Type::File) digests.push_back(output.digest);
   }
   if (entry.log) digests.push_back(entry.log->digest);
+  // The key lines of its dependencies (see hash::expand_manifest), kept for `memo explain`.
+  for (std::size_t at = entry.manifest.find("\ndependency "); at != std::string::npos;
+       at = entry.manifest.find("\ndependency ", at + 1)) {
+    std::size_t end = entry.manifest.find('\n', at + 1);
+    auto fields = hash::split_manifest_line(
+        std::string_view(entry.manifest)
+            .substr(at + 1, end == std::string::npos ? end : end - at - 1));
+    if (fields.size() == 4 && util::is_hex_digest(fields[3], 64)) digests.push_back(fields[3]);
+  }
   return digests;
 }
 

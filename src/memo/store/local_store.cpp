@@ -12,6 +12,7 @@
 #include "memo/store/store_lock.hpp"
 #include "memo/util/digest.hpp"
 #include "memo/util/files.hpp"
+#include "memo/util/log.hpp"
 #include "memo/util/parallel.hpp"
 
 namespace memo::store {
@@ -261,6 +262,20 @@ std::optional<std::string> LocalStore::latest(const std::string& package,
   auto key = util::read_file(latest_path(package, command));
   if (!key || !util::is_hex_digest(*key, 64)) return std::nullopt;
   return *key;
+}
+
+void LocalStore::keep_manifest_part(const std::string& digest, std::string_view lines) {
+  if (auto written = write_blob(root_ / "blobs", digest, lines, 0444); !written) {
+    util::Log::verbose("cannot keep a dependency's key lines: " + written.error().message);
+  }
+}
+
+std::optional<std::string> LocalStore::manifest_part(const std::string& digest) const {
+  auto fd = open_blob(digest);
+  if (!fd) return std::nullopt;
+  auto lines = util::read_open_file(fd->get(), digest);
+  if (!lines || util::sha256_hex(*lines) != digest) return std::nullopt;
+  return std::move(*lines);
 }
 
 std::expected<util::Fd, archive::BlobOpenError> LocalStore::open_blob(

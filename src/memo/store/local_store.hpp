@@ -94,6 +94,12 @@ class LocalStore {
   // Writes the entry itself, once every blob it names is in the store (imported ones).
   StoreResult<std::uint64_t> put_entry_record(const Entry& entry);
 
+  // Keeps a dependency's key lines (hash::ManifestPart) as a blob, for `memo explain`; entries
+  // whose manifest names it keep it from eviction. A failure only costs explain its detail.
+  void keep_manifest_part(const std::string& digest, std::string_view lines);
+  // Those lines, when the store has them whole; nullopt otherwise.
+  std::optional<std::string> manifest_part(const std::string& digest) const;
+
   // The blob's bytes, opened without following a link or blocking on a FIFO.
   std::expected<util::Fd, archive::BlobOpenError> open_blob(const std::string& digest) const;
   // Whether the blob open as `fd` is one this store wrote and hashed, unchanged since (see

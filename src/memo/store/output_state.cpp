@@ -9,9 +9,11 @@
 #include <map>
 #include <set>
 
+#include "memo/archive/confined_dir.hpp"
 #include "memo/hash/manifest.hpp"
 #include "memo/hash/manifest_diff.hpp"
 #include "memo/util/digest.hpp"
+#include "memo/util/fd.hpp"
 #include "memo/util/files.hpp"
 #include "memo/util/parallel.hpp"
 
@@ -62,15 +64,15 @@ fs::path OutputState::path_for(const std::string& package) const {
 }
 
 // The record is text, one output a line, every field quoted as in key manifests:
-//   memo-output-state 2 "<key>" "<command ms>"
+//   memo-output-state 3 "<key>" "<command ms>" "<log size>" "<log sha256>" (both "" for none)
 //   o "<mtime ns>" "<ctime ns>" "<inode>" "<f|l>" "<mode>" "<size>" "<sha256>" "<path>" "<target>"
 // (a few thousand outputs: JSON would cost more than the restore it saves).
-constexpr std::string_view kHeader = "memo-output-state 2 ";
+constexpr std::string_view kHeader = "memo-output-state 3 ";
 
 StoreResult<void> OutputState::save(const std::string& package, const std::string& key,
                                     const fs::path& package_root,
                                     const std::vector<archive::OutputFile>& outputs,
-                                    double command_ms) const {
+                                    double command_ms, const std::optional<OutputLog>& log) const {
   std::vector<std::string> lines(outputs.size());
   std::atomic<bool> incomplete{false};
   util::parallel_for(outputs.size(), [&](std::size_t i) {
@@ -102,7 +104,8 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
   }
   std::string text = std::string(kHeader) + hash::quote_field(key) + " " +
                      hash::quote_field(std::to_string(static_cast<std::int64_t>(command_ms))) +
-                     "\n";
+                     " " + hash::quote_field(log ? std::to_string(log->size) : "") + " " +
+                     hash::quote_field(log ? log->digest : "") + "\n";
   for (const auto& line : lines) text += line;
   if (auto written = util::write_file_atomically(path_for(package), text); !written) {
     return std::unexpected(store_error_from_errno(errno, written.error()));
@@ -120,11 +123,16 @@ std::optional<OutputState::Record> OutputState::load(const std::string& package,
   // After the format: "<key>" "<command ms>", read as the fields of a manifest line.
   auto header = hash::split_manifest_line(
       "state " + std::string(rest.substr(kHeader.size(), newline - kHeader.size())));
-  if (header.size() != 3 || !util::is_hex_digest(header[1], 64)) return std::nullopt;
+  if (header.size() != 5 || !util::is_hex_digest(header[1], 64)) return std::nullopt;
   if (only_key && header[1] != *only_key) return std::nullopt;  // not worth reading further
-  Record record{std::move(header[1]), 0, {}};
+  Record record{std::move(header[1]), 0, {}, std::nullopt};
   try {
     record.command_ms = static_cast<double>(std::stoll(header[2]));
+    if (util::is_hex_digest(header[4], 64)) {
+      record.log = OutputLog{std::stoull(header[3]), std::move(header[4])};
+    } else if (!header[4].empty()) {
+      return std::nullopt;
+    }
   } catch (const std::exception&) {
     return std::nullopt;
   }
@@ -160,32 +168,30 @@ std::optional<OutputState::Record> OutputState::load(const std::string& package,
 namespace {
 
 // Which of `recorded` are on disk under `package_root` exactly as recorded: untouched since
-// (same stat data), or touched but still holding the same bytes.
+// (same stat data), or touched but still holding the same bytes. Each folder is opened once and
+// its outputs looked at from there, folders side by side; a folder that is gone (`rm -rf lib`)
+// means all its outputs changed.
 std::vector<char> still_as_recorded(const fs::path& package_root,
                                     const std::vector<const OutputState::Output*>& recorded) {
-  // A folder that is gone (`rm -rf lib`) means all its outputs changed: one lstat each, not
-  // one per file.
-  std::map<std::string, bool> folder_exists;
-  for (const auto* output : recorded) {
-    std::string folder = fs::path(output->file.path).parent_path().generic_string();
-    if (!folder_exists.contains(folder)) {
-      struct stat info {};
-      folder_exists[folder] =
-          folder.empty() || ::lstat((package_root / folder).c_str(), &info) == 0;
-    }
+  std::map<std::string_view, std::vector<std::size_t>> by_folder;
+  for (std::size_t i = 0; i < recorded.size(); ++i) {
+    by_folder[archive::split_parent(recorded[i]->file.path).first].push_back(i);
   }
+  std::vector<const std::pair<const std::string_view, std::vector<std::size_t>>*> folders;
+  for (const auto& folder : by_folder) folders.push_back(&folder);
   std::vector<char> intact(recorded.size(), 0);
-  util::parallel_for(recorded.size(), [&](std::size_t i) {
-    const auto& output = *recorded[i];
-    fs::path path = package_root / output.file.path;
-    struct stat info {};
-    if (!folder_exists.at(fs::path(output.file.path).parent_path().generic_string()) ||
-        ::lstat(path.c_str(), &info) != 0) {
-      intact[i] = 0;
-    } else if (same_stat(output, info)) {
-      intact[i] = 1;
-    } else {
-      intact[i] = content_matches(path, output.file);  // touched, maybe not changed
+  util::parallel_for(folders.size(), [&](std::size_t f) {
+    const auto& [folder, items] = *folders[f];
+    const fs::path folder_path = folder.empty() ? package_root : package_root / folder;
+    util::Fd dir(::open(folder_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return;
+    for (std::size_t i : items) {
+      const auto& output = *recorded[i];
+      const std::string name(archive::split_parent(output.file.path).second);
+      struct stat info {};
+      if (::fstatat(dir.get(), name.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      intact[i] = same_stat(output, info) ||
+                  content_matches(package_root / output.file.path, output.file);  // touched
     }
   });
   return intact;
@@ -207,7 +213,7 @@ std::optional<OutputState::Comparison> OutputState::changed_outputs(
   std::vector<const Output*> recorded;
   for (const auto& output : state->outputs) recorded.push_back(&output);
   auto intact = still_as_recorded(package_root, recorded);
-  Comparison comparison{{}, state->command_ms};
+  Comparison comparison{{}, state->command_ms, state->log};
   for (std::size_t i = 0; i < recorded.size(); ++i) {
     if (!intact[i]) comparison.changed.push_back(recorded[i]->file.path);
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "memo/archive/output_file.hpp"
+#include "memo/store/entry.hpp"
 #include "memo/store/store_error.hpp"
 
 namespace memo::store {
@@ -29,15 +30,17 @@ class OutputState {
   explicit OutputState(std::filesystem::path store_root);
 
   // Records `outputs` as they are now on disk under `package_root`, with how long the command
-  // that made them took (what a hit with the outputs intact saves).
+  // that made them took (what a hit with the outputs intact saves) and the entry's output log
+  // (what that hit replays, found without reading the entry).
   StoreResult<void> save(const std::string& package, const std::string& key,
                          const std::filesystem::path& package_root,
-                         const std::vector<archive::OutputFile>& outputs,
-                         double command_ms = 0) const;
+                         const std::vector<archive::OutputFile>& outputs, double command_ms = 0,
+                         const std::optional<OutputLog>& log = std::nullopt) const;
 
   struct Comparison {
     std::vector<std::string> changed;  // the recorded outputs no longer as memo left them
     double command_ms = 0;
+    std::optional<OutputLog> log;
   };
   // The outputs recorded for `key` compared with the disk; nullopt when the record is for
   // another key (or there is none, or it cannot be read).
@@ -57,6 +60,7 @@ class OutputState {
     std::string key;
     double command_ms = 0;
     std::vector<Output> outputs;
+    std::optional<OutputLog> log;
   };
   std::filesystem::path path_for(const std::string& package) const;
   // The record, or nullopt when there is no readable one (or, with `only_key`, when it is for

@@ -181,5 +181,31 @@ TEST(KeyManifestTest, BlocksOfLinesMergeWithSingleLines) {
   EXPECT_EQ(blocks.text(), single.text());
 }
 
+TEST(ExpandManifestTest, PutsEachKnownPartsLinesInPlaceOfItsDigest) {
+  const std::string part = "file \"packages/b/src/x.ts\" \"100644\" \"abc\"\n";
+  const std::string digest = util::sha256_hex(part);
+  KeyManifest compact;
+  compact.add("command", {"tsc"});
+  compact.add("dependency", {"@demo/b", "packages/b", digest});
+  compact.add("dependency", {"@demo/c", "packages/c", std::string(64, 'f')});  // unknown part
+  const std::string expanded = expand_manifest(compact.text(), [&](const std::string& wanted) {
+    return wanted == digest ? std::optional<std::string>(part) : std::nullopt;
+  });
+
+  KeyManifest expected;
+  expected.add("command", {"tsc"});
+  expected.add("dependency", {"@demo/b", "packages/b"});
+  expected.add_lines(part);
+  expected.add("dependency", {"@demo/c", "packages/c", std::string(64, 'f')});
+  EXPECT_EQ(expanded, expected.text());
+}
+
+TEST(ExpandManifestTest, AManifestOfAnotherFormatIsLeftAlone) {
+  const std::string old = "memo-key-manifest 2\ndependency \"@demo/b\" \"packages/b\"\n";
+  EXPECT_EQ(
+      expand_manifest(old, [](const std::string&) { return std::optional<std::string>("x"); }),
+      old);
+}
+
 }  // namespace
 }  // namespace memo::hash

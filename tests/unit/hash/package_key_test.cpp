@@ -2,8 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -428,11 +432,76 @@ TEST_F(HashingSessionTest, ADependencysFilesAreDigestedOnceForEveryKeyThatCovers
   EXPECT_NE(key_of(app_, other_as_dependency()), before);
 }
 
+// A dependency enters the key as one line naming the digest of its file lines; the expanded
+// manifest (memo hash --manifest, memo explain) has those lines back.
+TEST_F(HashingSessionTest, ADependencyIsOneLineWhoseDigestCoversItsFiles) {
+  auto key = compute_package_key(app_, "build", {}, other_as_dependency(), {}, &session_);
+  ASSERT_TRUE(key) << key.error();
+  ASSERT_EQ(key->parts.size(), 1u);
+  const ManifestPart& part = key->parts[0];
+  EXPECT_EQ(util::sha256_hex(*part.lines), part.digest);
+  EXPECT_NE(part.lines->find("file \"packages/other/src/x.ts\""), std::string::npos) << *part.lines;
+  EXPECT_EQ(key->manifest.find("packages/other/src/x.ts"), std::string::npos) << key->manifest;
+  EXPECT_NE(key->manifest.find("dependency \"other\" \"packages/other\" \"" + part.digest + "\"\n"),
+            std::string::npos)
+      << key->manifest;
+
+  const std::string expanded = expanded_manifest(*key);
+  EXPECT_NE(expanded.find("dependency \"other\" \"packages/other\"\n"), std::string::npos);
+  EXPECT_NE(expanded.find("file \"packages/other/src/x.ts\""), std::string::npos) << expanded;
+  EXPECT_EQ(expanded.find(part.digest), std::string::npos) << expanded;
+}
+
 TEST_F(HashingSessionTest, KeysWithASessionAreTheKeysWithout) {
   const std::string with_session = key_of(app_, other_as_dependency());
   auto without = compute_package_key(app_, "build", {}, other_as_dependency());
   ASSERT_TRUE(without);
   EXPECT_EQ(with_session, without->key);
+}
+
+// A pool thread that helps with other work while it walks a package may take up a key that
+// needs that very package: it must never wait for itself (memo run hung so). A watchdog turns
+// a hang into a failure.
+TEST_F(HashingSessionTest, KeysThatShareDependenciesNeverWaitForEachOther) {
+  std::vector<PackageSources> dependencies;
+  for (int d = 0; d < 8; ++d) {
+    const std::string folder = "repo/packages/d" + std::to_string(d);
+    for (int f = 0; f < 200; ++f) {
+      tmp_.write(folder + "/src/m" + std::to_string(f % 40) + "/f" + std::to_string(f) + ".ts",
+                 "x");
+    }
+    dependencies.push_back({"d" + std::to_string(d), tmp_ / folder, {}, {}, {}});
+  }
+  auto first = compute_package_key(app_, "build", {}, dependencies, {}, &session_);
+  ASSERT_TRUE(first) << first.error();
+  keep_records(first->records);  // the next walks reuse them, as a warm memo run does
+
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mutex);
+    if (!finished.wait_for(lock, std::chrono::seconds(120), [&] { return done; })) {
+      std::fprintf(stderr, "HashingSession deadlocked\n");
+      std::abort();
+    }
+  });
+  for (int round = 0; round < 40; ++round) {
+    for (const auto& dependency : dependencies) session_.forget(dependency.root);
+    std::vector<std::string> keys(6);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      threads.emplace_back([&, i] { keys[i] = key_of(app_, dependencies); });
+    }
+    for (auto& thread : threads) thread.join();
+    for (const auto& key : keys) EXPECT_EQ(key, first->key);
+  }
+  {
+    std::lock_guard lock(mutex);
+    done = true;
+  }
+  finished.notify_one();
+  watchdog.join();
 }
 
 TEST_F(HashingSessionTest, ManyThreadsAtOnceGetTheSameKeys) {

@@ -77,6 +77,19 @@ TEST(EntryTest, RoundTripOfAnEntryWithItsOutputLog) {
       (std::vector<std::string>{std::string(64, 'd'), util::sha256_hex(""), std::string(64, 'e')}));
 }
 
+// Eviction keeps what blob_digests names: the dependencies' key lines too (memo explain).
+TEST(EntryTest, TheBlobsOfAnEntryIncludeItsDependenciesKeyLines) {
+  Entry entry = sample_entry();
+  entry.outputs.resize(1);
+  entry.manifest =
+      "memo-key-manifest 3\ncommand \"tsc\"\ndependency \"@demo/b\" \"packages/b\" \"" +
+      std::string(64, 'b') + "\"\ndependency \"@demo/c\" \"packages/c\" \"" + std::string(64, 'c') +
+      "\"\nfile \"src/a.ts\" \"100644\" \"abc\"\n";
+  EXPECT_EQ(
+      blob_digests(entry),
+      (std::vector<std::string>{std::string(64, 'd'), std::string(64, 'b'), std::string(64, 'c')}));
+}
+
 TEST(EntryTest, AMalformedLogFieldIsRefused) {
   for (const char* line : {"log \"12\"\n",
                            "log \"x\" \""
