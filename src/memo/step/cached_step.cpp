@@ -631,11 +631,16 @@ class Step {
               " in " + seconds(report_.put_ms));
   }
 
+  // The dependencies' key lines the manifest names by digest, for a later `memo explain`.
+  void keep_manifest_parts() {
+    for (const auto& part : manifest_parts_) store_.keep_manifest_part(part.digest, *part.lines);
+  }
+
   // Returns what was done ("recorded"), or nullopt after saying why nothing was.
   std::optional<std::string> record_skip(const std::vector<hash::WalkedFile>& files) {
     auto recorded =
         skip_store_.record(package_path(), key_, config_.package_root, files, manifest_);
-    for (const auto& part : manifest_parts_) store_.keep_manifest_part(part.digest, *part.lines);
+    keep_manifest_parts();
     if (!recorded) {
       Log::warn("cannot record the key (" + recorded.error().message + "); nothing stored");
       return std::nullopt;
@@ -663,7 +668,7 @@ class Step {
       Log::warn("cannot store the outputs (" + stored.error().message + ")");
       return std::nullopt;
     }
-    for (const auto& part : manifest_parts_) store_.keep_manifest_part(part.digest, *part.lines);
+    keep_manifest_parts();
     remember_outputs(stored->entry.outputs, report_.build_ms, stored->entry.log);
     new_bytes_ = stored->new_bytes;
     cache_.upload(artifact_id(), stored->entry);
