@@ -97,6 +97,22 @@ TEST_F(CacheCommandTest, PruneSweepsOrphanBlobsAndStaleTempFiles) {
   EXPECT_NE(memo_run(kSmallBuild).err.find("hit"), std::string::npos);
 }
 
+// An entry of many small files keeps them in one pack: prune keeps the pack while the entry is
+// there, and takes it with the entry.
+TEST_F(CacheCommandTest, PruneKeepsAPackWhileItsEntryStaysAndTakesItWithIt) {
+  const std::string many = "mkdir -p lib && for i in $(seq 1 30); do echo $i > lib/f$i.js; done";
+  ASSERT_EQ(memo_run(many).exit_code, 0);
+  EXPECT_EQ(stats()["blobs"], 1) << "30 small files, one pack";
+  ASSERT_EQ(memo({"cache", "prune"}).exit_code, 0);
+  fs::remove_all(package() / "lib");
+  EXPECT_NE(memo_run(many).err.find("hit"), std::string::npos);
+  EXPECT_EQ(read("packages/a/lib/f30.js"), "30\n");
+  age_entry(many, 30 * 24h);
+  auto pruned = memo({"cache", "prune", "--max-age", "14d"});
+  EXPECT_NE(pruned.out.find("removed 1 entries and 1 blobs"), std::string::npos) << pruned.out;
+  EXPECT_EQ(stats()["blobs"], 0);
+}
+
 TEST_F(CacheCommandTest, TheStoreIsTrimmedOnceItPassesMaxCacheSize) {
   const std::map<std::string, std::string> limit{{"MEMO_MAX_CACHE_SIZE", "150kB"}};
   for (const char* name : {"a", "b", "c", "d"}) {

@@ -35,8 +35,8 @@ void MonorepoTest::plant_entry(const std::string& key, const std::string& output
   std::string body = "key \"" + key + "\"\npackage \"packages/a\"\nname \"@demo/a\"\n" +
                      "command \"x\"\ncreated \"\"\ncommand-ms \"" + command_ms + "\"\n" +
                      output_lines + "manifest 0\n";
-  write_file(entry_file(key), "memo-entry " + std::to_string(store::kEntryFormatVersion) + " " +
-                                  util::sha256_hex(body) + "\n" + body);
+  write_file(entry_file(key), "memo-entry " + std::to_string(store::kUnpackedEntryFormatVersion) +
+                                  " " + util::sha256_hex(body) + "\n" + body);
 }
 
 std::string MonorepoTest::plant_blob(const std::string& content) const {

@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "e2e/monorepo_fixture.hpp"
+#include "memo/store/entry.hpp"
 #include "memo/util/digest.hpp"
 
 namespace memo::testing {
@@ -58,6 +59,37 @@ TEST_F(SafetyTest, CorruptBlobIsAWarningAndTheCommandRuns) {
   EXPECT_EQ(runs(), 2);
   EXPECT_EQ(read("packages/a/lib/index.js"), "built\n")
       << "the command's own output, not the tampered bytes";
+}
+
+// A build of many small files stores them in packs: a pack altered in the store fails the
+// restore like any blob, and the command runs instead.
+TEST_F(SafetyTest, ATamperedPackIsAWarningAndTheCommandRuns) {
+  const char* build =
+      "echo run >> ../../runs.log && mkdir -p lib && "
+      "for i in $(seq 1 40); do echo \"file $i\" > lib/f$i.js; done";
+  ASSERT_EQ(memo_run(build).exit_code, 0);
+  auto entry = store::parse_entry(read_file(entry_file(key_of(build))));
+  ASSERT_TRUE(entry.has_value()) << entry.error();
+  ASSERT_EQ(entry->outputs.size(), 40u);
+  const std::string pack = entry->outputs.front().pack;
+  ASSERT_FALSE(pack.empty()) << "40 small files go into a pack";
+  for (const auto& output : entry->outputs) EXPECT_EQ(output.pack, pack) << output.path;
+  fs::remove_all(package() / "lib");
+  ASSERT_NE(memo_run(build).err.find("hit"), std::string::npos);
+  EXPECT_EQ(read("packages/a/lib/f17.js"), "file 17\n");
+
+  fs::permissions(blob_file(pack), fs::perms::owner_write, fs::perm_options::add);
+  std::string bytes = read_file(blob_file(pack));
+  bytes[bytes.find("17")] = '7';
+  write_file(blob_file(pack), bytes);
+  fs::remove_all(package() / "lib");
+  auto run = memo_run(build);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.err.find("warning: cannot restore"), std::string::npos) << run.err;
+  EXPECT_EQ(runs(), 2);
+  EXPECT_EQ(read("packages/a/lib/f17.js"), "file 17\n");
+  EXPECT_FALSE(fs::exists(blob_file(pack)) && read_file(blob_file(pack)) == bytes)
+      << "the altered pack is discarded";
 }
 
 TEST_F(SafetyTest, AProblemOfThePackageKeepsTheEntry) {

@@ -135,7 +135,7 @@ std::string check_store(const fs::path& store, std::size_t* entries, std::size_t
             problems += "entry " + name + " holds key " + entry->key + "\n";
           } else {
             for (const auto& output : entry->outputs) {
-              if (!output.digest.empty()) wanted.push_back(output.digest);
+              if (!output.digest.empty()) wanted.push_back(archive::stored_blob(output));
             }
           }
         } else {

@@ -27,9 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view input = memo::fuzz::as_text(data, size);
   check(input);
   // The header's checksum would stop almost every mutation: the input is also taken as the
-  // body under a header with the right checksum.
-  std::string text = "memo-entry " + std::to_string(memo::store::kEntryFormatVersion) + " " +
-                     memo::util::sha256_hex(input) + "\n" + std::string(input);
-  check(text);
+  // body under a header with the right checksum, in both formats (packed outputs or none).
+  for (int format : {memo::store::kUnpackedEntryFormatVersion, memo::store::kEntryFormatVersion}) {
+    check("memo-entry " + std::to_string(format) + " " + memo::util::sha256_hex(input) + "\n" +
+          std::string(input));
+  }
   return 0;
 }

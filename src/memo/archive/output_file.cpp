@@ -1,5 +1,6 @@
 #include "memo/archive/output_file.hpp"
 
+#include <limits>
 #include <vector>
 
 #include "memo/util/digest.hpp"
@@ -66,6 +67,14 @@ std::expected<OutputFile, std::string> check_output_file(OutputFile file) {
   }
   file.mode &= 0777;
   if (!util::is_hex_digest(file.digest, 64)) return std::unexpected(file.path + ": bad digest");
+  if (!file.pack.empty() && !util::is_hex_digest(file.pack, 64)) {
+    return std::unexpected(file.path + ": bad pack digest");
+  }
+  // Within what a file offset can say (off_t), however a hostile entry sums them.
+  constexpr std::uint64_t kLargestOffset = std::numeric_limits<std::int64_t>::max();
+  if (file.size > kLargestOffset || file.pack_offset > kLargestOffset - file.size) {
+    return std::unexpected(file.path + ": size or place out of range");
+  }
   return file;
 }
 

@@ -18,9 +18,19 @@ struct OutputFile {
   std::uint64_t size = 0;   // bytes of a file
   std::string digest;       // SHA-256 of a file's bytes
   std::string link_target;  // a symlink's target, relative
+  // A small file of an entry with many is stored with the others in one pack blob (see
+  // store/packs.hpp): that blob's digest, and where the file's bytes start in it. Empty: the
+  // file's bytes are a blob of their own, named by `digest`.
+  std::string pack;
+  std::uint64_t pack_offset = 0;
 
   bool operator==(const OutputFile&) const = default;
 };
+
+// The digest of the blob holding a file's bytes: its pack's, or its own.
+inline const std::string& stored_blob(const OutputFile& file) {
+  return file.pack.empty() ? file.digest : file.pack;
+}
 
 // A path that cannot leave the folder it is joined to: relative, '/'-separated, no empty, "."
 // or ".." component, no NUL, at most 4096 bytes.

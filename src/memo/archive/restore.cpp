@@ -73,7 +73,7 @@ OutputFailure package_problem(const std::string& path, int error_number) {
 }
 
 OutputFailure stored_bytes_wrong(const OutputFile& file) {
-  return {file.path + ": stored bytes do not match the entry's digest", true, file.digest};
+  return {file.path + ": stored bytes do not match the entry's digest", true, stored_blob(file)};
 }
 
 // Hashes the whole blob open as `source`: its bytes must be the entry's before they are shared.
@@ -120,6 +120,33 @@ std::expected<std::uint64_t, OutputFailure> copy_verified(int source, int target
   if (total != file.size || hasher.hex_digest() != file.digest) {
     return std::unexpected(stored_bytes_wrong(file));
   }
+  return total;
+}
+
+// Copies the `file.size` bytes from `offset` on of the pack open as `source` into `target`,
+// checking their digest on the way; a pack that ends before them is wrong too.
+std::expected<std::uint64_t, OutputFailure> copy_from_pack(int source, std::uint64_t offset,
+                                                           int target, const OutputFile& file) {
+  util::Hasher hasher(util::Hasher::Algorithm::Sha256);
+  char buffer[65536];
+  std::uint64_t total = 0;
+  while (total < file.size) {
+    const auto want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buffer, file.size - total));
+    ssize_t n = ::pread(source, buffer, want, static_cast<off_t>(offset + total));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::unexpected(package_problem(file.path, errno));
+    if (n == 0) return std::unexpected(stored_bytes_wrong(file));
+    hasher.update(buffer, static_cast<size_t>(n));
+    for (ssize_t done = 0; done < n;) {
+      ssize_t written = ::write(target, buffer + done, static_cast<size_t>(n - done));
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) return std::unexpected(package_problem(file.path, errno));
+      done += written;
+    }
+    total += static_cast<std::uint64_t>(n);
+  }
+  if (hasher.hex_digest() != file.digest) return std::unexpected(stored_bytes_wrong(file));
   return total;
 }
 
@@ -262,15 +289,15 @@ class Restore {
 
   std::expected<void, OutputFailure> stage_file(int dir_fd, std::size_t i) {
     const OutputFile& file = outputs_[i];
-    auto blob = open_blob_(file.digest);
+    auto blob = open_blob_(file);
     if (!blob) {
       const auto kind = blob.error().kind;
       OutputFailure failure{blob.error().message, kind != BlobOpenError::Kind::Io};
-      if (kind == BlobOpenError::Kind::Damaged) failure.bad_blob = file.digest;
+      if (kind == BlobOpenError::Kind::Damaged) failure.bad_blob = stored_blob(file);
       return std::unexpected(failure);
     }
     // An executable is never linked: the store's file has no x bits, and its mode is shared.
-    if (mode_ == RestoreMode::Hardlink && (file.mode & 0111) == 0) {
+    if (mode_ == RestoreMode::Hardlink && (file.mode & 0111) == 0 && !blob->in_pack) {
       auto linked = stage_hardlink(dir_fd, i, *blob);
       if (!linked) return std::unexpected(linked.error());
       if (*linked) return {};
@@ -281,7 +308,8 @@ class Restore {
                       file.mode & ~umask_);
     });
     if (!target) return std::unexpected(target.error());
-    auto copied = mode_ == RestoreMode::Clone && !cannot_clone_
+    auto copied = blob->in_pack ? copy_from_pack(blob->fd.get(), blob->offset, target->get(), file)
+                  : mode_ == RestoreMode::Clone && !cannot_clone_
                       ? clone(blob->fd.get(), target->get(), file, blob->checked)
                   : blob->checked ? copy_checked(blob->fd.get(), target->get(), file)
                                   : copy_verified(blob->fd.get(), target->get(), file);

@@ -22,25 +22,28 @@ struct BlobOpenError {
   std::string message;
 };
 
-// The stored bytes of a digest, open for reading. `checked`: they were hashed against the
+// The stored bytes of a file, open for reading. `checked`: they were hashed against the
 // digest as they were written, and the file is unchanged since, so the restore copies them
-// without hashing them again (the size is still checked).
+// without hashing them again (the size is still checked). `in_pack`: the open file is a pack
+// (OutputFile::pack) holding these bytes from `offset` on, among others; it is always copied
+// from, and its bytes always hashed.
 struct OpenedBlob {
   util::Fd fd;
   bool checked = false;
+  bool in_pack = false;
+  std::uint64_t offset = 0;
 };
 
-// Opens the stored bytes of a digest for reading.
-using BlobOpener =
-    std::function<std::expected<OpenedBlob, BlobOpenError>(const std::string& digest)>;
+// Opens the stored bytes of an output file (stored_blob(file)) for reading.
+using BlobOpener = std::function<std::expected<OpenedBlob, BlobOpenError>(const OutputFile& file)>;
 
 // How a file's stored bytes reach the package. Copy writes them anew. Clone shares the store's
 // blocks (FICLONE) where the file system has reflinks, else copies, silently. Hardlink links the
 // stored file itself into the package, read-only (its mode is the store's: no write bits), and
 // copies what cannot be linked (an executable, another file system, a store file memo may not
-// link or chmod). Clone and hardlink hash the stored bytes before they are placed, as copy does
-// while it writes: bytes that no longer match their digest (a linked output written in place
-// writes the store's file too) fail the restore and are never placed.
+// link or chmod), or a file stored in a pack. Clone and hardlink hash the stored bytes before they
+// are placed, as copy does while it writes: bytes that no longer match their digest (a linked
+// output written in place writes the store's file too) fail the restore and are never placed.
 enum class RestoreMode { Copy, Clone, Hardlink };
 
 struct RestoreStats {

@@ -485,13 +485,7 @@ class Step {
                                   folders_of(outputs));
     auto restored = archive::restore_outputs(
         config_.package_root, outputs,
-        [this](const std::string& digest)
-            -> std::expected<archive::OpenedBlob, archive::BlobOpenError> {
-          auto fd = store_.open_blob(digest);
-          if (!fd) return std::unexpected(fd.error());
-          const bool checked = store_.is_checked(digest, fd->get());
-          return archive::OpenedBlob{std::move(*fd), checked};
-        },
+        [this](const archive::OutputFile& file) { return store_.open_output(file); },
         archive_restore_mode());
     if (!restored) {
       for (const auto& digest : restored.error().bad_blobs) store_.discard_blob(digest);
@@ -663,7 +657,11 @@ class Step {
     entry.manifest = manifest_;
     entry.created = now_utc();
     entry.command_ms = report_.build_ms;
-    auto stored = store_.put(std::move(entry), config_.package_root, files, &*spool_);
+    // Linked or cloned restores want a blob per file; copies read small ones from packs.
+    const auto packing = config_.restore_mode == config::RestoreMode::Copy
+                             ? store::LocalStore::Packing::SmallFiles
+                             : store::LocalStore::Packing::None;
+    auto stored = store_.put(std::move(entry), config_.package_root, files, &*spool_, packing);
     if (!stored) {
       Log::warn("cannot store the outputs (" + stored.error().message + ")");
       return std::nullopt;

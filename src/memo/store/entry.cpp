@@ -56,41 +56,65 @@ std::string serialize_entry(const Entry& entry) {
   if (entry.log) {
     hash::append_manifest_line(body, "log", {std::to_string(entry.log->size), entry.log->digest});
   }
+  bool packed = false;
   for (const auto& output : entry.outputs) {
     if (output.type == archive::OutputFile::Type::Symlink) {
       hash::append_manifest_line(body, "l", {output.path, output.link_target});
-    } else {
+    } else if (output.pack.empty()) {
       hash::append_manifest_line(
           body, "f", {output.path, octal(output.mode), std::to_string(output.size), output.digest});
+    } else {
+      packed = true;
+      hash::append_manifest_line(body, "p",
+                                 {output.path, octal(output.mode), std::to_string(output.size),
+                                  output.digest, output.pack, std::to_string(output.pack_offset)});
     }
   }
   // The manifest last and verbatim, after its length: nothing to escape, nothing to parse.
   body += "manifest " + std::to_string(entry.manifest.size()) + "\n";
   body += entry.manifest;
-  return std::string(kMagic) + " " + std::to_string(kEntryFormatVersion) + " " +
-         util::sha256_hex(body) + "\n" + body;
+  const int format = packed ? kEntryFormatVersion : kUnpackedEntryFormatVersion;
+  return std::string(kMagic) + " " + std::to_string(format) + " " + util::sha256_hex(body) + "\n" +
+         body;
+}
+
+Entry without_packs(Entry entry) {
+  for (auto& output : entry.outputs) {
+    output.pack.clear();
+    output.pack_offset = 0;
+  }
+  return entry;
 }
 
 namespace {
 
-// The body of an entry whose header names this format and the body's checksum.
-std::expected<std::string_view, std::string> checked_body(std::string_view text) {
+// The body of an entry whose header names a format this memo reads and the body's checksum.
+struct CheckedBody {
+  int format = 0;
+  std::string_view text;
+};
+
+std::expected<CheckedBody, std::string> checked_body(std::string_view text) {
   std::size_t newline = text.find('\n');
   if (newline == std::string_view::npos) return std::unexpected("truncated entry");
   std::string_view header = text.substr(0, newline);
-  std::string_view body = text.substr(newline + 1);
-  std::string expected_prefix =
-      std::string(kMagic) + " " + std::to_string(kEntryFormatVersion) + " ";
-  if (!header.starts_with(expected_prefix)) {
-    return std::unexpected("not a memo entry of this format");
+  CheckedBody body{0, text.substr(newline + 1)};
+  std::size_t prefix_size = 0;
+  for (int format : {kEntryFormatVersion, kUnpackedEntryFormatVersion}) {
+    std::string prefix = std::string(kMagic) + " " + std::to_string(format) + " ";
+    if (header.starts_with(prefix)) {
+      prefix_size = prefix.size();
+      body.format = format;
+    }
   }
-  if (header.substr(expected_prefix.size()) != util::sha256_hex(body)) {
+  if (prefix_size == 0) return std::unexpected("not a memo entry of this format");
+  if (header.substr(prefix_size) != util::sha256_hex(body.text)) {
     return std::unexpected("entry checksum mismatch (truncated or altered)");
   }
   return body;
 }
 
-// An "f" or "l" line, checked as strictly as a restore checks paths.
+// An "f", "p" or "l" line, checked as strictly as a restore checks paths.
 std::expected<archive::OutputFile, std::string> parse_output(std::vector<std::string> fields) {
   const std::string& kind = fields[0];
   archive::OutputFile file;
@@ -98,13 +122,20 @@ std::expected<archive::OutputFile, std::string> parse_output(std::vector<std::st
   if (kind == "l" && fields.size() == 3) {
     file.type = archive::OutputFile::Type::Symlink;
     file.link_target = fields[2];
-  } else if (kind == "f" && fields.size() == 5) {
+  } else if ((kind == "f" && fields.size() == 5) || (kind == "p" && fields.size() == 7)) {
     auto mode = parse_number<unsigned>(fields[2], 8);
     auto size = parse_number<std::uint64_t>(fields[3]);
     if (!mode || !size) return std::unexpected(file.path + ": malformed file record");
     file.mode = *mode & 0777;
     file.size = *size;
     file.digest = fields[4];
+    if (kind == "p") {
+      auto offset = parse_number<std::uint64_t>(fields[6]);
+      if (!offset) return std::unexpected(file.path + ": malformed file record");
+      file.pack = fields[5];
+      file.pack_offset = *offset;
+      if (file.pack.empty()) return std::unexpected(file.path + ": bad pack digest");
+    }
   } else {
     return std::unexpected("malformed output record");
   }
@@ -167,7 +198,10 @@ constexpr std::string_view kFieldKinds[] = {"key",     "package", "name",      "
 std::vector<std::string> blob_digests(const Entry& entry) {
   std::vector<std::string> digests;
   for (const auto& output : entry.outputs) {
-    if (output.type == archive::OutputFile::Type::File) digests.push_back(output.digest);
+    if (output.type != archive::OutputFile::Type::File) continue;
+    // A pack is named once, however many of the entry's files it holds.
+    if (!output.pack.empty() && !digests.empty() && digests.back() == output.pack) continue;
+    digests.push_back(archive::stored_blob(output));
   }
   if (entry.log) digests.push_back(entry.log->digest);
   // The key lines of its dependencies (see hash::expand_manifest), kept for `memo explain`.
@@ -183,26 +217,33 @@ std::vector<std::string> blob_digests(const Entry& entry) {
 }
 
 std::expected<Entry, std::string> parse_entry(std::string_view text) {
-  auto body = checked_body(text);
-  if (!body) return std::unexpected(body.error());
+  auto checked = checked_body(text);
+  if (!checked) return std::unexpected(checked.error());
+  std::string_view body = checked->text;
   EntryFields fields;
   std::vector<archive::OutputFile> outputs;
+  bool packed = false;
   while (true) {
-    std::size_t newline = body->find('\n');
+    std::size_t newline = body.find('\n');
     if (newline == std::string_view::npos) return std::unexpected("malformed entry: no manifest");
-    std::string_view line = body->substr(0, newline);
-    body->remove_prefix(newline + 1);
+    std::string_view line = body.substr(0, newline);
+    body.remove_prefix(newline + 1);
     if (line.starts_with("manifest ")) {
       auto size = parse_number<std::size_t>(line.substr(9));
-      if (!size || *size != body->size()) return std::unexpected("malformed entry: manifest size");
-      return std::move(fields).entry(std::string(*body), std::move(outputs));
+      if (!size || *size != body.size()) return std::unexpected("malformed entry: manifest size");
+      // Packs, and only they, make format 3: the header's format is checked too.
+      if (packed != (checked->format == kEntryFormatVersion)) {
+        return std::unexpected("malformed entry: packed outputs and format disagree");
+      }
+      return std::move(fields).entry(std::string(body), std::move(outputs));
     }
     auto words = hash::split_manifest_line(line);
     if (words.empty()) return std::unexpected("malformed entry line");
     const std::string kind = words[0];
-    if (kind == "f" || kind == "l") {
+    if (kind == "f" || kind == "p" || kind == "l") {
       auto output = parse_output(std::move(words));
       if (!output) return std::unexpected(output.error());
+      packed |= !output->pack.empty();
       outputs.push_back(std::move(*output));
     } else if (std::find(std::begin(kFieldKinds), std::end(kFieldKinds), kind) !=
                std::end(kFieldKinds)) {

@@ -33,17 +33,23 @@ struct Entry {
   std::optional<OutputLog> log;  // none from a memo before logs were kept
 };
 
-// The digests of every blob the entry names: its files' and its log's.
+// The digests of every blob the entry names: its files' (or their packs'), its log's and its
+// dependencies' key lines'.
 std::vector<std::string> blob_digests(const Entry& entry);
 
-// Bumped when an entry written now must not be read by an older memo (see below).
-inline constexpr int kEntryFormatVersion = 2;
+// Bumped when an entry written now must not be read by an older memo (see below). An entry
+// with packed outputs is written in format 3, which memo before packs cannot read; any other in
+// format 2, as before. Both are read.
+inline constexpr int kEntryFormatVersion = 3;
+inline constexpr int kUnpackedEntryFormatVersion = 2;
 
 // The stored form: a header line "memo-entry <format> <sha256 of the body>", then the body:
 // one line per field and per output, each field quoted as in key manifests
 //   key "<key>"   package "<folder>"   name "<name>"   command "<command>"
 //   created "<UTC>"   command-ms "<ms>"   log "<size>" "<sha256>"
 //   f "<path>" "<octal mode>" "<size>" "<sha256>"     an output file
+//   p "<path>" "<octal mode>" "<size>" "<sha256>" "<pack sha256>" "<offset>"
+//                                                     an output file stored in a pack blob
 //   l "<path>" "<target>"                             an output symlink
 // and last "manifest <bytes>" followed by the manifest, verbatim. Thousands of outputs parse
 // in a fraction of what JSON would cost on every hit. The checksum catches a truncated or
@@ -55,5 +61,9 @@ inline constexpr int kEntryFormatVersion = 2;
 // change that an older reader must not ignore takes a new kEntryFormatVersion.
 std::string serialize_entry(const Entry& entry);
 std::expected<Entry, std::string> parse_entry(std::string_view text);
+
+// The entry with every output as a blob of its own (no pack): what a remote artifact carries,
+// its files being members of their own there.
+Entry without_packs(Entry entry);
 
 }  // namespace memo::store

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <mutex>
+#include <span>
 
 #include "memo/archive/link_containment.hpp"
 #include "memo/store/store_lock.hpp"
@@ -117,9 +118,13 @@ struct StoredOutput {
   std::uint64_t new_bytes = 0;
 };
 
-// Stores the regular file `path` (below `package_fd`) as a blob and describes it.
-StoreResult<StoredOutput> store_file(int package_fd, const std::string& path,
-                                     const fs::path& blobs) {
+// A regular output file, open, described by its path, mode and size (not yet its digest).
+struct OpenedOutput {
+  util::Fd fd;
+  archive::OutputFile file;
+};
+
+StoreResult<OpenedOutput> open_output_file(int package_fd, const std::string& path) {
   auto fd = util::open_regular_file(package_fd, path.c_str(), O_NOFOLLOW);
   if (!fd)
     return std::unexpected(io_error(fd.error(), path + ": " + util::errno_message(fd.error())));
@@ -129,18 +134,105 @@ StoreResult<StoredOutput> store_file(int package_fd, const std::string& path,
   output.path = path;
   output.type = archive::OutputFile::Type::File;
   output.mode = info.st_mode & 0777;
-  if (static_cast<std::uint64_t>(info.st_size) > kInMemoryLimit) {
-    auto written = stream_blob(fd->get(), output, blobs);
+  output.size = static_cast<std::uint64_t>(info.st_size);
+  return OpenedOutput{std::move(*fd), std::move(output)};
+}
+
+// Stores an output file as a blob of its own and fills in its digest.
+StoreResult<StoredOutput> store_alone(OpenedOutput opened, const fs::path& blobs) {
+  archive::OutputFile& output = opened.file;
+  if (output.size > kInMemoryLimit) {
+    auto written = stream_blob(opened.fd.get(), output, blobs);
     if (!written) return std::unexpected(written.error());
     return StoredOutput{std::move(output), *written};
   }
-  auto bytes = util::read_open_file(fd->get(), path);
-  if (!bytes) return std::unexpected(io_error(errno, path + ": " + bytes.error()));
+  auto bytes = util::read_open_file(opened.fd.get(), output.path);
+  if (!bytes) return std::unexpected(io_error(errno, output.path + ": " + bytes.error()));
   output.size = bytes->size();
   output.digest = util::sha256_hex(*bytes);
   auto written = write_blob(blobs, output.digest, *bytes, output.mode);
   if (!written) return std::unexpected(written.error());
   return StoredOutput{std::move(output), *written};
+}
+
+// Stores the regular file `path` (below `package_fd`) as a blob and describes it.
+StoreResult<StoredOutput> store_file(int package_fd, const std::string& path,
+                                     const fs::path& blobs) {
+  auto opened = open_output_file(package_fd, path);
+  if (!opened) return std::unexpected(opened.error());
+  return store_alone(std::move(*opened), blobs);
+}
+
+// Small files of one entry gathered into a pack blob: their bytes end to end. Writing one file
+// instead of hundreds is most of what storing a tree of small outputs costs (each new file is
+// a creation, a rename and a block of its own on disk).
+class Pack {
+ public:
+  explicit Pack(const fs::path& blobs) : blobs_(blobs) {}
+
+  // Adds the bytes of `output`, filling in its digest and its place in the pack.
+  void add(StoredOutput& output, std::string_view bytes) {
+    output.file.digest = util::sha256_hex(bytes);
+    output.file.pack_offset = bytes_.size();
+    read_bits_ &= output.file.mode;
+    bytes_.append(bytes);
+    members_.push_back(&output);
+  }
+  bool full() const { return bytes_.size() >= kPackBytes; }
+
+  // Writes the pack as a blob and points its files at it; a file alone becomes a blob of its
+  // own. The pack is empty again after.
+  StoreResult<void> write() {
+    if (members_.empty()) return {};
+    StoredOutput& first = *members_.front();
+    const bool alone = members_.size() == 1;
+    const std::string digest = alone ? first.file.digest : util::sha256_hex(bytes_);
+    auto written = write_blob(blobs_, digest, bytes_, alone ? first.file.mode : read_bits_);
+    if (!written) return std::unexpected(written.error());
+    first.new_bytes = *written;
+    if (alone) first.file.pack_offset = 0;
+    for (StoredOutput* member : members_) member->file.pack = alone ? "" : digest;
+    bytes_.clear();
+    members_.clear();
+    read_bits_ = 0777;
+    return {};
+  }
+
+  // Files up to this size go into packs; a pack is written once it holds this many bytes.
+  static constexpr std::uint64_t kMemberLimit = 64u << 10;
+  static constexpr std::size_t kPackBytes = 4u << 20;
+
+ private:
+  const fs::path& blobs_;
+  std::string bytes_;
+  std::vector<StoredOutput*> members_;
+  unsigned read_bits_ = 0777;  // the pack is readable only by whom every file in it is
+};
+
+// Stores the regular files `items` of `outputs` into packs, and any too big for one alone.
+StoreResult<void> store_packed(int package_fd, const std::vector<hash::WalkedFile>& outputs,
+                               std::span<const std::size_t> items, const fs::path& blobs,
+                               std::vector<StoredOutput>& stored) {
+  Pack pack(blobs);
+  for (std::size_t i : items) {
+    auto opened = open_output_file(package_fd, outputs[i].path);
+    if (!opened) return std::unexpected(opened.error());
+    if (opened->file.size > Pack::kMemberLimit) {
+      auto alone = store_alone(std::move(*opened), blobs);
+      if (!alone) return std::unexpected(alone.error());
+      stored[i] = std::move(*alone);
+      continue;
+    }
+    auto bytes = util::read_open_file(opened->fd.get(), outputs[i].path);
+    if (!bytes) return std::unexpected(io_error(errno, outputs[i].path + ": " + bytes.error()));
+    opened->file.size = bytes->size();
+    stored[i].file = std::move(opened->file);
+    pack.add(stored[i], *bytes);
+    if (pack.full()) {
+      if (auto written = pack.write(); !written) return written;
+    }
+  }
+  return pack.write();
 }
 
 StoreError link_leaves_package(const std::string& path, const std::string& target) {
@@ -163,25 +255,62 @@ StoreResult<StoredOutput> store_symlink(int package_fd, const std::string& path)
   return StoredOutput{std::move(output), 0};
 }
 
+// An entry with this many regular files on has its small ones packed; one with fewer keeps a
+// blob per file, which later entries share when their files are the same.
+constexpr std::size_t kPackFrom = 16;
+// The files read into one pack by one thread, in order (a pack ends sooner when it is full).
+constexpr std::size_t kFilesPerPack = 128;
+
+// The work of storing outputs, in pieces done side by side: one output alone, or a run of
+// regular files packed together.
+std::vector<std::vector<std::size_t>> store_pieces(const std::vector<hash::WalkedFile>& outputs,
+                                                   LocalStore::Packing packing) {
+  std::vector<std::size_t> files;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (!outputs[i].is_symlink) files.push_back(i);
+  }
+  const bool pack = packing == LocalStore::Packing::SmallFiles && files.size() >= kPackFrom;
+  std::vector<std::vector<std::size_t>> pieces;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].is_symlink || !pack) pieces.push_back({i});
+  }
+  for (std::size_t at = 0; pack && at < files.size(); at += kFilesPerPack) {
+    const std::size_t end = std::min(files.size(), at + kFilesPerPack);
+    pieces.emplace_back(files.begin() + static_cast<std::ptrdiff_t>(at),
+                        files.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  return pieces;
+}
+
 // Stores every output side by side; the first failure stops the rest.
 StoreResult<std::vector<StoredOutput>> store_outputs(int package_fd,
                                                      const std::vector<hash::WalkedFile>& outputs,
-                                                     const fs::path& blobs) {
+                                                     const fs::path& blobs,
+                                                     LocalStore::Packing packing) {
   std::vector<StoredOutput> stored(outputs.size());
+  const auto pieces = store_pieces(outputs, packing);
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
   StoreError first_error;
-  util::parallel_for(outputs.size(), [&](std::size_t i) {
-    if (failed) return;
+  auto store_piece = [&](const std::vector<std::size_t>& piece) -> StoreResult<void> {
+    if (piece.size() > 1) return store_packed(package_fd, outputs, piece, blobs, stored);
+    const std::size_t i = piece.front();
     auto one = outputs[i].is_symlink ? store_symlink(package_fd, outputs[i].path)
                                      : store_file(package_fd, outputs[i].path, blobs);
-    if (one) {
-      stored[i] = std::move(*one);
-      return;
-    }
-    std::lock_guard lock(error_mutex);
-    if (!failed.exchange(true)) first_error = std::move(one.error());
-  });
+    if (!one) return std::unexpected(one.error());
+    stored[i] = std::move(*one);
+    return {};
+  };
+  util::parallel_for(
+      pieces.size(),
+      [&](std::size_t p) {
+        if (failed) return;
+        auto done = store_piece(pieces[p]);
+        if (done) return;
+        std::lock_guard lock(error_mutex);
+        if (!failed.exchange(true)) first_error = std::move(done.error());
+      },
+      pieces.size() < outputs.size() ? 1 : 16);
   if (failed) return std::unexpected(first_error);
   return stored;
 }
@@ -295,6 +424,15 @@ std::expected<util::Fd, archive::BlobOpenError> LocalStore::open_blob(
   return std::move(*fd);
 }
 
+std::expected<archive::OpenedBlob, archive::BlobOpenError> LocalStore::open_output(
+    const archive::OutputFile& file) const {
+  const std::string& digest = archive::stored_blob(file);
+  auto fd = open_blob(digest);
+  if (!fd) return std::unexpected(fd.error());
+  const bool checked = is_checked(digest, fd->get());
+  return archive::OpenedBlob{std::move(*fd), checked, !file.pack.empty(), file.pack_offset};
+}
+
 bool LocalStore::is_checked(const std::string& digest, int fd) const {
   return checked_.holds(digest, fd);
 }
@@ -327,7 +465,7 @@ StoreResult<LocalStore::LogSpool> LocalStore::log_spool() {
 
 StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& package_root,
                                                 const std::vector<hash::WalkedFile>& outputs,
-                                                LogSpool* log) {
+                                                LogSpool* log, Packing packing) {
   util::Fd package_fd(::open(package_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!package_fd) {
     return std::unexpected(
@@ -340,14 +478,15 @@ StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& pac
   // Shared with other writers and restores, exclusive of eviction: it must not take a blob
   // written here before the entry naming it is.
   auto lock = StoreLock::shared(root_);
-  auto stored = store_outputs(package_fd.get(), outputs, blobs);
+  auto stored = store_outputs(package_fd.get(), outputs, blobs, packing);
   if (!stored) return std::unexpected(stored.error());
   Stored result;
   entry.outputs.clear();
   for (auto& output : *stored) {
     result.new_bytes += output.new_bytes;
     // Written and hashed just now: its bytes are known good while its file stays as it is.
-    if (output.new_bytes > 0) checked_.note(output.file.digest, blob_path(output.file.digest));
+    const std::string& blob = archive::stored_blob(output.file);
+    if (output.new_bytes > 0) checked_.note(blob, blob_path(blob));
     entry.outputs.push_back(std::move(output.file));
   }
   if (auto leaving = archive::first_link_leaving_package(package_fd.get(), entry.outputs)) {

@@ -21,7 +21,8 @@ namespace memo::store {
 namespace fs = std::filesystem;
 
 // The content-addressed store on local disk:
-//   blobs/<2 hex>/<62 hex>   a file's bytes, named by their SHA-256, stored once for all entries
+//   blobs/<2 hex>/<62 hex>   a file's bytes, named by their SHA-256, stored once for all entries;
+//                            or a pack: many small files of one entry, end to end
 //   entries/<2 hex>/<key>    the entry (see entry.hpp), written last
 // Every file is written under a temp name and renamed into place, so any number of memo
 // processes can share the store and a crash never leaves a readable half entry. A blob keeps
@@ -58,12 +59,17 @@ class LocalStore {
   // entry.log from `log`, unless the command printed nothing) and writes the entry. Symlinks are
   // stored as links, never followed; one that leaves the package (also through other links on its
   // way) is refused.
+  // SmallFiles: an entry with many files stores its small ones together in pack blobs (see
+  // OutputFile::pack), which a restore copies from; None: a blob per file, for restores that
+  // link or clone the store's files.
+  enum class Packing { SmallFiles, None };
   struct Stored {
     Entry entry;
     std::uint64_t new_bytes = 0;  // written now: blobs not stored before, and the entry
   };
   StoreResult<Stored> put(Entry entry, const fs::path& package_root,
-                          const std::vector<hash::WalkedFile>& outputs, LogSpool* log = nullptr);
+                          const std::vector<hash::WalkedFile>& outputs, LogSpool* log = nullptr,
+                          Packing packing = Packing::SmallFiles);
 
   StoreResult<void> remove(const std::string& key);
 
@@ -102,6 +108,10 @@ class LocalStore {
 
   // The blob's bytes, opened without following a link or blocking on a FIFO.
   std::expected<util::Fd, archive::BlobOpenError> open_blob(const std::string& digest) const;
+  // The stored bytes of an output file: its own blob, or its pack with the offset they start
+  // at; `checked` as is_checked() says of that blob.
+  std::expected<archive::OpenedBlob, archive::BlobOpenError> open_output(
+      const archive::OutputFile& file) const;
   // Whether the blob open as `fd` is one this store wrote and hashed, unchanged since (see
   // CheckedBlobs): its bytes need no hashing again.
   bool is_checked(const std::string& digest, int fd) const;

@@ -1,5 +1,6 @@
 #include "memo/archive/output_file.hpp"
 
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -227,6 +228,28 @@ TEST(OutputFileJsonTest, RejectsNonObjects) {
   EXPECT_FALSE(output_file_from_json(json("lib/a.js")).has_value());
   EXPECT_FALSE(output_file_from_json(json(nullptr)).has_value());
   EXPECT_FALSE(output_file_from_json(json::object()).has_value());
+}
+
+TEST(CheckOutputFileTest, APackedFileNeedsAPackDigestAndAPlaceAFileOffsetCanSay) {
+  OutputFile file;
+  file.path = "lib/a.js";
+  file.size = 10;
+  file.digest = std::string(64, 'd');
+  file.pack = std::string(64, 'e');
+  file.pack_offset = 100;
+  EXPECT_TRUE(check_output_file(file).has_value());
+  EXPECT_EQ(stored_blob(file), file.pack);
+  OutputFile bad_pack = file;
+  bad_pack.pack = "e";
+  EXPECT_FALSE(check_output_file(bad_pack).has_value());
+  OutputFile past_the_end = file;
+  past_the_end.pack_offset = std::numeric_limits<std::int64_t>::max() - 5;
+  EXPECT_FALSE(check_output_file(past_the_end).has_value());
+  OutputFile wrapping = file;
+  wrapping.pack_offset = std::numeric_limits<std::uint64_t>::max() - 5;
+  EXPECT_FALSE(check_output_file(wrapping).has_value());
+  file.pack.clear();
+  EXPECT_EQ(stored_blob(file), file.digest);
 }
 
 }  // namespace

@@ -97,7 +97,8 @@ class FakeBlobs {
 
   // `checked`: every blob is said to be known good, as a store says of one it just wrote.
   BlobOpener opener(bool checked = false) const {
-    return [this, checked](const std::string& digest) -> std::expected<OpenedBlob, BlobOpenError> {
+    return [this, checked](const OutputFile& file) -> std::expected<OpenedBlob, BlobOpenError> {
+      const std::string& digest = stored_blob(file);
       ++opened_;
       util::Fd fd(::open((dir_.path() / digest).c_str(), O_RDONLY | O_CLOEXEC));
       if (!fd) {
@@ -105,8 +106,26 @@ class FakeBlobs {
             BlobOpenError{errno == ENOENT ? BlobOpenError::Kind::Missing : BlobOpenError::Kind::Io,
                           "no blob " + digest + ": " + std::strerror(errno)});
       }
-      return OpenedBlob{std::move(fd), checked};
+      return OpenedBlob{std::move(fd), checked, !file.pack.empty(), file.pack_offset};
     };
+  }
+
+  // Outputs whose bytes (path, content) are stored end to end in one pack blob.
+  std::vector<OutputFile> add_pack(const std::vector<std::pair<std::string, std::string>>& files) {
+    std::string bytes;
+    std::vector<OutputFile> outputs;
+    for (const auto& [path, content] : files) {
+      OutputFile file;
+      file.path = path;
+      file.size = content.size();
+      file.digest = util::sha256_hex(content);
+      file.pack_offset = bytes.size();
+      bytes += content;
+      outputs.push_back(file);
+    }
+    for (auto& file : outputs) file.pack = util::sha256_hex(bytes);
+    dir_.write(outputs.front().pack, bytes);
+    return outputs;
   }
 
   int opened() const { return opened_; }
@@ -343,6 +362,41 @@ TEST_F(RestoreTest, CloneModeRestoresTheBytesAndModes) {
   EXPECT_EQ(mode_of(package() / "lib/index.js"), 0644u);
   EXPECT_EQ(mode_of(package() / "bin/cli.js"), 0755u);
   EXPECT_NE(inode_of(package() / "lib/index.js"), inode_of(blobs_.path_of(outputs[0])));
+}
+
+TEST_F(RestoreTest, FilesStoredInAPackAreCopiedOutOfItInEveryMode) {
+  const auto outputs =
+      blobs_.add_pack({{"lib/a.js", "alpha"}, {"lib/b.js", ""}, {"c.js", "gamma"}});
+  for (auto mode : {RestoreMode::Copy, RestoreMode::Clone, RestoreMode::Hardlink}) {
+    fs::remove_all(package());
+    fs::create_directories(package());
+    auto stats = restore_outputs(package(), outputs, blobs_.opener(), mode);
+    ASSERT_TRUE(stats.has_value()) << stats.error().message;
+    EXPECT_EQ(stats->files, 3u);
+    EXPECT_EQ(stats->linked, 0u) << "a pack is never linked into the package";
+    EXPECT_EQ(tmp_.read("pkg/lib/a.js"), "alpha");
+    EXPECT_EQ(tmp_.read("pkg/lib/b.js"), "");
+    EXPECT_EQ(tmp_.read("pkg/c.js"), "gamma");
+    EXPECT_EQ(mode_of(package() / "lib/a.js"), 0644u);
+  }
+}
+
+// A pack altered in the store (or an entry placing a file where the pack holds other bytes)
+// fails the restore, names the pack as the blob to discard, and places nothing.
+TEST_F(RestoreTest, AFileWhoseBytesInThePackAreWrongFailsTheRestore) {
+  auto outputs = blobs_.add_pack({{"lib/a.js", "alpha"}, {"lib/b.js", "beta"}});
+  std::vector<std::vector<OutputFile>> hostile(3, outputs);
+  hostile[0][1].pack_offset = 0;  // another file's bytes
+  hostile[1][1].pack_offset = 7;  // runs past the pack's end
+  hostile[2][0].size = 9;         // the two files' bytes as one
+  for (const auto& entry : hostile) {
+    const auto before = snapshot(package());
+    auto stats = restore_outputs(package(), entry, blobs_.opener());
+    ASSERT_FALSE(stats.has_value());
+    EXPECT_TRUE(stats.error().entry_at_fault);
+    EXPECT_EQ(stats.error().bad_blobs, std::vector<std::string>{outputs[0].pack});
+    EXPECT_EQ(snapshot(package()), before);
+  }
 }
 
 TEST_F(RestoreTest, MissingBlobChangesNothing) {
@@ -599,7 +653,7 @@ TEST_F(RestoreTest, BadBytesMarkTheEntryAsBadAndNameTheBlob) {
 }
 
 TEST_F(RestoreTest, ABlobThatCannotBeOpenedForWantOfDescriptorsKeepsTheEntry) {
-  BlobOpener out_of_fds = [](const std::string&) -> std::expected<OpenedBlob, BlobOpenError> {
+  BlobOpener out_of_fds = [](const OutputFile&) -> std::expected<OpenedBlob, BlobOpenError> {
     return std::unexpected(BlobOpenError{BlobOpenError::Kind::Io, "Too many open files"});
   };
   const auto before = snapshot(package());
@@ -615,13 +669,13 @@ TEST_F(RestoreTest, AFailedRestoreLeavesAnotherProcesssFileInPlace) {
   // restoring the same package renames its own lib/x.js into place.
   OutputFile x = blobs_.add("lib/x.js", "ours");
   OutputFile y = blobs_.add("lib/y.js", "ours too");
-  BlobOpener racing = [&](const std::string& digest) -> std::expected<OpenedBlob, BlobOpenError> {
-    if (digest == y.digest) {
+  BlobOpener racing = [&](const OutputFile& file) -> std::expected<OpenedBlob, BlobOpenError> {
+    if (file.digest == y.digest) {
       tmp_.write("theirs.tmp", "theirs");
       fs::rename(tmp_ / "theirs.tmp", package() / "lib/x.js");
       return std::unexpected(BlobOpenError{BlobOpenError::Kind::Missing, "blob gone"});
     }
-    return blobs_.opener()(digest);
+    return blobs_.opener()(file);
   };
   fs::create_directories(package() / "lib");
   auto stats = restore_outputs(package(), {x, y}, racing);

@@ -12,6 +12,7 @@
 #include "memo/store/artifact/artifact_writer.hpp"
 #include "memo/store/local_store.hpp"
 #include "memo/util/digest.hpp"
+#include "memo/util/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace memo::store::artifact {
@@ -315,6 +316,31 @@ Entry stored_entry(LocalStore& store, const TempDir& tmp,
   auto stored = store.put(entry, tmp / "sized", outputs);
   EXPECT_TRUE(stored) << (stored ? "" : stored.error().message);
   return stored->entry;
+}
+
+// Files the source store keeps in packs travel as members of their own, and arrive as blobs of
+// their own; the record in the artifact names no pack.
+TEST_F(ArtifactTest, PackedFilesTravelAsFilesOfTheirOwn) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int i = 0; i < 30; ++i) {
+    files.push_back(
+        {"lib/f" + std::to_string(i) + ".js", "export const n = " + std::to_string(i) + ";\n"});
+  }
+  const Entry packed = stored_entry(source_, tmp_, files);
+  ASSERT_FALSE(packed.outputs.front().pack.empty());
+  ArtifactWriter writer(packed, source_, {});
+  const std::string bytes = read_all(writer);
+  EXPECT_EQ(bytes.find(packed.outputs.front().pack), std::string::npos) << "no pack named";
+  auto imported = import(target_, packed.key, bytes);
+  ASSERT_TRUE(imported) << imported.error();
+  EXPECT_EQ(imported->outputs, without_packs(packed).outputs);
+  for (const auto& output : imported->outputs) {
+    auto fd = target_.open_blob(output.digest);
+    ASSERT_TRUE(fd) << output.path;
+    auto blob = util::read_open_file(fd->get(), output.path);
+    ASSERT_TRUE(blob) << output.path;
+    EXPECT_EQ(*blob, read_file(tmp_ / "sized" / output.path));
+  }
 }
 
 TEST_F(ArtifactTest, ABigIncompressibleArtifactTellsItsExactSizeAhead) {

@@ -99,7 +99,7 @@ TEST(EntryTest, AMalformedLogFieldIsRefused) {
         "key \"k\"\npackage \"p\"\nname \"n\"\ncommand \"c\"\n"
         "created \"t\"\ncommand-ms \"1\"\n" +
         std::string(line) + "manifest 0\n";
-    std::string text = "memo-entry " + std::to_string(kEntryFormatVersion) + " " +
+    std::string text = "memo-entry " + std::to_string(kUnpackedEntryFormatVersion) + " " +
                        util::sha256_hex(body) + "\n" + body;
     EXPECT_FALSE(parse_entry(text)) << line;
   }
@@ -141,8 +141,8 @@ TEST(EntryTest, HeaderNamesFormatVersionAndBodyChecksum) {
   const std::string text = serialize_entry(sample_entry());
   const std::size_t newline = text.find('\n');
   ASSERT_NE(newline, std::string::npos);
-  EXPECT_EQ(text.substr(0, newline), "memo-entry " + std::to_string(kEntryFormatVersion) + " " +
-                                         util::sha256_hex(text.substr(newline + 1)));
+  EXPECT_EQ(text.substr(0, newline), "memo-entry " + std::to_string(kUnpackedEntryFormatVersion) +
+                                         " " + util::sha256_hex(text.substr(newline + 1)));
 }
 
 TEST(EntryTest, FlippedByteInTheBodyFailsTheChecksum) {
@@ -193,9 +193,11 @@ TEST(EntryTest, AppendedBytesFail) {
 
 TEST(EntryTest, WrongFormatVersionFails) {
   std::string text = serialize_entry(sample_entry());
-  const std::string current = "memo-entry " + std::to_string(kEntryFormatVersion) + " ";
+  const std::string current = "memo-entry " + std::to_string(kUnpackedEntryFormatVersion) + " ";
   ASSERT_TRUE(text.starts_with(current));
-  for (int version : {0, kEntryFormatVersion + 1, kEntryFormatVersion * 10}) {
+  // Format 3 is for entries with packed outputs, which this one has none of.
+  for (int version :
+       {0, 1, kEntryFormatVersion, kEntryFormatVersion + 1, kEntryFormatVersion * 10}) {
     std::string other = "memo-entry " + std::to_string(version) + " " + text.substr(current.size());
     auto parsed = parse_entry(other);
     ASSERT_FALSE(parsed.has_value()) << version;
@@ -211,8 +213,8 @@ TEST(EntryTest, WrongMagicFails) {
 
 // A body with a correct checksum but unsafe content is still rejected.
 std::string with_valid_header(const std::string& body) {
-  return "memo-entry " + std::to_string(kEntryFormatVersion) + " " + util::sha256_hex(body) + "\n" +
-         body;
+  return "memo-entry " + std::to_string(kUnpackedEntryFormatVersion) + " " +
+         util::sha256_hex(body) + "\n" + body;
 }
 
 std::string sample_body() {
@@ -295,8 +297,48 @@ TEST(EntryTest, AFieldOfALaterMemoIsSkipped) {
           .has_value());
 }
 
+Entry packed_entry() {
+  Entry entry = sample_entry();
+  entry.outputs[0].pack = std::string(64, 'a');
+  entry.outputs[0].pack_offset = 0;
+  entry.outputs[1].pack = std::string(64, 'a');
+  entry.outputs[1].pack_offset = 42;
+  return entry;
+}
+
+TEST(EntryTest, PackedOutputsRoundTripInFormat3) {
+  const std::string text = serialize_entry(packed_entry());
+  EXPECT_TRUE(text.starts_with("memo-entry 3 ")) << text;
+  EXPECT_NE(text.find("p \"bin/cli.js\" \"755\" \"0\""), std::string::npos) << text;
+  auto parsed = parse_entry(text);
+  ASSERT_TRUE(parsed.has_value()) << parsed.error();
+  EXPECT_EQ(parsed->outputs, packed_entry().outputs);
+  EXPECT_EQ(blob_digests(*parsed), (std::vector<std::string>{std::string(64, 'a')}))
+      << "the pack, once";
+  EXPECT_EQ(without_packs(*parsed).outputs, sample_entry().outputs);
+  EXPECT_TRUE(serialize_entry(without_packs(*parsed)).starts_with("memo-entry 2 "));
+}
+
+TEST(EntryTest, APackedEntryUnderTheOlderFormatOrABadPackRecordFails) {
+  const std::string text = serialize_entry(packed_entry());
+  const std::string body = text.substr(text.find('\n') + 1);
+  EXPECT_FALSE(parse_entry("memo-entry 2 " + util::sha256_hex(body) + "\n" + body).has_value());
+  const std::string pack_record = "\"" + std::string(64, 'a') + "\" \"42\"";
+  ASSERT_NE(body.find(pack_record), std::string::npos);
+  for (const std::string& bad :
+       std::vector<std::string>{"\"xyz\" \"42\"", "\"" + std::string(64, 'a') + "\" \"-1\"",
+                                "\"" + std::string(64, 'a') + "\" \"18446744073709551616\"",
+                                "\"" + std::string(64, 'a') + "\"", "\"\" \"42\""}) {
+    std::string altered = body;
+    altered.replace(altered.find(pack_record), pack_record.size(), bad);
+    EXPECT_FALSE(parse_entry("memo-entry 3 " + util::sha256_hex(altered) + "\n" + altered)) << bad;
+  }
+}
+
 TEST(EntryTest, KeysAndEntriesHaveFormatVersionsOfTheirOwn) {
   EXPECT_TRUE(serialize_entry(sample_entry())
+                  .starts_with("memo-entry " + std::to_string(kUnpackedEntryFormatVersion) + " "));
+  EXPECT_TRUE(serialize_entry(packed_entry())
                   .starts_with("memo-entry " + std::to_string(kEntryFormatVersion) + " "));
   hash::KeyManifest manifest;
   EXPECT_TRUE(

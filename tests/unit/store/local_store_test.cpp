@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -380,7 +381,10 @@ TEST_F(LocalStoreTest, ConcurrentPutsAllSucceed) {
         LocalStore store(store_.root());  // as if in another process
         for (int round = 0; round < kRounds; ++round) {
           for (const std::string& key : {shared, key_of("own" + std::to_string(t))}) {
-            auto put = store.put(entry_for(key), package(), outputs);
+            // Half the writers pack the files, half keep a blob per file.
+            auto put =
+                store.put(entry_for(key), package(), outputs, nullptr,
+                          t % 2 ? LocalStore::Packing::None : LocalStore::Packing::SmallFiles);
             if (!put) failures[t] += put.error().message + "\n";
             auto got = store.get(key);
             if (!got || !got->has_value()) failures[t] += "get failed for " + key + "\n";
@@ -398,8 +402,9 @@ TEST_F(LocalStoreTest, ConcurrentPutsAllSucceed) {
     EXPECT_EQ((*got)->outputs.size(), outputs.size());
   }
   EXPECT_EQ(entry_files().size(), static_cast<std::size_t>(kThreads + 1));
-  // 4 distinct files in outputs_ (the link has no blob) + 10 distinct generated contents.
-  EXPECT_EQ(blob_count(), 14u);
+  // 4 distinct files in outputs_ (the link has no blob) + 10 distinct generated contents, and
+  // the one pack of them all.
+  EXPECT_EQ(blob_count(), 15u);
   for (const auto& file : files_below(store_.root())) {
     EXPECT_FALSE(file.filename().string().ends_with(".tmp")) << file;
   }
@@ -430,6 +435,84 @@ TEST_F(LocalStoreTest, PutWithAMissingPackageIsAStoreError) {
   auto put = store_.put(entry_for(key_of("a")), tmp_ / "missing", outputs_);
   ASSERT_FALSE(put.has_value());
   EXPECT_TRUE(entry_files().empty());
+}
+
+// An output tree of `count` small files (and one big one, and a symlink) below pkg/many.
+std::vector<WalkedFile> many_outputs(TempDir& tmp, std::size_t count) {
+  std::vector<WalkedFile> outputs;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string path = "many/f" + std::to_string(i) + ".js";
+    tmp.write("pkg/" + path, "export const n = " + std::to_string(i) + ";\n");
+    outputs.push_back({path, false});
+  }
+  tmp.write("pkg/many/big.bin", std::string(200'000, 'b'));
+  outputs.push_back({"many/big.bin", false});
+  fs::create_symlink("f0.js", tmp / "pkg/many/link.js");
+  outputs.push_back({"many/link.js", true});
+  return outputs;
+}
+
+TEST_F(LocalStoreTest, ManySmallFilesAreStoredInPacksThatHoldTheirBytes) {
+  const auto outputs = many_outputs(tmp_, 300);
+  auto put = store_.put(entry_for(key_of("many")), package(), outputs);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  std::set<std::string> packs;
+  for (const auto& output : put->entry.outputs) {
+    if (output.type != OutputFile::Type::File) continue;
+    EXPECT_EQ(output.digest, util::sha256_hex(tmp_.read("pkg/" + output.path))) << output.path;
+    if (output.path == "many/big.bin") {
+      EXPECT_TRUE(output.pack.empty()) << "a big file is a blob of its own";
+      continue;
+    }
+    ASSERT_FALSE(output.pack.empty()) << output.path;
+    packs.insert(output.pack);
+    auto opened = store_.open_output(output);
+    ASSERT_TRUE(opened.has_value()) << opened.error().message;
+    EXPECT_TRUE(opened->in_pack);
+    std::string bytes(output.size, '\0');
+    ASSERT_EQ(
+        ::pread(opened->fd.get(), bytes.data(), bytes.size(), static_cast<off_t>(opened->offset)),
+        static_cast<ssize_t>(bytes.size()));
+    EXPECT_EQ(bytes, tmp_.read("pkg/" + output.path));
+  }
+  EXPECT_EQ(packs.size(), 3u) << "128 files a pack";
+  EXPECT_EQ(blob_count(), packs.size() + 1);
+  for (const auto& pack : packs)
+    EXPECT_EQ((fs::status(blob_path(pack)).permissions() & fs::perms::owner_write),
+              fs::perms::none);
+
+  auto got = store_.get(key_of("many"));
+  ASSERT_TRUE(got.has_value() && got->has_value());
+  EXPECT_EQ((*got)->outputs, put->entry.outputs);
+  auto named = blob_digests(**got);
+  EXPECT_EQ(std::set<std::string>(named.begin(), named.end()).size(), packs.size() + 1);
+}
+
+TEST_F(LocalStoreTest, FewFilesOrPackingNoneKeepABlobPerFile) {
+  auto few = store_.put(entry_for(key_of("few")), package(), outputs_);
+  ASSERT_TRUE(few.has_value()) << few.error().message;
+  for (const auto& output : few->entry.outputs) EXPECT_TRUE(output.pack.empty()) << output.path;
+
+  const auto outputs = many_outputs(tmp_, 40);
+  auto unpacked = store_.put(entry_for(key_of("unpacked")), package(), outputs, nullptr,
+                             LocalStore::Packing::None);
+  ASSERT_TRUE(unpacked.has_value()) << unpacked.error().message;
+  for (const auto& output : unpacked->entry.outputs) {
+    EXPECT_TRUE(output.pack.empty()) << output.path;
+  }
+}
+
+// A pack is readable only by whom each file in it is: one owner-only file makes it owner-only.
+TEST_F(LocalStoreTest, APackIsNoMoreReadableThanTheLeastReadableFileInIt) {
+  const auto outputs = many_outputs(tmp_, 20);
+  ::chmod((package() / "many/f3.js").c_str(), 0600);
+  auto put = store_.put(entry_for(key_of("private")), package(), outputs);
+  ASSERT_TRUE(put.has_value()) << put.error().message;
+  const auto& packed = put->entry.outputs[3];
+  ASSERT_FALSE(packed.pack.empty());
+  EXPECT_EQ(packed.mode, 0600u);
+  EXPECT_EQ(fs::status(blob_path(packed.pack)).permissions() & fs::perms::all,
+            fs::perms::owner_read);
 }
 
 }  // namespace

@@ -153,7 +153,8 @@ std::expected<void, std::string> ArtifactImporter::end() {
     record_.clear();
     if (!entry) return std::unexpected("its entry record: " + entry.error());
     if (entry->key != key_) return std::unexpected(std::string("it holds another key's entry"));
-    entry_ = std::move(*entry);
+    // Each file arrives as a member of its own and becomes a blob of its own.
+    entry_ = without_packs(std::move(*entry));
     expecting_ = Expecting::Outputs;
     return {};
   }

@@ -62,7 +62,8 @@ std::expected<void, std::string> ArtifactWriter::produce() {
                              layout_.package_json.size(), ""};
       if (auto added = add_member(package_json, layout_.package_json); !added) return added;
     }
-    const std::string record = serialize_entry(entry_);
+    // Every file is a member of its own here, whatever the local store packed.
+    const std::string record = serialize_entry(without_packs(entry_));
     TarMember member{layout_.prefix + kEntryMember, TarMember::Type::File, 0644, record.size(), ""};
     return add_member(member, record);
   }
@@ -99,15 +100,17 @@ std::expected<void, std::string> ArtifactWriter::next_member() {
 std::expected<void, std::string> ArtifactWriter::begin_file(const archive::OutputFile& output,
                                                             const std::string& member_name) {
   TarMember member{member_name, TarMember::Type::File, output.mode, output.size, ""};
-  auto blob = store_.open_blob(output.digest);
+  auto blob = store_.open_output(output);
   if (!blob) return std::unexpected(output.path + ": " + blob.error().message);
   if (auto added = compressor_->add(tar_header(member), pending_); !added) return added;
-  file_ = std::move(*blob);
+  file_ = std::move(blob->fd);
+  file_start_ = blob->offset;
+  file_in_pack_ = blob->in_pack;
   file_output_ = &output;
   file_left_ = output.size;
   // A blob this process wrote and hashed moments ago (the usual upload, right after a store)
   // is not hashed again.
-  file_hasher_ = sizing_ || store_.is_checked(output.digest, file_->get())
+  file_hasher_ = sizing_ || blob->checked
                      ? nullptr
                      : std::make_unique<util::Hasher>(util::Hasher::Algorithm::Sha256);
   return {};
@@ -145,9 +148,10 @@ std::expected<void, std::string> ArtifactWriter::continue_file() {
 }
 
 std::expected<void, std::string> ArtifactWriter::end_file() {
-  // One byte more than the entry says: a longer blob is not the entry's.
+  // One byte more than the entry says: a longer blob is not the entry's (a pack holds more).
   char extra;
-  auto more = read_at(&extra, 1, file_output_->size);
+  auto more = file_in_pack_ ? std::expected<std::size_t, std::string>(0)
+                            : read_at(&extra, 1, file_output_->size);
   if (!more) return std::unexpected(more.error());
   if (*more > 0) {
     return std::unexpected(file_output_->path + ": its blob is not the size the entry says");
@@ -159,12 +163,13 @@ std::expected<void, std::string> ArtifactWriter::end_file() {
   return compressor_->add(tar_padding(file_output_->size), pending_);
 }
 
-// Up to `want` bytes of the blob from `offset`: fewer only at its end.
+// Up to `want` bytes of the file from `offset`: fewer only at its blob's end.
 std::expected<std::size_t, std::string> ArtifactWriter::read_at(char* into, std::size_t want,
                                                                 std::uint64_t offset) {
   std::size_t got = 0;
   while (got < want) {
-    ssize_t n = ::pread(file_->get(), into + got, want - got, static_cast<off_t>(offset + got));
+    ssize_t n = ::pread(file_->get(), into + got, want - got,
+                        static_cast<off_t>(file_start_ + offset + got));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::unexpected(file_output_->path + ": " + util::errno_message(errno));
     if (n == 0) break;

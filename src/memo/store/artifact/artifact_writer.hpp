@@ -66,6 +66,8 @@ class ArtifactWriter : public remote::ArtifactSource {
   bool finished_ = false;
   // The file being read: its blob, the bytes left and the digest of what was read.
   std::optional<util::Fd> file_;
+  std::uint64_t file_start_ = 0;  // where the file's bytes begin in its blob (a pack's offset)
+  bool file_in_pack_ = false;
   const archive::OutputFile* file_output_ = nullptr;
   std::uint64_t file_left_ = 0;
   std::unique_ptr<util::Hasher> file_hasher_;  // none for a blob known good (CheckedBlobs)
