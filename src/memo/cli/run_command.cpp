@@ -142,7 +142,9 @@ class TaskRun {
   int run(std::size_t concurrency) {
     util::Stopwatch clock;
     run::ScheduleOptions options{.concurrency = concurrency, .keep_going = args_.keep_going};
-    std::function<bool(std::size_t)> run_one = [this](std::size_t i) { return run_target(i); };
+    run::TargetRun run_one = [this](std::size_t i, const std::function<void()>& release) {
+      return run_target(i, release);
+    };
     std::function<bool()> stop = [] { return exec::interrupting_signal() != 0; };
     show_status();
     const auto states = run::run_targets(graph_, options, run_one, stop);
@@ -169,10 +171,10 @@ class TaskRun {
                         std::to_string(total - done - running) + " queued");
   }
 
-  bool run_target(std::size_t i) {
+  bool run_target(std::size_t i, const std::function<void()>& release) {
     ++running_;
     show_status();
-    const bool succeeded = run_target_step(i);
+    const bool succeeded = run_target_step(i, release);
     if (reports_[i].ran_step && step::is_hit(reports_[i].outcome.result)) ++hits_;
     --running_;
     ++done_;
@@ -180,7 +182,9 @@ class TaskRun {
     return succeeded;
   }
 
-  bool run_target_step(std::size_t i) {
+  // `release` lets the target's dependents start once its command succeeded (see
+  // run::TargetRun), while the step stores its outputs.
+  bool run_target_step(std::size_t i, const std::function<void()>& release) {
     const run::Target& target = graph_.targets[i];
     util::Stopwatch clock;
     run::OutputPrinter::TargetOutput output(printer_,
@@ -209,11 +213,16 @@ class TaskRun {
         .output = [&output](exec::OutputStream stream,
                             std::string_view bytes) { output.chunk(stream, bytes); },
         .no_stdin = true,
-        .session = &session_};
+        .session = &session_,
+        .on_command_succeeded =
+            [&] {
+              // The script may have changed its package's files: its dependents hash them again.
+              session_.forget(config->package_root);
+              release();
+            }};
     report.outcome = step::run_cached_step(*config, *target.script, *inputs, cache_, options);
     report.ran_step = true;
     report.total_ms = clock.elapsed_ms();
-    // The script may have changed its package's files: its dependents hash them again.
     if (!step::is_hit(report.outcome.result)) session_.forget(config->package_root);
     return report.outcome.exit_code == 0 && !report.outcome.interrupted;
   }

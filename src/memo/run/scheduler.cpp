@@ -5,6 +5,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace memo::run {
 
@@ -12,8 +13,8 @@ namespace {
 
 class Scheduler {
  public:
-  Scheduler(const TargetGraph& graph, const ScheduleOptions& options,
-            const std::function<bool(std::size_t)>& run, const std::function<bool()>& stop)
+  Scheduler(const TargetGraph& graph, const ScheduleOptions& options, const TargetRun& run,
+            const std::function<bool()>& stop)
       : graph_(graph),
         options_(options),
         run_(run),
@@ -60,21 +61,33 @@ class Scheduler {
       ready_.pop_front();
       ++running_;
       lock.unlock();
-      const bool succeeded = run_(target);
+      bool released = false;  // guarded by mutex_
+      const std::function<void()> release = [&, target] {
+        std::lock_guard relock(mutex_);
+        if (std::exchange(released, true)) return;
+        release_dependents(target);
+        changed_.notify_all();
+      };
+      const bool succeeded = run_(target, release);
       lock.lock();
       --running_;
-      finished(target, succeeded);
+      finished(target, succeeded, released);
       changed_.notify_all();
     }
   }
 
-  void finished(std::size_t target, bool succeeded) {
+  void finished(std::size_t target, bool succeeded, bool released) {
     states_[target] = succeeded ? TargetState::Succeeded : TargetState::Failed;
-    if (!succeeded) {
-      if (!options_.keep_going) stopping_ = true;
+    if (!succeeded && !options_.keep_going) stopping_ = true;
+    if (released) return;  // its dependents went on already
+    if (succeeded) {
+      release_dependents(target);
+    } else {
       block_dependents(target);
-      return;
     }
+  }
+
+  void release_dependents(std::size_t target) {
     for (std::size_t dependent : dependents_[target]) {
       if (--waiting_on_[dependent] == 0 && states_[dependent] == TargetState::NotRun) {
         ready_.push_back(dependent);
@@ -92,7 +105,7 @@ class Scheduler {
 
   const TargetGraph& graph_;
   const ScheduleOptions& options_;
-  const std::function<bool(std::size_t)>& run_;
+  const TargetRun& run_;
   const std::function<bool()>& stop_;
   std::vector<TargetState> states_;
   std::vector<std::size_t> waiting_on_;
@@ -107,8 +120,7 @@ class Scheduler {
 }  // namespace
 
 std::vector<TargetState> run_targets(const TargetGraph& graph, const ScheduleOptions& options,
-                                     const std::function<bool(std::size_t)>& run,
-                                     const std::function<bool()>& stop) {
+                                     const TargetRun& run, const std::function<bool()>& stop) {
   if (graph.targets.empty()) return {};
   return Scheduler(graph, options, run, stop).run();
 }

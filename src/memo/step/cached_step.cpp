@@ -242,6 +242,7 @@ class Step {
     int exit_code = run_command();
     new_bytes_ = 0;
     if (auto code = interrupted()) return *code;
+    if (exit_code == 0 && options_.on_command_succeeded) options_.on_command_succeeded();
     if (exit_code != 0) {
       Log::info(label() + outcome() + ", command failed (exit " + std::to_string(exit_code) +
                 ") after " + seconds(report_.build_ms) + "; nothing stored");

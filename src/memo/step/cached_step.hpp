@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,9 @@ struct StepOptions {
   bool no_stdin = false;
   // Shared by the keys of one process (memo run): see hash::HashingSession.
   hash::HashingSession* session = nullptr;
+  // Called when the command has succeeded, before its outputs are stored: memo run starts the
+  // target's dependents then, while this step stores (the outputs are in place already).
+  std::function<void()> on_command_succeeded;
 };
 
 // What the cache did for a step.

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -26,7 +28,7 @@ TEST(SchedulerTest, ATargetStartsOnlyOnceItsDependenciesSucceeded) {
   bool ordered = true;
   auto states = run_targets(
       graph, {.concurrency = 3},
-      [&](std::size_t i) {
+      [&](std::size_t i, const auto&) {
         std::lock_guard lock(mutex);
         for (std::size_t dependency : graph.targets[i].dependencies) ordered &= done[dependency];
         done[i] = true;
@@ -42,7 +44,7 @@ TEST(SchedulerTest, IndependentTargetsRunAtOnceUpToTheConcurrency) {
   std::atomic<int> running{0}, most{0};
   run_targets(
       graph, {.concurrency = 2},
-      [&](std::size_t) {
+      [&](std::size_t, const auto&) {
         int now = ++running;
         int seen = most.load();
         while (now > seen && !most.compare_exchange_weak(seen, now)) {
@@ -58,7 +60,7 @@ TEST(SchedulerTest, IndependentTargetsRunAtOnceUpToTheConcurrency) {
 TEST(SchedulerTest, AFailureStopsNewWorkAndContinueRunsWhatDoesNotDependOnIt) {
   // 0 fails; 1 depends on 0; 2 and 3 stand alone.
   auto graph = graph_of(4, {{1, 0}});
-  auto fail_first = [](std::size_t i) { return i != 0; };
+  auto fail_first = [](std::size_t i, const auto&) { return i != 0; };
   auto stopped = run_targets(graph, {.concurrency = 1}, fail_first, [] { return false; });
   EXPECT_EQ(stopped[0], TargetState::Failed);
   EXPECT_EQ(stopped[1], TargetState::Blocked);
@@ -74,13 +76,54 @@ TEST(SchedulerTest, AStopRequestStartsNothingMore) {
   bool stop = false;
   auto states = run_targets(
       graph, {.concurrency = 1},
-      [&](std::size_t) {
+      [&](std::size_t, const auto&) {
         stop = true;
         return true;
       },
       [&] { return stop; });
   EXPECT_EQ(states, (std::vector<TargetState>{TargetState::Succeeded, TargetState::NotRun,
                                               TargetState::NotRun}));
+}
+
+// What memo run does with a miss: its dependents start once its command is done, while it
+// stores the outputs.
+TEST(SchedulerTest, AReleasedTargetsDependentsRunWhileItFinishes) {
+  auto graph = graph_of(3, {{1, 0}, {2, 1}});
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool dependents_done = false;
+  auto states = run_targets(
+      graph, {.concurrency = 2},
+      [&](std::size_t i, const std::function<void()>& release) {
+        if (i != 0) {
+          if (i == 2) {
+            std::lock_guard lock(mutex);
+            dependents_done = true;
+            changed.notify_all();
+          }
+          return true;
+        }
+        release();
+        release();  // once is enough; again changes nothing
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, std::chrono::seconds(10), [&] { return dependents_done; });
+      },
+      [] { return false; });
+  EXPECT_TRUE(dependents_done);
+  EXPECT_EQ(states, std::vector<TargetState>(3, TargetState::Succeeded));
+}
+
+TEST(SchedulerTest, AReleasedTargetThatFailsStillStopsNewWork) {
+  auto graph = graph_of(3, {{1, 0}});
+  auto states = run_targets(
+      graph, {.concurrency = 1},
+      [](std::size_t i, const std::function<void()>& release) {
+        if (i == 0) release();
+        return i != 0;
+      },
+      [] { return false; });
+  EXPECT_EQ(states[0], TargetState::Failed);
+  EXPECT_EQ(states[1], TargetState::NotRun) << "no new work after a failure";
 }
 
 }  // namespace
