@@ -564,9 +564,10 @@ class Step {
   }
 
   void remember_outputs(const std::vector<archive::OutputFile>& outputs, double command_ms,
-                        const std::optional<store::OutputLog>& log) {
-    if (auto saved =
-            state_.save(state_name(), key_, config_.package_root, outputs, command_ms, log);
+                        const std::optional<store::OutputLog>& log,
+                        const std::vector<struct stat>* as_read = nullptr) {
+    if (auto saved = state_.save(state_name(), key_, config_.package_root, outputs, command_ms, log,
+                                 as_read);
         !saved) {
       Log::verbose("could not record the outputs' state: " + saved.error().message);
     }
@@ -668,7 +669,7 @@ class Step {
       return std::nullopt;
     }
     keep_manifest_parts();
-    remember_outputs(stored->entry.outputs, report_.build_ms, stored->entry.log);
+    remember_outputs(stored->entry.outputs, report_.build_ms, stored->entry.log, &stored->as_read);
     new_bytes_ = stored->new_bytes;
     cache_.upload(artifact_id(), stored->entry);
     if (auto latest = store_.record_latest(package_path(), command_, key_); !latest) {

@@ -112,16 +112,19 @@ StoreResult<std::uint64_t> stream_blob(int fd, archive::OutputFile& output, cons
   return commit_streamed_blob(*temp, output.digest, output.size, blobs);
 }
 
-// An output as stored, and the bytes its blob added to the store (0 when it was there).
+// An output as stored, the bytes its blob added to the store (0 when it was there), and its
+// stat data when it was read.
 struct StoredOutput {
   archive::OutputFile file;
   std::uint64_t new_bytes = 0;
+  struct stat as_read {};
 };
 
 // A regular output file, open, described by its path, mode and size (not yet its digest).
 struct OpenedOutput {
   util::Fd fd;
   archive::OutputFile file;
+  struct stat info {};
 };
 
 StoreResult<OpenedOutput> open_output_file(int package_fd, const std::string& path) {
@@ -135,7 +138,7 @@ StoreResult<OpenedOutput> open_output_file(int package_fd, const std::string& pa
   output.type = archive::OutputFile::Type::File;
   output.mode = info.st_mode & 0777;
   output.size = static_cast<std::uint64_t>(info.st_size);
-  return OpenedOutput{std::move(*fd), std::move(output)};
+  return OpenedOutput{std::move(*fd), std::move(output), info};
 }
 
 // Stores an output file as a blob of its own and fills in its digest.
@@ -144,7 +147,7 @@ StoreResult<StoredOutput> store_alone(OpenedOutput opened, const fs::path& blobs
   if (output.size > kInMemoryLimit) {
     auto written = stream_blob(opened.fd.get(), output, blobs);
     if (!written) return std::unexpected(written.error());
-    return StoredOutput{std::move(output), *written};
+    return StoredOutput{std::move(output), *written, opened.info};
   }
   auto bytes = util::read_open_file(opened.fd.get(), output.path);
   if (!bytes) return std::unexpected(io_error(errno, output.path + ": " + bytes.error()));
@@ -152,7 +155,7 @@ StoreResult<StoredOutput> store_alone(OpenedOutput opened, const fs::path& blobs
   output.digest = util::sha256_hex(*bytes);
   auto written = write_blob(blobs, output.digest, *bytes, output.mode);
   if (!written) return std::unexpected(written.error());
-  return StoredOutput{std::move(output), *written};
+  return StoredOutput{std::move(output), *written, opened.info};
 }
 
 // Stores the regular file `path` (below `package_fd`) as a blob and describes it.
@@ -227,6 +230,7 @@ StoreResult<void> store_packed(int package_fd, const std::vector<hash::WalkedFil
     if (!bytes) return std::unexpected(io_error(errno, outputs[i].path + ": " + bytes.error()));
     opened->file.size = bytes->size();
     stored[i].file = std::move(opened->file);
+    stored[i].as_read = opened->info;
     pack.add(stored[i], *bytes);
     if (pack.full()) {
       if (auto written = pack.write(); !written) return written;
@@ -252,7 +256,11 @@ StoreResult<StoredOutput> store_symlink(int package_fd, const std::string& path)
   if (!archive::is_contained_symlink(path, output.link_target)) {
     return std::unexpected(link_leaves_package(path, output.link_target));
   }
-  return StoredOutput{std::move(output), 0};
+  struct stat info {};
+  if (::fstatat(package_fd, path.c_str(), &info, AT_SYMLINK_NOFOLLOW) != 0) {
+    return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
+  }
+  return StoredOutput{std::move(output), 0, info};
 }
 
 // An entry with this many regular files on has its small ones packed; one with fewer keeps a
@@ -488,6 +496,7 @@ StoreResult<LocalStore::Stored> LocalStore::put(Entry entry, const fs::path& pac
     const std::string& blob = archive::stored_blob(output.file);
     if (output.new_bytes > 0) checked_.note(blob, blob_path(blob));
     entry.outputs.push_back(std::move(output.file));
+    result.as_read.push_back(output.as_read);
   }
   if (auto leaving = archive::first_link_leaving_package(package_fd.get(), entry.outputs)) {
     for (const auto& output : entry.outputs) {

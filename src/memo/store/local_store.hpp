@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -65,7 +67,8 @@ class LocalStore {
   enum class Packing { SmallFiles, None };
   struct Stored {
     Entry entry;
-    std::uint64_t new_bytes = 0;  // written now: blobs not stored before, and the entry
+    std::uint64_t new_bytes = 0;       // written now: blobs not stored before, and the entry
+    std::vector<struct stat> as_read;  // each output's stat data when its bytes were read
   };
   StoreResult<Stored> put(Entry entry, const fs::path& package_root,
                           const std::vector<hash::WalkedFile>& outputs, LogSpool* log = nullptr,

@@ -72,13 +72,17 @@ constexpr std::string_view kHeader = "memo-output-state 3 ";
 StoreResult<void> OutputState::save(const std::string& package, const std::string& key,
                                     const fs::path& package_root,
                                     const std::vector<archive::OutputFile>& outputs,
-                                    double command_ms, const std::optional<OutputLog>& log) const {
+                                    double command_ms, const std::optional<OutputLog>& log,
+                                    const std::vector<struct stat>* as_read) const {
   std::vector<std::string> lines(outputs.size());
   std::atomic<bool> incomplete{false};
+  if (as_read && as_read->size() != outputs.size()) as_read = nullptr;
   util::parallel_for(outputs.size(), [&](std::size_t i) {
     const archive::OutputFile& output = outputs[i];
     struct stat info {};
-    if (::lstat((package_root / output.path).c_str(), &info) != 0) {
+    if (as_read) {
+      info = (*as_read)[i];
+    } else if (::lstat((package_root / output.path).c_str(), &info) != 0) {
       incomplete = true;
       return;
     }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -31,11 +33,14 @@ class OutputState {
 
   // Records `outputs` as they are now on disk under `package_root`, with how long the command
   // that made them took (what a hit with the outputs intact saves) and the entry's output log
-  // (what that hit replays, found without reading the entry).
+  // (what that hit replays, found without reading the entry). `as_read`, one per output: the
+  // stat data each had when the store read its bytes, recorded instead of asking again (a file
+  // written since has other stat data then, and is never taken for intact).
   StoreResult<void> save(const std::string& package, const std::string& key,
                          const std::filesystem::path& package_root,
                          const std::vector<archive::OutputFile>& outputs, double command_ms = 0,
-                         const std::optional<OutputLog>& log = std::nullopt) const;
+                         const std::optional<OutputLog>& log = std::nullopt,
+                         const std::vector<struct stat>* as_read = nullptr) const;
 
   struct Comparison {
     std::vector<std::string> changed;  // the recorded outputs no longer as memo left them

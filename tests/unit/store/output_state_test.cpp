@@ -1,5 +1,6 @@
 #include "memo/store/output_state.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,20 @@ TEST_F(OutputStateTest, UntouchedOutputsOfTheSameKeyAreIntact) {
   EXPECT_TRUE(result->empty());
   EXPECT_FALSE(changed(kKeyB).has_value()) << "a record for another key says nothing";
   EXPECT_FALSE(state.changed_outputs("packages/y", kKeyA, package.path()).has_value());
+}
+
+// What a store records: the stat data the outputs had when their bytes were read. One written
+// since (same size, other bytes) is not taken for intact.
+TEST_F(OutputStateTest, StatDataAsReadByTheStoreIsRecordedAndAFileWrittenSinceIsNotIntact) {
+  std::vector<struct stat> as_read(outputs.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    ASSERT_EQ(::lstat((package.path() / outputs[i].path).c_str(), &as_read[i]), 0);
+  }
+  package.write("lib/b.js", "B");  // after the read, before the record
+  const timespec later[2] = {{0, UTIME_OMIT}, {as_read[1].st_mtim.tv_sec + 5, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (package.path() / "lib/b.js").c_str(), later, 0), 0);
+  ASSERT_TRUE(state.save("packages/x", kKeyA, package.path(), outputs, 0, std::nullopt, &as_read));
+  EXPECT_EQ(changed(), std::vector<std::string>{"lib/b.js"});
 }
 
 TEST_F(OutputStateTest, ChangedAndDeletedOutputsAreNamed) {
