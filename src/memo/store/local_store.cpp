@@ -9,6 +9,7 @@
 #include <mutex>
 #include <span>
 
+#include "memo/archive/confined_dir.hpp"
 #include "memo/archive/link_containment.hpp"
 #include "memo/store/store_lock.hpp"
 #include "memo/util/digest.hpp"
@@ -127,8 +128,9 @@ struct OpenedOutput {
   struct stat info {};
 };
 
-StoreResult<OpenedOutput> open_output_file(int package_fd, const std::string& path) {
-  auto fd = util::open_regular_file(package_fd, path.c_str(), O_NOFOLLOW);
+// Opens the output `path`, found as `name` in the folder open as `dir_fd`.
+StoreResult<OpenedOutput> open_output_file(int dir_fd, const char* name, const std::string& path) {
+  auto fd = util::open_regular_file(dir_fd, name, O_NOFOLLOW);
   if (!fd)
     return std::unexpected(io_error(fd.error(), path + ": " + util::errno_message(fd.error())));
   struct stat info {};
@@ -161,7 +163,7 @@ StoreResult<StoredOutput> store_alone(OpenedOutput opened, const fs::path& blobs
 // Stores the regular file `path` (below `package_fd`) as a blob and describes it.
 StoreResult<StoredOutput> store_file(int package_fd, const std::string& path,
                                      const fs::path& blobs) {
-  auto opened = open_output_file(package_fd, path);
+  auto opened = open_output_file(package_fd, path.c_str(), path);
   if (!opened) return std::unexpected(opened.error());
   return store_alone(std::move(*opened), blobs);
 }
@@ -217,8 +219,20 @@ StoreResult<void> store_packed(int package_fd, const std::vector<hash::WalkedFil
                                std::span<const std::size_t> items, const fs::path& blobs,
                                std::vector<StoredOutput>& stored) {
   Pack pack(blobs);
+  // In walk order a folder's files come together: each folder is opened once.
+  std::string folder_path;
+  util::Fd folder;
   for (std::size_t i : items) {
-    auto opened = open_output_file(package_fd, outputs[i].path);
+    const std::string& path = outputs[i].path;
+    const auto [parent, name] = archive::split_parent(path);
+    if (!parent.empty() && (!folder || parent != folder_path)) {
+      folder_path = parent;
+      folder.reset(::openat(package_fd, folder_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      if (!folder)
+        return std::unexpected(io_error(errno, path + ": " + util::errno_message(errno)));
+    }
+    auto opened = open_output_file(parent.empty() ? package_fd : folder.get(),
+                                   std::string(name).c_str(), path);
     if (!opened) return std::unexpected(opened.error());
     if (opened->file.size > Pack::kMemberLimit) {
       auto alone = store_alone(std::move(*opened), blobs);
