@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "memo/cli/main_command.hpp"
 #include "memo/store/eviction.hpp"
 #include "memo/store/store_stats.hpp"
 #include "memo/util/json.hpp"
@@ -14,8 +15,6 @@
 namespace memo::cli {
 
 namespace {
-
-constexpr int kUsageError = 2;
 
 nlohmann::json contents_json(const store::StoreContents& contents) {
   return {{"entries", contents.entries},

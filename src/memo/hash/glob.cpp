@@ -13,8 +13,6 @@
 namespace memo::hash {
 namespace {
 
-constexpr std::size_t npos = std::string_view::npos;
-
 // Keeps patterns like "{a,b}{c,d}{e,f}..." from expanding without bound.
 constexpr std::size_t kMaxExpansions = 4096;
 
@@ -22,6 +20,7 @@ using glob::CharClass;
 using glob::class_end;
 using glob::decode_utf8;
 using glob::ExtglobSegment;
+using glob::npos;
 using glob::utf8_length;
 
 enum class Op : std::uint8_t { kChar, kAny, kStar, kClass };

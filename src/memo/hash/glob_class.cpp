@@ -6,8 +6,6 @@ namespace memo::hash::glob {
 
 namespace {
 
-constexpr std::size_t npos = std::string_view::npos;
-
 struct Range {
   char32_t lo, hi;
 };

@@ -11,6 +11,8 @@
 
 namespace memo::hash::glob {
 
+inline constexpr std::size_t npos = std::string_view::npos;
+
 // Decodes the UTF-8 sequence at s[i] into *cp and returns its length in bytes. A malformed
 // sequence counts as a single char whose value is the byte itself.
 std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t* cp);

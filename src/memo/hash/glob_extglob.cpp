@@ -8,8 +8,6 @@ namespace memo::hash::glob {
 
 namespace {
 
-constexpr std::size_t npos = std::string_view::npos;
-
 using Node = ExtglobSegment::Node;
 using Kind = ExtglobSegment::Kind;
 

@@ -4,15 +4,9 @@
 
 #include <optional>
 
+#include "memo/util/files.hpp"
+
 namespace memo::store {
-
-namespace {
-
-std::int64_t nanoseconds(const struct timespec& time) {
-  return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
-}
-
-}  // namespace
 
 void CheckedBlobs::note(const std::string& digest, const std::filesystem::path& path) {
   struct stat info {};
@@ -20,7 +14,7 @@ void CheckedBlobs::note(const std::string& digest, const std::filesystem::path& 
       static_cast<std::uint64_t>(info.st_size) < kFrom) {
     return;
   }
-  Stamp stamp{info.st_dev, info.st_ino, info.st_size, nanoseconds(info.st_mtim)};
+  Stamp stamp{info.st_dev, info.st_ino, info.st_size, util::stat_time_ns(info.st_mtim)};
   std::lock_guard lock(mutex_);
   stamps_[digest] = stamp;
 }
@@ -35,7 +29,7 @@ bool CheckedBlobs::holds(const std::string& digest, int fd) const {
   }
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) return false;
-  return *noted == Stamp{info.st_dev, info.st_ino, info.st_size, nanoseconds(info.st_mtim)};
+  return *noted == Stamp{info.st_dev, info.st_ino, info.st_size, util::stat_time_ns(info.st_mtim)};
 }
 
 }  // namespace memo::store

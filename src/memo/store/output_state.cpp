@@ -23,13 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::int64_t nanoseconds(const struct timespec& time) {
-  return static_cast<std::int64_t>(time.tv_sec) * 1000000000 + time.tv_nsec;
-}
-
 bool same_stat(const OutputState::Output& output, const struct stat& info) {
-  return output.mtime_ns == nanoseconds(info.st_mtim) &&
-         output.ctime_ns == nanoseconds(info.st_ctim) && output.inode == info.st_ino &&
+  return output.mtime_ns == util::stat_time_ns(info.st_mtim) &&
+         output.ctime_ns == util::stat_time_ns(info.st_ctim) && output.inode == info.st_ino &&
          (output.file.type == archive::OutputFile::Type::Symlink
               ? S_ISLNK(info.st_mode)
               : S_ISREG(info.st_mode) &&
@@ -92,9 +88,10 @@ StoreResult<void> OutputState::save(const std::string& package, const std::strin
     std::string& line = lines[i];
     line = "o";
     for (const std::string& field :
-         {std::to_string(nanoseconds(info.st_mtim)), std::to_string(nanoseconds(info.st_ctim)),
-          std::to_string(info.st_ino), std::string(link ? "l" : "f"), std::to_string(mode),
-          std::to_string(output.size), output.digest, output.path, output.link_target}) {
+         {std::to_string(util::stat_time_ns(info.st_mtim)),
+          std::to_string(util::stat_time_ns(info.st_ctim)), std::to_string(info.st_ino),
+          std::string(link ? "l" : "f"), std::to_string(mode), std::to_string(output.size),
+          output.digest, output.path, output.link_target}) {
       line += ' ';
       line += hash::quote_field(field);
     }

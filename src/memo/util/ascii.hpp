@@ -5,6 +5,11 @@
 
 namespace memo::util {
 
+// Whether `c` is an ASCII control character: below 0x20, or DEL (0x7f).
+inline bool is_ascii_control(unsigned char c) {
+  return c < 0x20 || c == 0x7f;
+}
+
 // `text` with A-Z turned into a-z, every other byte as it is (no locale).
 inline std::string ascii_lowercase(std::string_view text) {
   std::string lower(text);

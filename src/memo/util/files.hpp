@@ -1,5 +1,7 @@
 #pragma once
 
+#include <time.h>
+
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -31,6 +33,11 @@ std::expected<std::string, std::string> read_open_file(int fd, const std::string
 std::expected<std::string, std::string> read_file_at(int dir_fd, const char* path);
 
 std::string errno_message(int error_number);
+
+// A file time stat gives (st_mtim, st_ctim) in nanoseconds since the epoch.
+inline std::int64_t stat_time_ns(const struct timespec& time) {
+  return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
+}
 
 // The status of `path` (followed), a not_found status when it or a folder on the way is
 // missing; any other failure to tell is an error naming the path.

@@ -12,14 +12,15 @@ namespace memo::workspace {
 
 namespace {
 
-bool path_exists(const fs::path& path) {
+// Whether anything is at `path`, a dangling symlink included; a failure to tell is "no".
+bool path_or_link_exists(const fs::path& path) {
   std::error_code ignored;
   return fs::exists(fs::symlink_status(path, ignored));
 }
 
 bool reads_as_workspace_root(const fs::path& dir) {
-  if (path_exists(dir / "pnpm-workspace.yaml") || path_exists(dir / "rush.json") ||
-      path_exists(dir / "lerna.json")) {
+  if (path_or_link_exists(dir / "pnpm-workspace.yaml") || path_or_link_exists(dir / "rush.json") ||
+      path_or_link_exists(dir / "lerna.json")) {
     return true;
   }
   auto manifest = util::read_file(dir / "package.json");
@@ -47,7 +48,7 @@ bool declares_workspace(const fs::path& dir) {
 
 fs::path find_package_root(const fs::path& start) {
   for (fs::path dir = start;; dir = dir.parent_path()) {
-    if (path_exists(dir / "package.json")) return dir;
+    if (path_or_link_exists(dir / "package.json")) return dir;
     if (dir == dir.root_path() || dir.empty()) return start;
   }
 }
@@ -55,7 +56,7 @@ fs::path find_package_root(const fs::path& start) {
 fs::path find_repo_root(const fs::path& package_root) {
   // A repo never extends above its .git: a workspace file higher up belongs to another project.
   for (fs::path dir = package_root;; dir = dir.parent_path()) {
-    if (declares_workspace(dir) || path_exists(dir / ".git")) return dir;
+    if (declares_workspace(dir) || path_or_link_exists(dir / ".git")) return dir;
     if (dir == dir.root_path() || dir.empty()) return package_root;
   }
 }

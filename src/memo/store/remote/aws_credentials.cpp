@@ -1,38 +1,31 @@
 #include "memo/store/remote/aws_credentials.hpp"
 
 #include "memo/store/remote/aws_shared_files.hpp"
+#include "memo/store/remote/backends.hpp"
 #include "memo/util/environment.hpp"
 
 namespace memo::store::remote {
 
 namespace {
 
-constexpr char kOptions[] = "cacheStorageConfig.options.";
-
-std::optional<std::string> env_text(const char* name) {
-  auto value = util::env_value(name);
-  if (!value || value->empty()) return std::nullopt;
-  return value;
-}
-
 std::expected<S3Credentials, std::string> from_options(const GivenCredentials& given) {
   if (!given.secret_access_key) {
-    return std::unexpected(std::string(kOptions) +
+    return std::unexpected(kOptions +
                            "secretAccessKey: missing; accessKeyId needs its secret key (or leave "
                            "both out to use AWS_ACCESS_KEY_ID or a profile)");
   }
   if (!given.access_key_id) {
-    return std::unexpected(std::string(kOptions) +
+    return std::unexpected(kOptions +
                            "accessKeyId: missing; secretAccessKey needs the access key it "
                            "belongs to");
   }
   return S3Credentials{*given.access_key_id, *given.secret_access_key,
-                       given.session_token.value_or(""), std::string(kOptions) + "accessKeyId"};
+                       given.session_token.value_or(""), kOptions + "accessKeyId"};
 }
 
 std::expected<std::optional<S3Credentials>, std::string> from_environment() {
-  auto access = env_text("AWS_ACCESS_KEY_ID");
-  auto secret = env_text("AWS_SECRET_ACCESS_KEY");
+  auto access = util::nonempty_env_value("AWS_ACCESS_KEY_ID");
+  auto secret = util::nonempty_env_value("AWS_SECRET_ACCESS_KEY");
   if (!access && !secret) return std::nullopt;
   if (!secret) {
     return std::unexpected(
@@ -42,11 +35,11 @@ std::expected<std::optional<S3Credentials>, std::string> from_environment() {
     return std::unexpected(
         "AWS_ACCESS_KEY_ID: not set; AWS_SECRET_ACCESS_KEY needs the access key it belongs to");
   }
-  return S3Credentials{*access, *secret, env_text("AWS_SESSION_TOKEN").value_or(""),
+  return S3Credentials{*access, *secret, util::nonempty_env_value("AWS_SESSION_TOKEN").value_or(""),
                        "AWS_ACCESS_KEY_ID"};
 }
 
-std::string value_of(const AwsProfile& profile, const char* key) {
+std::string profile_value(const AwsProfile& profile, const char* key) {
   auto found = profile.find(key);
   return found == profile.end() ? "" : found->second;
 }
@@ -54,9 +47,9 @@ std::string value_of(const AwsProfile& profile, const char* key) {
 // The keys a profile section holds, or why it holds none memo can use.
 std::expected<S3Credentials, std::string> from_profile_section(const AwsProfile& section,
                                                                const std::string& where) {
-  S3Credentials credentials{value_of(section, "aws_access_key_id"),
-                            value_of(section, "aws_secret_access_key"),
-                            value_of(section, "aws_session_token"), where};
+  S3Credentials credentials{profile_value(section, "aws_access_key_id"),
+                            profile_value(section, "aws_secret_access_key"),
+                            profile_value(section, "aws_session_token"), where};
   if (credentials.access_key_id.empty()) {
     return std::unexpected(where +
                            ": has no aws_access_key_id; memo reads keys written in the file, not "
@@ -96,15 +89,15 @@ std::expected<std::optional<S3Credentials>, std::string> from_profile(
 }  // namespace
 
 AwsProfileChoice choose_aws_profile(const std::optional<std::string>& option) {
-  if (option) return {*option, true, std::string(kOptions) + "profile"};
-  if (auto named = env_text("AWS_PROFILE")) return {*named, true, "AWS_PROFILE"};
+  if (option) return {*option, true, kOptions + "profile"};
+  if (auto named = util::nonempty_env_value("AWS_PROFILE")) return {*named, true, "AWS_PROFILE"};
   return {"default", false, ""};
 }
 
 std::expected<S3Credentials, std::string> find_aws_credentials(const GivenCredentials& given) {
   if (given.access_key_id || given.secret_access_key) return from_options(given);
   if (given.session_token) {
-    return std::unexpected(std::string(kOptions) +
+    return std::unexpected(kOptions +
                            "sessionToken: set without accessKeyId and secretAccessKey; a session "
                            "token goes with the temporary keys it was issued with");
   }
@@ -125,7 +118,7 @@ std::expected<std::optional<std::string>, std::string> aws_profile_region(
   auto section = read_aws_profile(aws_config_file(), AwsFileKind::Config, profile.name);
   if (!section) return std::unexpected(section.error());
   if (!*section) return std::nullopt;
-  auto region = value_of(**section, "region");
+  auto region = profile_value(**section, "region");
   if (region.empty()) return std::nullopt;
   return region;
 }

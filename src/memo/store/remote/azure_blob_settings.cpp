@@ -9,8 +9,6 @@ namespace memo::store::remote {
 
 namespace {
 
-const std::string kOptions = "cacheStorageConfig.options.";
-
 // Azure's rule: 3 to 63 lowercase letters, digits and single hyphens between them.
 bool is_container_name(const std::string& name) {
   if (name.size() < 3 || name.size() > 63) return false;

@@ -17,7 +17,8 @@ constexpr std::string_view kDevelopmentEndpoint = "http://127.0.0.1:10000/devsto
 
 using Fields = std::map<std::string, std::string>;  // lower-cased name -> value
 
-std::string_view trimmed(std::string_view text) {
+// `text` without the spaces, tabs and line breaks around it.
+std::string_view trimmed_part(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n'))
     text.remove_prefix(1);
   while (!text.empty() &&
@@ -35,7 +36,7 @@ std::expected<Fields, std::string> split_fields(std::string_view text) {
   int part_number = 0;
   while (!text.empty()) {
     const auto semicolon = text.find(';');
-    const std::string_view part = trimmed(text.substr(0, semicolon));
+    const std::string_view part = trimmed_part(text.substr(0, semicolon));
     text = semicolon == std::string_view::npos ? std::string_view() : text.substr(semicolon + 1);
     ++part_number;
     if (part.empty()) continue;
@@ -44,8 +45,8 @@ std::expected<Fields, std::string> split_fields(std::string_view text) {
       return std::unexpected("part " + std::to_string(part_number) +
                              " is not Name=value (write Name=value;Name=value;…)");
     }
-    fields[util::ascii_lowercase(trimmed(part.substr(0, equals)))] =
-        std::string(trimmed(part.substr(equals + 1)));
+    fields[util::ascii_lowercase(trimmed_part(part.substr(0, equals)))] =
+        std::string(trimmed_part(part.substr(equals + 1)));
   }
   return fields;
 }
@@ -122,7 +123,7 @@ std::expected<AzureConnection, std::string> from_fields(const Fields& fields) {
 }  // namespace
 
 std::expected<AzureConnection, std::string> parse_azure_connection_string(std::string_view text) {
-  text = trimmed(text);
+  text = trimmed_part(text);
   if (text.empty()) return std::unexpected("is empty");
   if (is_http_url(text) && text.find(';') == std::string_view::npos) {
     AzureConnection connection;

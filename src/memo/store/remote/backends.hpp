@@ -21,6 +21,9 @@ struct BackendSettings {
   std::filesystem::path repo_root;
 };
 
+// How messages name one of the options: kOptions + "bucket".
+inline const std::string kOptions = "cacheStorageConfig.options.";
+
 using MadeBackend = std::expected<std::unique_ptr<Backend>, std::string>;
 
 // Whether `provider` names a remote backend ("azure-blob", "s3", "npm", "http").

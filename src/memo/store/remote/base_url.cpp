@@ -1,10 +1,12 @@
 #include "memo/store/remote/base_url.hpp"
 
+#include "memo/util/ascii.hpp"
+
 namespace memo::store::remote {
 
 bool has_control_character(const std::string& text) {
   for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
+    if (util::is_ascii_control(c)) return true;
   }
   return false;
 }

@@ -22,7 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kOptions = "cacheStorageConfig.options.";
 constexpr std::size_t kReadBuffer = 1 << 20;
 // A packument lists every entry as a version: it can be big, but not this big.
 constexpr std::size_t kPackumentLimit = 64 << 20;
@@ -37,14 +36,6 @@ OptionalText string_option(const nlohmann::json& options, const char* key) {
   std::string value = options[key].get<std::string>();
   if (value.empty()) return std::nullopt;
   return value;
-}
-
-std::optional<std::string> first_env(std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    auto value = util::env_value(name);
-    if (value && !value->empty()) return value;
-  }
-  return std::nullopt;
 }
 
 fs::path home_expanded(const std::string& path) {
@@ -80,7 +71,8 @@ std::expected<Npmrc, std::string> user_npmrc(const nlohmann::json& options,
     path = home_expanded(**option);
     if (path.is_relative() && !repo_root.empty()) path = repo_root / path;
     required = true;
-  } else if (auto env = first_env({"NPM_CONFIG_USERCONFIG", "npm_config_userconfig"})) {
+  } else if (auto env = util::first_nonempty_env_value(
+                 {"NPM_CONFIG_USERCONFIG", "npm_config_userconfig"})) {
     path = home_expanded(*env);
   } else if (auto home = util::env_value("HOME")) {
     path = fs::path(*home) / ".npmrc";

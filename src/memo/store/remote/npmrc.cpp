@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::string_view kSpace = " \t\f\v";
 
-std::string_view trimmed(std::string_view text) {
+std::string_view ini_trimmed(std::string_view text) {
   auto first = text.find_first_not_of(kSpace);
   if (first == std::string_view::npos) return {};
   auto last = text.find_last_not_of(kSpace);
@@ -38,7 +38,7 @@ std::string unquoted(std::string_view text) {
 // A key or value as the ini format reads it: trimmed, quotes undone, and otherwise cut at the
 // first ";" or "#" that is not escaped.
 std::string ini_text(std::string_view raw) {
-  std::string_view text = trimmed(raw);
+  std::string_view text = ini_trimmed(raw);
   if (is_quoted(text)) return unquoted(text);
   std::string plain;
   bool escaped = false;
@@ -56,7 +56,7 @@ std::string ini_text(std::string_view raw) {
     }
   }
   if (escaped) plain += '\\';
-  return std::string(trimmed(plain));
+  return std::string(ini_trimmed(plain));
 }
 
 // A ${NAME} or ${NAME?} placeholder at `at` (which holds "${"): its name, whether it had "?",
@@ -161,10 +161,10 @@ std::map<std::string, std::string> parse_npmrc(std::string_view text, const EnvL
     auto end = text.find_first_of("\r\n");
     std::string_view line = text.substr(0, end);
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    std::string_view content = trimmed(line);
+    std::string_view content = ini_trimmed(line);
     if (content.empty() || content.front() == ';' || content.front() == '#') continue;
     if (auto close = line.find(']'); line.starts_with('[') && close != std::string_view::npos &&
-                                     trimmed(line.substr(close + 1)).empty()) {
+                                     ini_trimmed(line.substr(close + 1)).empty()) {
       in_section = true;  // npm reads no credentials from sections
       continue;
     }

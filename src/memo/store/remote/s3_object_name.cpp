@@ -1,16 +1,13 @@
 #include "memo/store/remote/s3_object_name.hpp"
 
 #include "memo/store/remote/http_client.hpp"
+#include "memo/util/ascii.hpp"
 
 namespace memo::store::remote {
 
 namespace {
 
 constexpr char kPlaceholders[] = "<key>, <package> (or <workspace>), <command> (or <cmd>)";
-
-bool is_control(unsigned char c) {
-  return c < 0x20 || c == 0x7f;
-}
 
 std::string percent(unsigned char c) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -20,7 +17,7 @@ std::string percent(unsigned char c) {
 std::string without_controls(std::string_view value) {
   std::string out;
   for (unsigned char c : value) {
-    if (is_control(c)) {
+    if (util::is_ascii_control(c)) {
       out += percent(c);
     } else {
       out += static_cast<char>(c);
@@ -64,7 +61,7 @@ std::expected<void, std::string> check_literal(std::string_view prefix,
                                                std::string_view key_template) {
   const std::string name = std::string(prefix) + std::string(key_template);
   for (unsigned char c : name) {
-    if (is_control(c)) return std::unexpected("holds a control character");
+    if (util::is_ascii_control(c)) return std::unexpected("holds a control character");
   }
   if (name.starts_with('/')) return std::unexpected("starts with '/': object names do not");
   bool dots = false;

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "memo/store/remote/mila_cache_location.hpp"
+#include "memo/util/ascii.hpp"
 #include "memo/util/environment.hpp"
 #include "memo/util/printable.hpp"
 
@@ -10,7 +11,6 @@ namespace memo::store::remote {
 
 namespace {
 
-constexpr char kOptions[] = "cacheStorageConfig.options.";
 constexpr char kDefaultRegion[] = "us-east-1";
 
 using Text = std::expected<std::optional<std::string>, std::string>;
@@ -20,21 +20,11 @@ Text option_text(const nlohmann::json& options, const char* name) {
   auto found = options.find(name);
   if (found == options.end() || found->is_null()) return std::nullopt;
   if (!found->is_string()) {
-    return std::unexpected(std::string(kOptions) + name + ": must be a string");
+    return std::unexpected(kOptions + name + ": must be a string");
   }
   auto value = found->get<std::string>();
   if (value.empty()) return std::nullopt;
   return value;
-}
-
-std::optional<std::string> env_text(const char* name) {
-  auto value = util::env_value(name);
-  if (!value || value->empty()) return std::nullopt;
-  return value;
-}
-
-bool is_control(unsigned char c) {
-  return c < 0x20 || c == 0x7f;
 }
 
 // S3 and the stores like it name buckets with letters, digits, '.', '-' and '_' only.
@@ -60,13 +50,13 @@ std::expected<std::pair<Located, std::optional<Located>>, std::string> find_buck
     const nlohmann::json& options, const std::filesystem::path& repo_root) {
   auto bucket = option_text(options, "bucket");
   if (!bucket) return std::unexpected(bucket.error());
-  if (*bucket) return std::pair{Located{**bucket, std::string(kOptions) + "bucket"}, std::nullopt};
+  if (*bucket) return std::pair{Located{**bucket, kOptions + "bucket"}, std::nullopt};
   auto account = option_text(options, "account");
   if (!account) return std::unexpected(account.error());
   auto mila = read_mila_cache_location(repo_root, *account);
   if (!mila) return std::unexpected(mila.error());
   if (!*mila) {
-    return std::unexpected(std::string(kOptions) +
+    return std::unexpected(kOptions +
                            "bucket: missing; name the S3 bucket entries go to (or set "
                            "state.checksums in mila.json)");
   }
@@ -80,10 +70,10 @@ std::expected<Located, std::string> find_region(const nlohmann::json& options,
                                                 const AwsProfileChoice& profile) {
   auto region = option_text(options, "region");
   if (!region) return std::unexpected(region.error());
-  if (*region) return Located{**region, std::string(kOptions) + "region"};
+  if (*region) return Located{**region, kOptions + "region"};
   if (with_bucket) return *with_bucket;
   for (const char* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-    if (auto value = env_text(variable)) return Located{*value, variable};
+    if (auto value = util::nonempty_env_value(variable)) return Located{*value, variable};
   }
   auto from_profile = aws_profile_region(profile);
   if (!from_profile) return std::unexpected(from_profile.error());
@@ -104,9 +94,9 @@ std::expected<void, std::string> check_region(const Located& region) {
 std::expected<std::optional<Located>, std::string> find_endpoint(const nlohmann::json& options) {
   auto endpoint = option_text(options, "endpoint");
   if (!endpoint) return std::unexpected(endpoint.error());
-  if (*endpoint) return Located{**endpoint, std::string(kOptions) + "endpoint"};
+  if (*endpoint) return Located{**endpoint, kOptions + "endpoint"};
   for (const char* variable : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
-    if (auto value = env_text(variable)) return Located{*value, variable};
+    if (auto value = util::nonempty_env_value(variable)) return Located{*value, variable};
   }
   return std::nullopt;
 }
@@ -129,7 +119,7 @@ std::expected<std::string, std::string> checked_endpoint(const Located& endpoint
   }
   if (authority.empty()) return std::unexpected(endpoint.origin + ": names no host");
   for (unsigned char c : url) {
-    if (is_control(c) || c == ' ' || c == '?' || c == '#') {
+    if (util::is_ascii_control(c) || c == ' ' || c == '?' || c == '#') {
       return std::unexpected(endpoint.origin + ": must be a plain URL (no spaces, query or '#')");
     }
   }
@@ -144,10 +134,10 @@ std::expected<S3ObjectNamer, std::string> find_namer(const nlohmann::json& optio
   if (!key_template) return std::unexpected(key_template.error());
   const std::string prefix_text = prefix->value_or("");
   if (auto alone = S3ObjectNamer::parse(prefix_text, "<key>"); !alone) {
-    return std::unexpected(std::string(kOptions) + "prefix: " + alone.error());
+    return std::unexpected(kOptions + "prefix: " + alone.error());
   }
   auto namer = S3ObjectNamer::parse(prefix_text, key_template->value_or("<key>"));
-  if (!namer) return std::unexpected(std::string(kOptions) + "keyTemplate: " + namer.error());
+  if (!namer) return std::unexpected(kOptions + "keyTemplate: " + namer.error());
   return namer;
 }
 

@@ -9,7 +9,8 @@ namespace {
 
 constexpr std::size_t kLongest = 200;
 
-const nlohmann::json* string_at(const nlohmann::json& object, const char* key) {
+// The member `key` of `object` when it is a string, else null.
+const nlohmann::json* string_member(const nlohmann::json& object, const char* key) {
   auto found = object.find(key);
   return found != object.end() && found->is_string() ? &*found : nullptr;
 }
@@ -19,10 +20,10 @@ const nlohmann::json* string_at(const nlohmann::json& object, const char* key) {
 std::string server_says(const HttpResponse& response) {
   auto body = util::parse_json(response.body);
   if (!body || !body->is_object()) return "";
-  const nlohmann::json* said = string_at(*body, "message");
-  if (!said) said = string_at(*body, "error");
+  const nlohmann::json* said = string_member(*body, "message");
+  if (!said) said = string_member(*body, "error");
   if (auto error = body->find("error"); !said && error != body->end() && error->is_object()) {
-    said = string_at(*error, "message");
+    said = string_member(*error, "message");
   }
   if (!said) return "";
   std::string text = util::printable(said->get<std::string>().substr(0, kLongest));

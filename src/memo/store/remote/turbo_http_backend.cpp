@@ -20,18 +20,7 @@ namespace {
 // first, because the API has no parts and servers (Vercel's among them) want a Content-Length.
 constexpr std::size_t kSingleRequestLimit = 8 << 20;
 
-const std::string kOptions = "cacheStorageConfig.options.";
-
 using OptionalText = std::expected<std::optional<std::string>, std::string>;
-
-// The first of these environment variables that is set and not empty.
-std::optional<std::string> first_env(std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    auto value = util::env_value(name);
-    if (value && !value->empty()) return value;
-  }
-  return std::nullopt;
-}
 
 // The option `key` when it is a non-empty string, else the first environment variable that is
 // set and not empty; an error when the option is there but not a string.
@@ -42,7 +31,7 @@ OptionalText option_or_env(const nlohmann::json& options, const char* key,
     if (!value.is_string()) return std::unexpected(kOptions + key + ": must be a string");
     if (!value.get<std::string>().empty()) return value.get<std::string>();
   }
-  return first_env(env_names);
+  return util::first_nonempty_env_value(env_names);
 }
 
 std::expected<std::string, std::string> checked_api_url(std::string url) {
@@ -93,7 +82,9 @@ std::expected<TurboHttpConfig, std::string> read_turbo_http_config(const nlohman
                            "teamId: both given and different; give one");
   }
   if (!*team) team = *team_id;
-  if (!*team) team = first_env({"MEMO_TURBO_TEAM", "TURBO_TEAM", "TURBO_TEAMID"});
+  if (!*team) {
+    team = util::first_nonempty_env_value({"MEMO_TURBO_TEAM", "TURBO_TEAM", "TURBO_TEAMID"});
+  }
   if (*team) config.team = **team;
   return config;
 }
