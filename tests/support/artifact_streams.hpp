@@ -86,6 +86,11 @@ inline std::string random_bytes(std::size_t size, std::uint64_t seed) {
   return bytes;
 }
 
+// The id of the artifact of `package`'s "tsc -b" under `key`.
+inline store::remote::ArtifactId id_of(const std::string& key, const std::string& package = "app") {
+  return store::remote::ArtifactId{key, package, "tsc -b"};
+}
+
 // A key no earlier run or test used: 64 hex digits.
 inline std::string fresh_key(std::string_view label) {
   static std::random_device device;

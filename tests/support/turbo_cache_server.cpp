@@ -8,7 +8,7 @@ namespace memo::testing {
 
 namespace {
 
-std::filesystem::path server_binary() {
+std::filesystem::path turbo_cache_binary() {
   return test_servers_dir() / "turbo-cache" / "node_modules" / ".bin" / "turborepo-remote-cache";
 }
 
@@ -32,8 +32,8 @@ std::string TurboCacheServer::url() const {
 
 bool TurboCacheServer::start() {
   if (process_ && process_->running()) return true;
-  if (!std::filesystem::exists(server_binary())) {
-    problem_ = server_binary().string() + " is missing: run scripts/install-test-servers.sh";
+  if (!std::filesystem::exists(turbo_cache_binary())) {
+    problem_ = turbo_cache_binary().string() + " is missing: run scripts/install-test-servers.sh";
     return false;
   }
   const std::map<std::string, std::string> env = {
@@ -48,8 +48,8 @@ bool TurboCacheServer::start() {
       {"LOG_LEVEL", "warn"},
       {"NODE_ENV", "production"},
   };
-  process_ = std::make_unique<ServerProcess>(std::vector<std::string>{server_binary().string()},
-                                             dir_ / "server.log", env);
+  process_ = std::make_unique<ServerProcess>(
+      std::vector<std::string>{turbo_cache_binary().string()}, dir_ / "server.log", env);
   if (!process_->wait_until_answers(url() + "/v8/artifacts/status", std::chrono::seconds(30),
                                     200)) {
     problem_ = "turborepo-remote-cache did not start; its log: " + (dir_ / "server.log").string();

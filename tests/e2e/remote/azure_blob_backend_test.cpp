@@ -25,8 +25,8 @@ namespace {
 using testing::AzuriteServer;
 constexpr const char* kContainer = "memo-tests";
 
-std::unique_ptr<Backend> make(const std::string& connection_string,
-                              const std::string& container = kContainer) {
+std::unique_ptr<Backend> backend_for_connection(const std::string& connection_string,
+                                                const std::string& container = kContainer) {
   BackendSettings settings;
   settings.provider = "azure-blob";
   settings.options = {{"connectionString", connection_string}, {"container", container}};
@@ -36,7 +36,7 @@ std::unique_ptr<Backend> make(const std::string& connection_string,
 }
 
 std::unique_ptr<Backend> make_with_key() {
-  return make(AzuriteServer::shared().connection_string());
+  return backend_for_connection(AzuriteServer::shared().connection_string());
 }
 
 // Stores `bytes` under `key` through `backend` and fails the test when that fails.
@@ -171,7 +171,7 @@ TEST(RemoteAzureBlobBackend, NeverStoredKeyIsAMiss) {
 
 TEST(RemoteAzureBlobBackend, MissingContainerIsAMissUntilTheFirstPutMakesIt) {
   const std::string container = fresh_container();
-  auto backend = make(AzuriteServer::shared().connection_string(), container);
+  auto backend = backend_for_connection(AzuriteServer::shared().connection_string(), container);
   const std::string key = fresh_key();
   StringSink sink;
   auto got = backend->get(id_of(key), sink);
@@ -189,7 +189,7 @@ TEST(RemoteAzureBlobBackend, MissingContainerIsAMissUntilTheFirstPutMakesIt) {
 
 TEST(RemoteAzureBlobBackend, BigFirstPutMakesTheContainerToo) {
   const std::string container = fresh_container();
-  auto backend = make(AzuriteServer::shared().connection_string(), container);
+  auto backend = backend_for_connection(AzuriteServer::shared().connection_string(), container);
   const std::string key = fresh_key();
   const std::string bytes = random_bytes(40 * 1024 * 1024, 9);
   put_bytes(*backend, key, bytes);
@@ -300,7 +300,7 @@ TEST(RemoteAzureBlobAuth, WrongAccountKeyIsDeniedInPlainWordsWithoutTheKey) {
   const std::string connection = std::string("DefaultEndpointsProtocol=http;AccountName=") +
                                  AzuriteServer::kAccount + ";AccountKey=" + key_text +
                                  ";BlobEndpoint=" + AzuriteServer::shared().blob_endpoint();
-  auto backend = make(connection);
+  auto backend = backend_for_connection(connection);
   const std::string key = fresh_key();
   put_bytes(*make_with_key(), key, "stored");
   const auto errors = errors_of_every_call(*backend, key);
@@ -320,8 +320,8 @@ TEST(RemoteAzureBlobAuth, WrongAccountKeyIsDeniedInPlainWordsWithoutTheKey) {
 TEST(RemoteAzureBlobAuth, ReadOnlySasReadsButItsPutIsRefusedInPlainWords) {
   const std::string key = fresh_key();
   put_bytes(*make_with_key(), key, "made by CI");
-  auto backend =
-      make(AzuriteServer::shared().sas_connection_string(AzuriteServer::shared().sas("rl")));
+  auto backend = backend_for_connection(
+      AzuriteServer::shared().sas_connection_string(AzuriteServer::shared().sas("rl")));
   EXPECT_EQ(get_bytes(*backend, key), "made by CI");
   auto has = backend->has(id_of(key));
   ASSERT_TRUE(has) << has.error().message;
@@ -342,8 +342,8 @@ TEST(RemoteAzureBlobAuth, ReadOnlySasReadsButItsPutIsRefusedInPlainWords) {
 }
 
 TEST(RemoteAzureBlobAuth, WritableSasRoundTripsSmallAndInBlocks) {
-  auto backend =
-      make(AzuriteServer::shared().sas_connection_string(AzuriteServer::shared().sas("racwl")));
+  auto backend = backend_for_connection(
+      AzuriteServer::shared().sas_connection_string(AzuriteServer::shared().sas("racwl")));
   const std::string small_key = fresh_key(), big_key = fresh_key();
   put_bytes(*backend, small_key, "by SAS");
   EXPECT_EQ(get_bytes(*backend, small_key), "by SAS");
@@ -357,7 +357,7 @@ TEST(RemoteAzureBlobAuth, RefusedSasIsDeniedAndNeverQuoted) {
   std::string sas = AzuriteServer::shared().sas("racwl");
   const std::string sentinel = "SENTINELsasSignature0123456789";
   sas = sas.substr(0, sas.find("sig=")) + "sig=" + sentinel;
-  auto backend = make(AzuriteServer::shared().sas_connection_string(sas));
+  auto backend = backend_for_connection(AzuriteServer::shared().sas_connection_string(sas));
   const std::string key = fresh_key();
   put_bytes(*make_with_key(), key, "stored");
   const auto errors = errors_of_every_call(*backend, key);
@@ -371,7 +371,7 @@ TEST(RemoteAzureBlobAuth, RefusedSasIsDeniedAndNeverQuoted) {
 }
 
 TEST(RemoteAzureBlobAuth, ExpiredSasIsDenied) {
-  auto backend = make(AzuriteServer::shared().sas_connection_string(
+  auto backend = backend_for_connection(AzuriteServer::shared().sas_connection_string(
       AzuriteServer::shared().sas("racwl", "2020-01-01T00:00:00Z")));
   StringSink sink;
   auto got = backend->get(id_of(fresh_key()), sink);
@@ -389,7 +389,7 @@ TEST(RemoteAzureBlobOutage, NothingOnThePortIsUnreachableQuickly) {
       ";AccountKey=" + AzuriteServer::kAccountKey +
       ";BlobEndpoint=http://127.0.0.1:" + std::to_string(testing::free_port()) +
       "/devstoreaccount1";
-  auto backend = make(connection);
+  auto backend = backend_for_connection(connection);
   const auto start = std::chrono::steady_clock::now();
   const auto errors = errors_of_every_call(*backend, fresh_key());
   const auto took = std::chrono::steady_clock::now() - start;
@@ -509,7 +509,7 @@ TEST(RemoteAzureBlobFactory, UseDevelopmentStorageSignsWithTheWellKnownKey) {
   // Azurite's own port is not ours; the connection string's key must still sign for it.
   const std::string connection =
       "UseDevelopmentStorage=true;BlobEndpoint=" + AzuriteServer::shared().blob_endpoint();
-  auto backend = make(connection);
+  auto backend = backend_for_connection(connection);
   ASSERT_TRUE(backend);
   const std::string key = fresh_key();
   put_bytes(*backend, key, "dev");

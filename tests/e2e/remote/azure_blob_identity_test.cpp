@@ -23,7 +23,7 @@ namespace {
 
 using testing::AzuriteServer;
 using testing::FakeAzureIdentity;
-constexpr const char* kContainer = "memo-identity";
+constexpr const char* kIdentityContainer = "memo-identity";
 
 // Each test: a fresh fake identity service, and no Azure variable but those it sets.
 class RemoteAzureBlobIdentity : public ::testing::Test {
@@ -42,7 +42,7 @@ class RemoteAzureBlobIdentity : public ::testing::Test {
   }
 
   nlohmann::json options(const std::optional<std::string>& credential_name = std::nullopt,
-                         const std::string& container = kContainer) const {
+                         const std::string& container = kIdentityContainer) const {
     nlohmann::json options = {{"connectionString", "BlobEndpoint=" + azurite().blob_endpoint()},
                               {"container", container},
                               {"caFile", azurite().ca_file()}};
@@ -78,7 +78,7 @@ class RemoteAzureBlobIdentity : public ::testing::Test {
     auto has = backend.has(id_of(key));
     ASSERT_TRUE(has) << has.error().message;
     EXPECT_TRUE(*has);
-    EXPECT_EQ(azurite().read_blob(kContainer, key).value_or("").size(), size);
+    EXPECT_EQ(azurite().read_blob(kIdentityContainer, key).value_or("").size(), size);
   }
 
   // The fake's requests that asked for a token.

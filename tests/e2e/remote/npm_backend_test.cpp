@@ -20,6 +20,7 @@ namespace memo::store::remote {
 namespace {
 
 using memo::testing::fresh_key;
+using memo::testing::id_of;
 using memo::testing::random_bytes;
 using memo::testing::ScopedEnv;
 using memo::testing::StringSink;
@@ -31,10 +32,6 @@ using std::chrono::steady_clock;
 
 const std::string kSentinelToken = "SENTINEL-npm-token-0d4b7e";
 const std::string kSentinelPassword = "SENTINEL-npm-password-91ac";
-
-ArtifactId id_of(const std::string& key, const std::string& package = "app") {
-  return ArtifactId{key, package, "tsc -b"};
-}
 
 MadeBackend make(const nlohmann::json& options, const std::filesystem::path& repo_root = {}) {
   BackendSettings settings;

@@ -18,7 +18,7 @@ namespace {
 using remote::RemoteError;
 using Kind = RemoteError::Kind;
 
-constexpr char kSentinelSecret[] = "sentinel-SECRET-4f1c9a";
+constexpr char kSentinelSecretKey[] = "sentinel-SECRET-4f1c9a";
 constexpr char kSentinelToken[] = "sentinel-TOKEN-77e0b2";
 
 class RemoteS3Backend : public ::testing::Test {
@@ -58,7 +58,7 @@ class RemoteS3Backend : public ::testing::Test {
 
 TEST_F(RemoteS3Backend, SmallArtifactRoundTripsUnderItsKey) {
   auto s3 = admin_backend();
-  const std::string bytes = random_bytes(100 * 1000, 1);
+  const std::string bytes = s3_random_bytes(100 * 1000, 1);
   EXPECT_TRUE(round_trip(*s3, id("small"), bytes) == bytes);
   // With neither prefix nor keyTemplate an object is named by the key alone.
   EXPECT_EQ(SwiftServer::shared().list_objects(bucket_),
@@ -84,7 +84,7 @@ TEST_F(RemoteS3Backend, GetTellsTheSinkTheSizeBeforeTheBytes) {
 
 TEST_F(RemoteS3Backend, BigArtifactGoesInPartsAndRoundTrips) {
   auto s3 = admin_backend();
-  const std::string bytes = random_bytes(30 * 1000 * 1000, 2);
+  const std::string bytes = s3_random_bytes(30 * 1000 * 1000, 2);
   // Reads of an odd size: parts are filled across reads.
   EXPECT_TRUE(round_trip(*s3, id("big"), bytes, 100 * 1000 + 7) == bytes);
   // 30 MB is four parts of 8 MiB or less: S3's ETag of a multipart object says how many.
@@ -96,7 +96,7 @@ TEST_F(RemoteS3Backend, BigArtifactGoesInPartsAndRoundTrips) {
 
 TEST_F(RemoteS3Backend, UpToOnePartGoesInOnePutAndOneByteMoreInTwoParts) {
   auto s3 = admin_backend();
-  const std::string whole = random_bytes(remote::kS3PartSize, 3);
+  const std::string whole = s3_random_bytes(remote::kS3PartSize, 3);
   EXPECT_TRUE(round_trip(*s3, id("one part"), whole) == whole);
   auto single = SwiftServer::shared().etag(bucket_, artifact_key("one part"));
   ASSERT_TRUE(single);
@@ -160,13 +160,13 @@ TEST_F(RemoteS3Backend, MissingBucketIsAnErrorThatSaysSoNotAMiss) {
 void expect_denied_without_secrets(const RemoteError& error, const std::string& words) {
   EXPECT_EQ(error.kind, Kind::Denied) << error.message;
   EXPECT_NE(error.message.find(words), std::string::npos) << error.message;
-  EXPECT_EQ(error.message.find(kSentinelSecret), std::string::npos) << error.message;
+  EXPECT_EQ(error.message.find(kSentinelSecretKey), std::string::npos) << error.message;
   EXPECT_EQ(error.message.find(kSentinelToken), std::string::npos) << error.message;
 }
 
 TEST_F(RemoteS3Backend, WrongSecretIsDeniedInPlainWordsWithoutTheSecret) {
   auto options = swift_options(bucket_);
-  options["secretAccessKey"] = kSentinelSecret;
+  options["secretAccessKey"] = kSentinelSecretKey;
   options["sessionToken"] = kSentinelToken;
   auto s3 = backend(options);
   const std::string words = "the signature was refused: check the secret key";
@@ -192,7 +192,7 @@ TEST_F(RemoteS3Backend, WrongSecretIsDeniedInPlainWordsWithoutTheSecret) {
 TEST_F(RemoteS3Backend, UnknownAccessKeyIsDeniedAndNamedWithoutTheSecret) {
   auto options = swift_options(bucket_);
   options["accessKeyId"] = "nobody:stranger";
-  options["secretAccessKey"] = kSentinelSecret;
+  options["secretAccessKey"] = kSentinelSecretKey;
   auto s3 = backend(options);
   S3StringSink sink;
   auto got = s3->get(id("x"), sink);
@@ -206,7 +206,7 @@ TEST_F(RemoteS3Backend, UnknownAccessKeyIsDeniedAndNamedWithoutTheSecret) {
 
 TEST_F(RemoteS3Backend, ReadOnlyUserReadsButItsPutsAreRefusedInPlainWords) {
   auto admin = admin_backend();
-  const std::string bytes = random_bytes(5000, 4);
+  const std::string bytes = s3_random_bytes(5000, 4);
   S3StringSource source(bytes);
   ASSERT_TRUE(admin->put(id("shared"), source));
 
@@ -356,7 +356,7 @@ TEST_F(RemoteS3Backend, SinkRefusingTheArtifactAbortsTheGet) {
 TEST_F(RemoteS3Backend, ManyThreadsPutAndGetAtOnce) {
   auto s3 = admin_backend();
   std::vector<std::string> contents;
-  for (int i = 0; i < 8; ++i) contents.push_back(random_bytes(50000 + i, 10 + i));
+  for (int i = 0; i < 8; ++i) contents.push_back(s3_random_bytes(50000 + i, 10 + i));
   std::atomic<int> good{0};
   {
     std::vector<std::jthread> threads;

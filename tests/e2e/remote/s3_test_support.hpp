@@ -87,7 +87,7 @@ class S3StringSink : public remote::ArtifactSink {
   util::Hasher hasher_;
 };
 
-inline std::string random_bytes(std::size_t size, unsigned seed) {
+inline std::string s3_random_bytes(std::size_t size, unsigned seed) {
   std::mt19937_64 random(seed);
   std::string bytes(size, '\0');
   for (std::size_t i = 0; i < size; i += 8) {

@@ -26,6 +26,7 @@ namespace {
 using memo::testing::fresh_key;
 using memo::testing::GeneratedSource;
 using memo::testing::HashingSink;
+using memo::testing::id_of;
 using memo::testing::random_bytes;
 using memo::testing::ScopedEnv;
 using memo::testing::StringSink;
@@ -36,7 +37,7 @@ using std::chrono::steady_clock;
 
 const std::string kTeam = "memo-team";
 // Never the real token: any message that holds it fails the test.
-const std::string kSentinelToken = "SENTINEL-turbo-token-5c1e9a";
+const std::string kSentinelTurboToken = "SENTINEL-turbo-token-5c1e9a";
 
 // No TURBO_* or MEMO_TURBO_* variable from the machine running the tests.
 ScopedEnv clean_turbo_env() {
@@ -49,7 +50,7 @@ ScopedEnv clean_turbo_env() {
                     {"MEMO_TURBO_TEAM", std::nullopt}});
 }
 
-MadeBackend make(const nlohmann::json& options, HttpTimeouts timeouts = {}) {
+MadeBackend make_http(const nlohmann::json& options, HttpTimeouts timeouts = {}) {
   BackendSettings settings;
   settings.provider = "http";
   settings.options = options;
@@ -58,16 +59,12 @@ MadeBackend make(const nlohmann::json& options, HttpTimeouts timeouts = {}) {
 }
 
 std::unique_ptr<Backend> backend_for(const nlohmann::json& options, HttpTimeouts timeouts = {}) {
-  auto made = make(options, timeouts);
+  auto made = make_http(options, timeouts);
   if (!made) {
     ADD_FAILURE() << made.error();
     return nullptr;
   }
   return std::move(*made);
-}
-
-ArtifactId id_of(const std::string& key) {
-  return ArtifactId{key, "app", "tsc -b"};
 }
 
 std::uint64_t resident_bytes() {
@@ -216,7 +213,8 @@ TEST_F(RemoteHttpBackend, TeamsDoNotSeeEachOthersArtifacts) {
 }
 
 TEST_F(RemoteHttpBackend, AWrongTokenIsDeniedInPlainWordsWithoutTheToken) {
-  auto wrong = backend_for({{"url", server().url()}, {"token", kSentinelToken}, {"team", kTeam}});
+  auto wrong =
+      backend_for({{"url", server().url()}, {"token", kSentinelTurboToken}, {"team", kTeam}});
   ASSERT_TRUE(wrong);
   const std::string key = fresh_key("denied");
   StringSink sink;
@@ -237,7 +235,7 @@ TEST_F(RemoteHttpBackend, AWrongTokenIsDeniedInPlainWordsWithoutTheToken) {
   EXPECT_EQ(put.error().kind, Kind::Denied);
   EXPECT_FALSE(std::filesystem::exists(server().artifact_path(kTeam, key)));
   for (const auto* error : {&got.error(), &has.error(), &put.error()}) {
-    EXPECT_EQ(error->message.find(kSentinelToken), std::string::npos) << error->message;
+    EXPECT_EQ(error->message.find(kSentinelTurboToken), std::string::npos) << error->message;
   }
 }
 
@@ -364,7 +362,7 @@ TEST_F(RemoteHttpBackend, AStoppedServerIsUnreachableAndARestartedOneStillHasIts
 
 TEST(RemoteHttpServerDown, NothingOnThePortIsUnreachableAtOnce) {
   auto backend = backend_for({{"url", "http://127.0.0.1:" + std::to_string(testing::free_port())},
-                              {"token", kSentinelToken},
+                              {"token", kSentinelTurboToken},
                               {"team", kTeam}});
   ASSERT_TRUE(backend);
   const auto id = id_of(fresh_key("down"));
@@ -380,7 +378,7 @@ TEST(RemoteHttpServerDown, NothingOnThePortIsUnreachableAtOnce) {
   ASSERT_FALSE(put);
   for (const auto* error : {&got.error(), &has.error(), &put.error()}) {
     EXPECT_EQ(error->kind, Kind::Unreachable) << error->message;
-    EXPECT_EQ(error->message.find(kSentinelToken), std::string::npos) << error->message;
+    EXPECT_EQ(error->message.find(kSentinelTurboToken), std::string::npos) << error->message;
   }
 }
 
@@ -478,9 +476,10 @@ class RemoteHttpScripted : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(ScriptedServer::shared().ready); }
   static std::unique_ptr<Backend> backend(const std::string& mode, HttpTimeouts timeouts = {}) {
-    return backend_for(
-        {{"url", ScriptedServer::shared().url(mode)}, {"token", kSentinelToken}, {"team", kTeam}},
-        timeouts);
+    return backend_for({{"url", ScriptedServer::shared().url(mode)},
+                        {"token", kSentinelTurboToken},
+                        {"team", kTeam}},
+                       timeouts);
   }
 };
 
@@ -501,7 +500,7 @@ TEST_F(RemoteHttpScripted, AReadOnlyTokenMayReadButItsPutIsRefusedInPlainWords) 
       << put.error().message;
   EXPECT_NE(put.error().message.find("this token is read-only"), std::string::npos)
       << put.error().message;
-  EXPECT_EQ(put.error().message.find(kSentinelToken), std::string::npos);
+  EXPECT_EQ(put.error().message.find(kSentinelTurboToken), std::string::npos);
 }
 
 TEST_F(RemoteHttpScripted, AForbiddenReadSaysTheTokenMayNotRead) {
@@ -525,7 +524,8 @@ TEST_F(RemoteHttpScripted, ATokenTheServerEchoesBackNeverReachesTheMessage) {
   EXPECT_EQ(got.error().kind, Kind::Denied);
   EXPECT_NE(got.error().message.find("bad token: Bearer ***"), std::string::npos)
       << got.error().message;
-  EXPECT_EQ(got.error().message.find(kSentinelToken), std::string::npos) << got.error().message;
+  EXPECT_EQ(got.error().message.find(kSentinelTurboToken), std::string::npos)
+      << got.error().message;
 }
 
 TEST_F(RemoteHttpScripted, ARedirectedReadIsFollowedWithoutTheToken) {
@@ -576,7 +576,7 @@ TEST_F(RemoteHttpScripted, AServerErrorIsAServerFailure) {
 
 TEST(RemoteHttpFactory, AMissingUrlNamesTheOptionAndTheVariable) {
   auto env = clean_turbo_env();
-  auto made = make({{"token", "t"}});
+  auto made = make_http({{"token", "t"}});
   ASSERT_FALSE(made);
   EXPECT_NE(made.error().find("cacheStorageConfig.options.url: missing"), std::string::npos)
       << made.error();
@@ -587,7 +587,7 @@ TEST(RemoteHttpFactory, AMalformedUrlIsRefused) {
   auto env = clean_turbo_env();
   for (const char* url : {"cache.example.com", "ftp://cache.example.com", "http://",
                           "https://cache.example.com/?team=x", "https://cache example.com"}) {
-    auto made = make({{"url", url}, {"token", "t"}});
+    auto made = make_http({{"url", url}, {"token", "t"}});
     ASSERT_FALSE(made) << url;
     EXPECT_NE(made.error().find("cacheStorageConfig.options.url: not an http(s) URL"),
               std::string::npos)
@@ -597,7 +597,8 @@ TEST(RemoteHttpFactory, AMalformedUrlIsRefused) {
 
 TEST(RemoteHttpFactory, AUrlWithAPasswordIsRefusedWithoutRepeatingIt) {
   auto env = clean_turbo_env();
-  auto made = make({{"url", "https://ci:SENTINEL-url-password@cache.example.com"}, {"token", "t"}});
+  auto made =
+      make_http({{"url", "https://ci:SENTINEL-url-password@cache.example.com"}, {"token", "t"}});
   ASSERT_FALSE(made);
   EXPECT_NE(made.error().find("cacheStorageConfig.options.url: holds a user name or password"),
             std::string::npos)
@@ -607,7 +608,7 @@ TEST(RemoteHttpFactory, AUrlWithAPasswordIsRefusedWithoutRepeatingIt) {
 
 TEST(RemoteHttpFactory, AMissingTokenNamesTheOptionAndTheVariable) {
   auto env = clean_turbo_env();
-  auto made = make({{"url", "https://cache.example.com"}});
+  auto made = make_http({{"url", "https://cache.example.com"}});
   ASSERT_FALSE(made);
   EXPECT_NE(made.error().find("cacheStorageConfig.options.token: missing"), std::string::npos)
       << made.error();
@@ -616,7 +617,7 @@ TEST(RemoteHttpFactory, AMissingTokenNamesTheOptionAndTheVariable) {
 
 TEST(RemoteHttpFactory, ATokenWithALineBreakIsRefusedWithoutRepeatingIt) {
   auto env = clean_turbo_env();
-  auto made = make({{"url", "https://cache.example.com"}, {"token", "SENTINEL\r\nX-Evil: 1"}});
+  auto made = make_http({{"url", "https://cache.example.com"}, {"token", "SENTINEL\r\nX-Evil: 1"}});
   ASSERT_FALSE(made);
   EXPECT_NE(made.error().find("cacheStorageConfig.options.token: holds a line break"),
             std::string::npos)
@@ -626,14 +627,14 @@ TEST(RemoteHttpFactory, ATokenWithALineBreakIsRefusedWithoutRepeatingIt) {
 
 TEST(RemoteHttpFactory, AnOptionThatIsNotAStringIsRefused) {
   auto env = clean_turbo_env();
-  auto made = make({{"url", "https://cache.example.com"}, {"token", "t"}, {"team", 7}});
+  auto made = make_http({{"url", "https://cache.example.com"}, {"token", "t"}, {"team", 7}});
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error(), "cacheStorageConfig.options.team: must be a string");
 }
 
 TEST(RemoteHttpFactory, DifferentTeamAndTeamIdAreRefused) {
   auto env = clean_turbo_env();
-  auto made = make(
+  auto made = make_http(
       {{"url", "https://cache.example.com"}, {"token", "t"}, {"team", "a"}, {"teamId", "team_b"}});
   ASSERT_FALSE(made);
   EXPECT_NE(made.error().find("both given and different"), std::string::npos) << made.error();
@@ -641,10 +642,10 @@ TEST(RemoteHttpFactory, DifferentTeamAndTeamIdAreRefused) {
 
 TEST(RemoteHttpFactory, UnknownOptionsAreIgnoredAndTheUrlLosesItsTrailingSlash) {
   auto env = clean_turbo_env();
-  auto made = make({{"url", "https://cache.example.com/api/"},
-                    {"token", "t"},
-                    {"team", "web"},
-                    {"someFutureOption", true}});
+  auto made = make_http({{"url", "https://cache.example.com/api/"},
+                         {"token", "t"},
+                         {"team", "web"},
+                         {"someFutureOption", true}});
   ASSERT_TRUE(made) << made.error();
   EXPECT_EQ((*made)->name(), "http");
   EXPECT_EQ((*made)->where(), "https://cache.example.com/api (team web)");
@@ -655,16 +656,16 @@ TEST(RemoteHttpFactory, TheEnvironmentGivesWhatTheOptionsLeaveOut) {
   ScopedEnv turbo({{"TURBO_API", "https://turbo.example.com"},
                    {"TURBO_TOKEN", "from-env"},
                    {"TURBO_TEAMID", "team_from_env"}});
-  auto made = make(nlohmann::json::object());
+  auto made = make_http(nlohmann::json::object());
   ASSERT_TRUE(made) << made.error();
   EXPECT_EQ((*made)->where(), "https://turbo.example.com (team team_from_env)");
 
   ScopedEnv memo({{"MEMO_TURBO_API", "https://memo.example.com"}, {"TURBO_TEAM", "slug-team"}});
-  auto preferred = make(nlohmann::json::object());
+  auto preferred = make_http(nlohmann::json::object());
   ASSERT_TRUE(preferred) << preferred.error();
   EXPECT_EQ((*preferred)->where(), "https://memo.example.com (team slug-team)");
 
-  auto options_win = make({{"url", "https://options.example.com"}, {"team", "opt"}});
+  auto options_win = make_http({{"url", "https://options.example.com"}, {"team", "opt"}});
   ASSERT_TRUE(options_win) << options_win.error();
   EXPECT_EQ((*options_win)->where(), "https://options.example.com (team opt)");
 }

@@ -10,17 +10,14 @@
 
 #include "memo/config/loader.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text_assertions.hpp"
 
 namespace memo::cli {
 namespace {
 
 using json = nlohmann::json;
 using Words = std::vector<std::string>;
-
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
+using memo::testing::Contains;
 
 // Parses `words` as the arguments after the program name.
 std::expected<Arguments, std::string> parse(const Words& words) {

@@ -18,17 +18,14 @@
 
 #include "memo/util/digest.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text_assertions.hpp"
 
 namespace memo::config {
 namespace {
 
 using json = nlohmann::json;
+using memo::testing::Contains;
 using memo::testing::TempDir;
-
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
 
 // Sets (or unsets, with nullopt) an environment variable for the life of the object.
 class ScopedEnv {

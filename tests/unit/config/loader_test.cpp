@@ -14,17 +14,14 @@
 
 #include "memo/config/config.hpp"
 #include "support/temp_dir.hpp"
+#include "support/text_assertions.hpp"
 
 namespace memo::config {
 namespace {
 
 using json = nlohmann::json;
+using memo::testing::Contains;
 using memo::testing::TempDir;
-
-::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
 
 ::testing::AssertionResult Lacks(const std::string& text, const std::string& part) {
   if (text.find(part) == std::string::npos) return ::testing::AssertionSuccess();

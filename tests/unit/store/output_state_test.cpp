@@ -105,8 +105,8 @@ TEST_F(OutputStateTest, AnotherEntrysOutputsAlreadyInPlace) {
 TEST_F(OutputStateTest, DamagedRecordsSayNothing) {
   for (const auto& entry : fs::recursive_directory_iterator(store.path())) {
     if (!entry.is_regular_file()) continue;
-    std::string text = testing::read_file(entry.path());
-    testing::write_file(entry.path(), text.substr(0, text.size() - 3));  // torn
+    std::string text = memo::testing::read_file(entry.path());
+    memo::testing::write_file(entry.path(), text.substr(0, text.size() - 3));  // torn
   }
   EXPECT_FALSE(changed().has_value());
   EXPECT_TRUE(state.already_in_place("packages/x", package.path(), outputs).empty());
@@ -115,11 +115,11 @@ TEST_F(OutputStateTest, DamagedRecordsSayNothing) {
 TEST_F(OutputStateTest, HostilePathsInARecordAreRefused) {
   for (const auto& entry : fs::recursive_directory_iterator(store.path())) {
     if (!entry.is_regular_file()) continue;
-    std::string text = testing::read_file(entry.path());
+    std::string text = memo::testing::read_file(entry.path());
     auto at = text.find("\"lib/a.js\"");
     ASSERT_NE(at, std::string::npos);
     text.replace(at, 10, "\"../a.js\"");
-    testing::write_file(entry.path(), text);
+    memo::testing::write_file(entry.path(), text);
   }
   EXPECT_FALSE(changed().has_value());
 }

@@ -8,17 +8,13 @@
 #include <vector>
 
 #include "support/temp_dir.hpp"
+#include "support/text_assertions.hpp"
 
 namespace memo::workspace {
 namespace {
 
+using memo::testing::Contains;
 using memo::testing::TempDir;
-
-// Succeeds when `text` contains `part`, printing both otherwise.
-::testing::AssertionResult contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
 
 std::vector<std::string> folders_of(const Workspace& workspace) {
   std::vector<std::string> out;
@@ -465,9 +461,9 @@ TEST(WorkspaceErrors, WorkspacePackageJsonThatIsNotJsonNamesFileLineAndColumn) {
   dir.write("packages/broken/package.json", "{\n  \"name\": \"broken\",\n  oops\n}\n");
 
   std::string error = discover_error(dir);
-  EXPECT_TRUE(contains(error, (dir / "packages/broken/package.json").string()));
-  EXPECT_TRUE(contains(error, "line 3"));
-  EXPECT_TRUE(contains(error, "column"));
+  EXPECT_TRUE(Contains(error, (dir / "packages/broken/package.json").string()));
+  EXPECT_TRUE(Contains(error, "line 3"));
+  EXPECT_TRUE(Contains(error, "column"));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
@@ -477,8 +473,8 @@ TEST(WorkspaceErrors, RootPackageJsonThatIsNotJsonNamesTheFile) {
   dir.write("packages/a/package.json", package_json("a"));
 
   std::string error = discover_error(dir);
-  EXPECT_TRUE(contains(error, (dir / "package.json").string()));
-  EXPECT_TRUE(contains(error, "line 1"));
+  EXPECT_TRUE(Contains(error, (dir / "package.json").string()));
+  EXPECT_TRUE(Contains(error, "line 1"));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
@@ -487,8 +483,8 @@ TEST(WorkspaceErrors, RushJsonThatIsNotJsonNamesTheFile) {
   dir.write("rush.json", "{\n  // a comment is fine\n  \"projects\": [\n}\n");
 
   std::string error = discover_error(dir);
-  EXPECT_TRUE(contains(error, (dir / "rush.json").string()));
-  EXPECT_TRUE(contains(error, "line 4"));
+  EXPECT_TRUE(Contains(error, (dir / "rush.json").string()));
+  EXPECT_TRUE(Contains(error, "line 4"));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
@@ -500,9 +496,9 @@ TEST(WorkspaceErrors, TwoPackagesWithOneNameNameBothFiles) {
   dir.write("packages/fine/package.json", package_json("fine"));
 
   std::string error = discover_error(dir);
-  EXPECT_TRUE(contains(error, (dir / "apps/one/package.json").string()));
-  EXPECT_TRUE(contains(error, (dir / "packages/two/package.json").string()));
-  EXPECT_TRUE(contains(error, "\"dup\""));
+  EXPECT_TRUE(Contains(error, (dir / "apps/one/package.json").string()));
+  EXPECT_TRUE(Contains(error, (dir / "packages/two/package.json").string()));
+  EXPECT_TRUE(Contains(error, "\"dup\""));
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
@@ -512,8 +508,8 @@ TEST(WorkspaceErrors, SubPackageNamedLikeTheRootIsADuplicate) {
   dir.write("packages/a/package.json", package_json("same"));
 
   std::string error = discover_error(dir);
-  EXPECT_TRUE(contains(error, (dir / "packages/a/package.json").string()));
-  EXPECT_TRUE(contains(error, "\"same\""));
+  EXPECT_TRUE(Contains(error, (dir / "packages/a/package.json").string()));
+  EXPECT_TRUE(Contains(error, "\"same\""));
 }
 
 TEST(WorkspaceErrors, WorkspacesOfAWrongTypeNamesTheFile) {
@@ -525,8 +521,8 @@ TEST(WorkspaceErrors, WorkspacesOfAWrongTypeNamesTheFile) {
 
     auto workspace = discover_workspace(dir.path());
     ASSERT_FALSE(workspace.has_value()) << "workspaces: " << workspaces;
-    EXPECT_TRUE(contains(workspace.error().message, (dir / "package.json").string())) << workspaces;
-    EXPECT_TRUE(contains(workspace.error().message, "workspaces")) << workspaces;
+    EXPECT_TRUE(Contains(workspace.error().message, (dir / "package.json").string())) << workspaces;
+    EXPECT_TRUE(Contains(workspace.error().message, "workspaces")) << workspaces;
     EXPECT_EQ(workspace.error().message.find('\n'), std::string::npos) << workspace.error().message;
   }
 }
@@ -540,8 +536,8 @@ TEST(WorkspaceErrors, PnpmWorkspaceYamlThatIsNotYamlNamesTheFile) {
 
     auto workspace = discover_workspace(dir.path());
     ASSERT_FALSE(workspace.has_value()) << yaml;
-    EXPECT_TRUE(contains(workspace.error().message, (dir / "pnpm-workspace.yaml").string()));
-    EXPECT_TRUE(contains(workspace.error().message, "YAML"));
+    EXPECT_TRUE(Contains(workspace.error().message, (dir / "pnpm-workspace.yaml").string()));
+    EXPECT_TRUE(Contains(workspace.error().message, "YAML"));
     EXPECT_EQ(workspace.error().message.find('\n'), std::string::npos) << workspace.error().message;
   }
 }
@@ -552,7 +548,7 @@ TEST(WorkspaceErrors, PackageJsonThatIsNotAnObjectNamesTheFile) {
   dir.write("packages/a/package.json", R"(["a"])");
 
   std::string error = discover_error(dir);
-  EXPECT_TRUE(contains(error, (dir / "packages/a/package.json").string()));
+  EXPECT_TRUE(Contains(error, (dir / "packages/a/package.json").string()));
 }
 
 TEST(WorkspaceErrors, NameThatIsNotAStringIsAnErrorNotAnException) {
@@ -563,8 +559,8 @@ TEST(WorkspaceErrors, NameThatIsNotAStringIsAnErrorNotAnException) {
   std::expected<Workspace, WorkspaceError> workspace = Workspace{};
   ASSERT_NO_THROW(workspace = discover_workspace(dir.path()));
   ASSERT_FALSE(workspace.has_value());
-  EXPECT_TRUE(contains(workspace.error().message, (dir / "packages/a/package.json").string()));
-  EXPECT_TRUE(contains(workspace.error().message, "name"));
+  EXPECT_TRUE(Contains(workspace.error().message, (dir / "packages/a/package.json").string()));
+  EXPECT_TRUE(Contains(workspace.error().message, "name"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,9 +576,9 @@ TEST(WorkspaceWarnings, GlobMatchingNothingNamesTheFileAndTheGlob) {
   Workspace workspace = discover_ok(dir);
   EXPECT_EQ(folders_of(workspace), (std::vector<std::string>{".", "packages/a"}));
   ASSERT_EQ(workspace.warnings.size(), 1u);
-  EXPECT_TRUE(contains(workspace.warnings[0], (dir / "package.json").string()));
-  EXPECT_TRUE(contains(workspace.warnings[0], "\"tools/*\""));
-  EXPECT_FALSE(contains(workspace.warnings[0], "packages/"));
+  EXPECT_TRUE(Contains(workspace.warnings[0], (dir / "package.json").string()));
+  EXPECT_TRUE(Contains(workspace.warnings[0], "\"tools/*\""));
+  EXPECT_FALSE(Contains(workspace.warnings[0], "packages/"));
 }
 
 TEST(WorkspaceWarnings, PnpmGlobMatchingNothingNamesPnpmWorkspaceYaml) {
@@ -592,8 +588,8 @@ TEST(WorkspaceWarnings, PnpmGlobMatchingNothingNamesPnpmWorkspaceYaml) {
 
   Workspace workspace = discover_ok(dir);
   ASSERT_EQ(workspace.warnings.size(), 1u);
-  EXPECT_TRUE(contains(workspace.warnings[0], (dir / "pnpm-workspace.yaml").string()));
-  EXPECT_TRUE(contains(workspace.warnings[0], "examples/**"));
+  EXPECT_TRUE(Contains(workspace.warnings[0], (dir / "pnpm-workspace.yaml").string()));
+  EXPECT_TRUE(Contains(workspace.warnings[0], "examples/**"));
 }
 
 TEST(WorkspaceWarnings, LernaDefaultGlobMatchingNothingNamesLernaJson) {
@@ -604,8 +600,8 @@ TEST(WorkspaceWarnings, LernaDefaultGlobMatchingNothingNamesLernaJson) {
   Workspace workspace = discover_ok(dir);
   EXPECT_EQ(folders_of(workspace), (std::vector<std::string>{"."}));
   ASSERT_EQ(workspace.warnings.size(), 1u);
-  EXPECT_TRUE(contains(workspace.warnings[0], (dir / "lerna.json").string()));
-  EXPECT_TRUE(contains(workspace.warnings[0], "packages/*"));
+  EXPECT_TRUE(Contains(workspace.warnings[0], (dir / "lerna.json").string()));
+  EXPECT_TRUE(Contains(workspace.warnings[0], "packages/*"));
 }
 
 TEST(WorkspaceWarnings, GlobMatchingOnlyNodeModulesOrFoldersWithoutManifestsWarns) {
@@ -618,7 +614,7 @@ TEST(WorkspaceWarnings, GlobMatchingOnlyNodeModulesOrFoldersWithoutManifestsWarn
   Workspace workspace = discover_ok(dir);
   EXPECT_EQ(folders_of(workspace), (std::vector<std::string>{".", "packages/a"}));
   ASSERT_EQ(workspace.warnings.size(), 1u);
-  EXPECT_TRUE(contains(workspace.warnings[0], "\"vendor/**\""));
+  EXPECT_TRUE(Contains(workspace.warnings[0], "\"vendor/**\""));
 }
 
 // ---------------------------------------------------------------------------------------------
