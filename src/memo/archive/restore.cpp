@@ -94,6 +94,19 @@ bool cannot_share(int error_number) {
          error_number == EACCES || error_number == EMLINK || error_number == ENOENT;
 }
 
+// Writes the `n` bytes at `buffer` to `target`, the restored `file`. (Not util::write_all: a
+// restored file is no pipe, and its signal-mask calls would cost two system calls a chunk.)
+std::expected<void, OutputFailure> write_bytes(int target, const char* buffer, ssize_t n,
+                                               const OutputFile& file) {
+  for (ssize_t done = 0; done < n;) {
+    ssize_t written = ::write(target, buffer + done, static_cast<size_t>(n - done));
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) return std::unexpected(package_problem(file.path, errno));
+    done += written;
+  }
+  return {};
+}
+
 // Copies the blob open as `source` into `target`, checking size and digest on the way.
 std::expected<std::uint64_t, OutputFailure> copy_verified(int source, int target,
                                                           const OutputFile& file) {
@@ -109,12 +122,8 @@ std::expected<std::uint64_t, OutputFailure> copy_verified(int source, int target
     at_end = n == 0 || (total + static_cast<std::uint64_t>(n) >= file.size &&
                         static_cast<std::size_t>(n) < sizeof buffer);
     hasher.update(buffer, static_cast<size_t>(n));
-    for (ssize_t done = 0; done < n;) {
-      ssize_t written = ::write(target, buffer + done, static_cast<size_t>(n - done));
-      if (written < 0 && errno == EINTR) continue;
-      if (written < 0) return std::unexpected(package_problem(file.path, errno));
-      done += written;
-    }
+    if (auto written = write_bytes(target, buffer, n, file); !written)
+      return std::unexpected(written.error());
     total += static_cast<std::uint64_t>(n);
   }
   if (total != file.size || hasher.hex_digest() != file.digest) {
@@ -138,12 +147,8 @@ std::expected<std::uint64_t, OutputFailure> copy_from_pack(int source, std::uint
     if (n < 0) return std::unexpected(package_problem(file.path, errno));
     if (n == 0) return std::unexpected(stored_bytes_wrong(file));
     hasher.update(buffer, static_cast<size_t>(n));
-    for (ssize_t done = 0; done < n;) {
-      ssize_t written = ::write(target, buffer + done, static_cast<size_t>(n - done));
-      if (written < 0 && errno == EINTR) continue;
-      if (written < 0) return std::unexpected(package_problem(file.path, errno));
-      done += written;
-    }
+    if (auto written = write_bytes(target, buffer, n, file); !written)
+      return std::unexpected(written.error());
     total += static_cast<std::uint64_t>(n);
   }
   if (hasher.hex_digest() != file.digest) return std::unexpected(stored_bytes_wrong(file));
